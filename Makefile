@@ -1,0 +1,44 @@
+# Delve for Swift — the two set-up commands are `make demo` and `make test`.
+# Both install the Debian/Ubuntu packages they need (with apt-get, via sudo when not root)
+# when they are missing, then build.
+
+SWIFT      ?= swift
+APT_PKGS   := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config
+RELEASE    := -c release
+TESTFLAGS  := -c release -Xswiftc -enable-testing
+BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
+
+.PHONY: deps build demo test bench clean
+
+## deps: install missing system packages (Debian/Ubuntu).
+deps:
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "Installing:$$missing"; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the library, the `delve` tool and `delve-bench`.
+build: deps
+	$(SWIFT) build $(RELEASE)
+
+## demo: build, then run the demo.
+demo: build
+	@bash scripts/demo.sh "$(BIN)"
+
+## test: the whole test suite (release build with testing enabled: numeric code is slow in debug).
+test: deps
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build
+	@bash scripts/cli-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+
+## bench: run every benchmark (prints ratios measured side by side).
+bench: build
+	"$(BIN)/delve-bench" all
+
+clean:
+	rm -rf .build

@@ -1,0 +1,94 @@
+import Testing
+@testable import LinearAlgebra
+
+@Suite("BLAS wrappers")
+struct BLASTests {
+    @Test("dgemm multiplies row-major matrices")
+    func gemmDouble() {
+        // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]
+        let a: [Double] = [1, 2, 3, 4, 5, 6]
+        let b: [Double] = [7, 8, 9, 10, 11, 12]
+        var c = [Double](repeating: 0, count: 4)
+        BLAS.gemm(.none, .none, m: 2, n: 2, k: 3, alpha: 1, a: a, lda: 3, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        #expect(c == [58, 64, 139, 154])
+    }
+
+    @Test("sgemm with transposes")
+    func gemmFloatTransposed() {
+        // Aᵀ·B with A 3×2 stored, B 3×2 stored: (2×3)(3×2).
+        let a: [Float] = [1, 4, 2, 5, 3, 6]   // Aᵀ = [1 2 3; 4 5 6]
+        let b: [Float] = [7, 8, 9, 10, 11, 12]
+        var c = [Float](repeating: 1, count: 4)
+        BLAS.gemm(.transpose, .none, m: 2, n: 2, k: 3, alpha: 1, a: a, lda: 2, b: b, ldb: 2, beta: 1, c: &c, ldc: 2)
+        #expect(c == [59, 65, 140, 155])
+    }
+
+    @Test("dsyrk computes AᵀA in the upper triangle")
+    func syrkDouble() {
+        let a: [Double] = [1, 2, 3, 4, 5, 6]  // 3 observations × 2 features
+        var c = [Double](repeating: 0, count: 4)
+        BLAS.syrk(.upper, .transpose, n: 2, k: 3, alpha: 1, a: a, lda: 2, beta: 0, c: &c, ldc: 2)
+        #expect(c[0] == 35 && c[1] == 44 && c[3] == 56)
+        #expect(c[2] == 0, "the lower triangle is not referenced")
+    }
+
+    @Test("gemv and axpy")
+    func gemvAxpy() {
+        let a: [Float] = [1, 2, 3, 4]
+        let x: [Float] = [1, 1]
+        var y: [Float] = [0, 0]
+        BLAS.gemv(.none, m: 2, n: 2, alpha: 1, a: a, lda: 2, x: x, beta: 0, y: &y)
+        #expect(y == [3, 7])
+        BLAS.axpy(count: 2, alpha: 2, x: x, y: &y)
+        #expect(y == [5, 9])
+    }
+}
+
+@Suite("Symmetric eigendecomposition")
+struct SymmetricEigenTests {
+    @Test("eigenvalues come back in descending order")
+    func descending() throws {
+        // diag(1, 5, 3) permuted
+        let m: [Double] = [1, 0, 0, 0, 5, 0, 0, 0, 3]
+        let w = try SymmetricEigen.eigenvalues(of: m, dimension: 3)
+        #expect(w == [5, 3, 1])
+    }
+
+    @Test("a 2×2 matrix with a known spectrum and eigenvectors")
+    func knownTwoByTwo() throws {
+        // [[2,1],[1,2]] has eigenvalues 3 (v = (1,1)/√2) and 1 (v = (1,-1)/√2).
+        let (w, v) = try SymmetricEigen.decompose([2, 1, 1, 2], dimension: 2)
+        #expect(abs(w[0] - 3) < 1e-12 && abs(w[1] - 1) < 1e-12)
+        let s = 1 / 2.0.squareRoot()
+        #expect(abs(abs(v[0]) - s) < 1e-12 && abs(abs(v[2]) - s) < 1e-12)
+        #expect(abs(v[0] - v[2]) < 1e-12, "first eigenvector has equal components")
+        #expect(abs(v[1] + v[3]) < 1e-12, "second eigenvector has opposite components")
+    }
+
+    @Test("reconstruction V·diag(w)·Vᵀ equals the matrix")
+    func reconstruction() throws {
+        let n = 6
+        var m = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n {
+            let x = Double((i * 7 + j * 3) % 11) - 5
+            m[i * n + j] = x; m[j * n + i] = x
+        } }
+        let (w, v) = try SymmetricEigen.decompose(m, dimension: n)
+        for i in 0..<n { for j in 0..<n {
+            var s = 0.0
+            for k in 0..<n { s += v[i * n + k] * w[k] * v[j * n + k] }
+            #expect(abs(s - m[i * n + j]) < 1e-10)
+        } }
+        for k in 1..<n { #expect(w[k - 1] >= w[k]) }
+    }
+
+    @Test("bad input throws")
+    func errors() {
+        #expect(throws: LinearAlgebraError.notSquare(count: 3, dimension: 2)) {
+            try SymmetricEigen.eigenvalues(of: [1, 2, 3], dimension: 2)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite) {
+            try SymmetricEigen.eigenvalues(of: [1, .nan, .nan, 1], dimension: 2)
+        }
+    }
+}
