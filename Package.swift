@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "Delve", targets: ["Delve"]),
         .library(name: "DelveNN", targets: ["DelveNN"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "DelveData", targets: ["DelveData"]),
+        .library(name: "DelveNNTracking", targets: ["DelveNNTracking"]),
         .executable(name: "delve", targets: ["DelveCLI"]),
         .executable(name: "delve-bench", targets: ["DelveBench"]),
     ],
@@ -44,11 +46,24 @@ let package = Package(
             name: "DelveNN",
             dependencies: ["LinearAlgebra"]
         ),
+        // Datasets: the embedded UCI digits set, MNIST/CIFAR/CSV readers, data loading.
+        .target(
+            name: "DelveData",
+            dependencies: ["DelveNN", "CZlib"],
+            resources: [.copy("Resources")]
+        ),
+        // The thin adapter that attaches the statistics engine's tracker to DelveNN's forward hooks.
+        .target(
+            name: "DelveNNTracking",
+            dependencies: ["Delve", "DelveNN"]
+        ),
         .executableTarget(
             name: "DelveCLI",
             dependencies: [
                 "Delve",
                 "DelveNN",
+                "DelveData",
+                "DelveNNTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Delve",
                 "DelveNN",
+                "DelveNNTracking",
                 "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -64,6 +80,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "DelveTests", dependencies: ["Delve", "LinearAlgebra"]),
         .testTarget(name: "DelveNNTests", dependencies: ["DelveNN"]),
+        .testTarget(name: "DelveDataTests", dependencies: ["DelveData", "DelveNN"]),
+        .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN"]),
         .testTarget(name: "DelveCLITests", dependencies: ["DelveCLI"]),
     ],
     swiftLanguageModes: [.v6]
