@@ -1,0 +1,52 @@
+/// The writers that can be chosen by name (`--writers csv,jsonl,console`).
+public enum WriterKind: String, CaseIterable, Sendable {
+    /// `statistics.csv`, Delve's CSV layout (``CSVWriter``).
+    case csv
+    /// `statistics.jsonl`, one JSON object per epoch (``JSONLWriter``).
+    case jsonl
+    /// Progress and an end-of-epoch table on standard output (``ConsoleWriter``).
+    case console
+
+    /// Parses a comma-separated list such as `"csv,jsonl"`; throws on an unknown name.
+    public static func parseList(_ text: String) throws(WriterError) -> [WriterKind] {
+        var kinds: [WriterKind] = []
+        for part in text.split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let kind = WriterKind(rawValue: name) else {
+                throw .invalidArgument("unknown writer '\(name)'; expected a comma-separated list of: "
+                    + allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        return kinds
+    }
+
+    /// Creates the writer of this kind for `run`; `initialEpoch > 0` resumes the existing files.
+    public func makeWriter(run: RunDirectory, initialEpoch: Int = 0) throws(WriterError) -> any EpochWriter {
+        switch self {
+        case .csv: return try CSVWriter(url: run.csvURL, initialEpoch: initialEpoch)
+        case .jsonl: return try JSONLWriter(url: run.jsonlURL, initialEpoch: initialEpoch)
+        case .console: return ConsoleWriter()
+        }
+    }
+}
+
+/// Creates the writers `kinds` (plus `extra` instances) for `run` as one ``CompositeWriter``, and records
+/// the run's `configuration` with status "running" in `run.json`; closing the composite marks the run closed.
+public func makeWriters(
+    _ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
+    configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0
+) throws(WriterError) -> CompositeWriter {
+    try run.writeInfo(RunInfo(configuration: configuration, status: .running))
+    var writers: [any EpochWriter] = [RunStatusWriter(run: run)]
+    for kind in kinds { writers.append(try kind.makeWriter(run: run, initialEpoch: initialEpoch)) }
+    return CompositeWriter(writers + extra)
+}
+
+/// Marks the run closed in `run.json` when the writers are closed.
+final class RunStatusWriter: EpochWriter {
+    let run: RunDirectory
+    init(run: RunDirectory) { self.run = run }
+    func write(_ record: EpochRecord) throws(WriterError) {}
+    func close() throws(WriterError) { try run.markClosed() }
+}
