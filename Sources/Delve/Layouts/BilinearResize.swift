@@ -1,0 +1,53 @@
+/// Bilinear resizing of image planes with `align_corners=False` semantics, as PyTorch's
+/// `F.interpolate(mode='bilinear')` computes it.
+///
+/// Output pixel `o` samples the input at `s = (o + ½)·(in/out) − ½`, clamped below at 0; with
+/// `i = ⌊s⌋`, `λ = s − i` it blends input pixels `i` and `min(i + 1, in − 1)` with weights `1 − λ`, `λ`,
+/// first along the width, then the height.
+enum BilinearResize {
+    /// The source indices and weights of one axis.
+    struct AxisWeights {
+        var lower: [Int]
+        var upper: [Int]
+        var upperWeight: [Float]
+
+        init(input: Int, output: Int) {
+            let scale = Double(input) / Double(output)
+            lower = []; upper = []; upperWeight = []
+            lower.reserveCapacity(output); upper.reserveCapacity(output); upperWeight.reserveCapacity(output)
+            for o in 0..<output {
+                let source = Swift.max(0, (Double(o) + 0.5) * scale - 0.5)
+                let i = Swift.min(Int(source), input - 1)
+                lower.append(i)
+                upper.append(Swift.min(i + 1, input - 1))
+                upperWeight.append(Float(source - Double(i)))
+            }
+        }
+    }
+
+    /// Resizes `planes` planes of `height`×`width` (contiguous) to `outHeight`×`outWidth`.
+    static func resize(_ input: UnsafeBufferPointer<Float>, planes: Int, height: Int, width: Int,
+                       outHeight: Int, outWidth: Int) -> [Float] {
+        let rows = AxisWeights(input: height, output: outHeight)
+        let columns = AxisWeights(input: width, output: outWidth)
+        var output = [Float](repeating: 0, count: planes * outHeight * outWidth)
+        output.withUnsafeMutableBufferPointer { out in
+            for p in 0..<planes {
+                let plane = p * height * width
+                let outPlane = p * outHeight * outWidth
+                for y in 0..<outHeight {
+                    let top = plane + rows.lower[y] * width
+                    let bottom = plane + rows.upper[y] * width
+                    let wy = rows.upperWeight[y]
+                    for x in 0..<outWidth {
+                        let l = columns.lower[x], u = columns.upper[x], wx = columns.upperWeight[x]
+                        let upperRow = (1 - wx) * input[top + l] + wx * input[top + u]
+                        let lowerRow = (1 - wx) * input[bottom + l] + wx * input[bottom + u]
+                        out[outPlane + y * outWidth + x] = (1 - wy) * upperRow + wy * lowerRow
+                    }
+                }
+            }
+        }
+        return output
+    }
+}
