@@ -1,0 +1,256 @@
+import LinearAlgebra
+
+/// An element type a batch may be given in (float32 or float64), widened to float64 for the statistics.
+protocol CovarianceInput {
+    /// The value as float64.
+    var asDouble: Double { get }
+    /// Whether finite values of this type can square to more than float64 can hold (only float64 can).
+    static var canOverflowSquares: Bool { get }
+}
+
+extension Float: CovarianceInput {
+    @inline(__always) var asDouble: Double { Double(self) }
+    static var canOverflowSquares: Bool { false }
+}
+
+extension Double: CovarianceInput {
+    @inline(__always) var asDouble: Double { self }
+    static var canOverflowSquares: Bool { true }
+}
+
+// The per-batch work. Every function here runs with `lock` held and changes the state only in
+// `commit`, after every check has passed, so a rejected batch leaves the accumulator unchanged.
+extension CovarianceAccumulator {
+    /// Largest k a BLAS call accepts (32-bit BLAS integers).
+    private static var maxBLASRows: Int { Int(Int32.max) - 1 }
+
+    /// Row-major rows×D batch.
+    func accumulateRows<T: CovarianceInput>(_ x: UnsafeBufferPointer<T>, rows: Int) throws(CovarianceError) {
+        let d = features
+        let batchIndex = batches + 1
+        guard rows >= 0, rows <= Self.maxBLASRows else {
+            throw .invalidSize(layer: name, argument: "rows", value: rows)
+        }
+        let (expected, overflow) = rows.multipliedReportingOverflow(by: d)
+        guard !overflow, x.count == expected else {
+            throw .bufferSize(layer: name, batch: batchIndex, shape: "rows × features = \(rows) × \(d)",
+                              expected: overflow ? Int.max : expected, count: x.count)
+        }
+        guard rows > 0 else { return }
+        guard d > 0, let src = x.baseAddress else { commitCountOnly(rows); return }
+
+        // Pass 1: the batch mean (float64), which is also the finiteness check. The sums are taken
+        // relative to the first row (shifted data), so a large common offset does not cost digits.
+        let first = scratchDouble(count: d)   // the shift; pass 2 overwrites the scratch after its last use
+        for j in 0..<d { first[j] = src[j].asDouble }
+        batchMean.update(repeating: 0, count: d)
+        for r in 1..<rows {
+            let row = src + r * d
+            for j in 0..<d { batchMean[j] += row[j].asDouble - first[j] }
+        }
+        let inverseRows = 1 / Double(rows)
+        for j in 0..<d { batchMean[j] = first[j] + batchMean[j] * inverseRows }
+        if !(0..<d).allSatisfy({ batchMean[$0].isFinite }) {
+            for r in 0..<rows {
+                for j in 0..<d where !src[r * d + j].asDouble.isFinite {
+                    throw .nonFinite(layer: name, batch: batchIndex, row: r, feature: j, value: src[r * d + j].asDouble)
+                }
+            }
+            throw .overflow(layer: name, batch: batchIndex)
+        }
+        let weight = prepareDelta(batchRows: rows)
+
+        // Pass 2: centre the batch on its own mean into the scratch buffer, then one syrk.
+        var maxAbs = 0.0
+        switch precision {
+        case .float64:
+            let k = weight > 0 ? rows + 1 : rows
+            let a = scratchDouble(count: k * d)
+            for r in 0..<rows {
+                let row = src + r * d, out = a + r * d
+                for j in 0..<d { out[j] = row[j].asDouble - batchMean[j] }
+                if T.canOverflowSquares { for j in 0..<d { maxAbs = max(maxAbs, abs(out[j])) } }
+            }
+            try checkMagnitude(maxAbs: maxAbs, rows: rows, weight: weight, batchIndex: batchIndex)
+            if k > rows {
+                let out = a + rows * d
+                for j in 0..<d { out[j] = weight * delta[j] }
+            }
+            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
+            commit(batchRows: rows)
+        case .float32:
+            let a = scratchFloat(count: rows * d)
+            for r in 0..<rows {
+                let row = src + r * d, out = a + r * d
+                for j in 0..<d {
+                    let v = row[j].asDouble - batchMean[j]
+                    out[j] = Float(v)
+                }
+                if T.canOverflowSquares { for j in 0..<d { maxAbs = max(maxAbs, abs(row[j].asDouble - batchMean[j])) } }
+            }
+            try checkMagnitude(maxAbs: maxAbs, rows: rows, weight: weight, batchIndex: batchIndex)
+            guard maxAbs <= Double(Float.greatestFiniteMagnitude) else { throw .overflow(layer: name, batch: batchIndex) }
+            let c = moment32Buffer()
+            BLAS.syrk(.upper, .transpose, n: d, k: rows, alpha: 1, a: a, lda: d, beta: 0, c: c, ldc: d)
+            addMoment32(c, weightSquared: weight * weight)
+            commit(batchRows: rows)
+        }
+    }
+
+    /// NCHW batch×C×S feature maps, one observation per (sample, position).
+    func accumulateChannelwise(_ x: UnsafeBufferPointer<Float>, batch: Int, channels: Int, spatial: Int)
+        throws(CovarianceError)
+    {
+        let batchIndex = batches + 1
+        for (argument, value) in [("batch", batch), ("channels", channels), ("spatial", spatial)] where value < 0 {
+            throw .invalidSize(layer: name, argument: argument, value: value)
+        }
+        guard channels == features else {
+            throw .featureMismatch(layer: name, context: "updateChannelwise (channels of NCHW batch \(batchIndex))",
+                                   expected: features, found: channels)
+        }
+        let (obs, o1) = batch.multipliedReportingOverflow(by: spatial)
+        let (expected, o2) = obs.multipliedReportingOverflow(by: channels)
+        guard !o1, !o2, obs <= Self.maxBLASRows else {
+            throw .invalidSize(layer: name, argument: "batch × spatial", value: o1 ? Int.max : obs)
+        }
+        guard x.count == expected else {
+            throw .bufferSize(layer: name, batch: batchIndex,
+                              shape: "batch × channels × spatial = \(batch) × \(channels) × \(spatial)",
+                              expected: expected, count: x.count)
+        }
+        guard obs > 0 else { return }
+        let c = channels, s = spatial
+        guard c > 0, let src = x.baseAddress else { commitCountOnly(obs); return }
+
+        // Pass 1: per-channel sums over contiguous spatial runs, shifted by the channel's first value.
+        let first = scratchDouble(count: c)   // the shift; pass 2 overwrites the scratch after its last use
+        for ch in 0..<c { first[ch] = Double(src[ch * s]) }
+        batchMean.update(repeating: 0, count: c)
+        for b in 0..<batch {
+            for ch in 0..<c {
+                let run = src + (b * c + ch) * s, shift = first[ch]
+                var sum = 0.0
+                for p in 0..<s { sum += Double(run[p]) - shift }
+                batchMean[ch] += sum
+            }
+        }
+        let inverseObs = 1 / Double(obs)
+        for ch in 0..<c { batchMean[ch] = first[ch] + batchMean[ch] * inverseObs }
+        if !(0..<c).allSatisfy({ batchMean[$0].isFinite }) {
+            for b in 0..<batch {
+                for p in 0..<s {
+                    for ch in 0..<c where !src[(b * c + ch) * s + p].isFinite {
+                        throw .nonFinite(layer: name, batch: batchIndex, row: b * s + p, feature: ch,
+                                         value: Double(src[(b * c + ch) * s + p]))
+                    }
+                }
+            }
+            throw .overflow(layer: name, batch: batchIndex)
+        }
+        let weight = prepareDelta(batchRows: obs)
+        try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex)
+
+        // Pass 2: centre into a C × (batch·spatial [+1]) scratch; row ch holds channel ch of every observation.
+        switch precision {
+        case .float64:
+            let k = weight > 0 ? obs + 1 : obs
+            let a = scratchDouble(count: c * k)
+            for ch in 0..<c {
+                let mu = batchMean[ch], out = a + ch * k
+                for b in 0..<batch {
+                    let run = src + (b * c + ch) * s, dst = out + b * s
+                    for p in 0..<s { dst[p] = Double(run[p]) - mu }
+                }
+                if k > obs { out[obs] = weight * delta[ch] }
+            }
+            BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: k, beta: 1, c: moment, ldc: c)
+            commit(batchRows: obs)
+        case .float32:
+            let a = scratchFloat(count: c * obs)
+            for ch in 0..<c {
+                let mu = batchMean[ch], out = a + ch * obs
+                for b in 0..<batch {
+                    let run = src + (b * c + ch) * s, dst = out + b * s
+                    for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
+                }
+            }
+            let m = moment32Buffer()
+            BLAS.syrk(.upper, .none, n: c, k: obs, alpha: 1, a: a, lda: obs, beta: 0, c: m, ldc: c)
+            addMoment32(m, weightSquared: weight * weight)
+            commit(batchRows: obs)
+        }
+    }
+
+    /// δ = μ_b − μ_a into `delta`; returns √(n_a·n_b/n), the weight of δ in the co-moment (0 for the first batch).
+    private func prepareDelta(batchRows nb: Int) -> Double {
+        for j in 0..<features { delta[j] = batchMean[j] - meanState[j] }
+        guard n > 0 else { return 0 }
+        return (Double(n) * Double(nb) / Double(n + nb)).squareRoot()
+    }
+
+    /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any change).
+    private func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int) throws(CovarianceError) {
+        var maxDelta = 0.0, maxDiagonal = 0.0
+        for j in 0..<features {
+            maxDelta = max(maxDelta, abs(delta[j]))
+            maxDiagonal = max(maxDiagonal, moment[j * features + j])
+        }
+        let bound = maxAbs * maxAbs * Double(rows) + (weight * maxDelta) * (weight * maxDelta) + maxDiagonal
+        guard bound < Double.greatestFiniteMagnitude / 4 else { throw .overflow(layer: name, batch: batchIndex) }
+    }
+
+    /// M ← M + C32 + w²·δδᵀ on the upper triangle (float32 mode).
+    private func addMoment32(_ c: UnsafeMutablePointer<Float>, weightSquared: Double) {
+        let d = features
+        for i in 0..<d {
+            let di = delta[i] * weightSquared
+            let mRow = moment + i * d, cRow = c + i * d
+            for j in i..<d { mRow[j] += Double(cRow[j]) + di * delta[j] }
+        }
+    }
+
+    /// Updates the mean, count and batch count after the co-moment has been updated.
+    private func commit(batchRows nb: Int) {
+        let shift = Double(nb) / Double(n + nb)
+        for j in 0..<features { meanState[j] += delta[j] * shift }
+        n += nb
+        batches += 1
+    }
+
+    /// For D = 0: only the counts change.
+    private func commitCountOnly(_ nb: Int) {
+        n += nb
+        batches += 1
+    }
+
+    /// The float64 scratch, grown (never shrunk) to hold `count` values.
+    private func scratchDouble(count: Int) -> UnsafeMutablePointer<Double> {
+        if let p = scratch64, scratch64Capacity >= count { return p }
+        scratch64?.deallocate()
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
+        scratch64 = p
+        scratch64Capacity = max(count, 1)
+        return p
+    }
+
+    /// The float32 scratch, grown (never shrunk) to hold `count` values.
+    private func scratchFloat(count: Int) -> UnsafeMutablePointer<Float> {
+        if let p = scratch32, scratch32Capacity >= count { return p }
+        scratch32?.deallocate()
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        scratch32 = p
+        scratch32Capacity = max(count, 1)
+        return p
+    }
+
+    /// The D×D float32 batch co-moment buffer (float32 mode), allocated once.
+    private func moment32Buffer() -> UnsafeMutablePointer<Float> {
+        if let p = moment32 { return p }
+        let d = max(features, 1)
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: d * d)
+        p.initialize(repeating: 0, count: d * d)
+        moment32 = p
+        return p
+    }
+}

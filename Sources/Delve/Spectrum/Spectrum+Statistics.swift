@@ -1,0 +1,69 @@
+extension Spectrum {
+    /// The requested scalar statistics with notes explaining edge cases.
+    ///
+    /// `trc` is `covarianceTrace` when given, otherwise ``trace``; `dtrc` is ``clippedTrace``; `idim`
+    /// and `lsat` use `threshold` (δ) and `convention`. ``Statistic/cov`` is a matrix and is skipped.
+    /// Edge cases give defined values, never a silent NaN: no samples or all-zero variance → idim,
+    /// lsat, erank, pr, srank, det = 0 and logdet = −∞, with a note.
+    public func statistics(_ stats: [Statistic], threshold: Double = 0.99,
+                           convention: IntrinsicDimensionalityConvention = .paper,
+                           covarianceTrace: Double? = nil) -> LayerStatistics {
+        var result = LayerStatistics()
+        for stat in stats {
+            switch stat {
+            case .lsat: result.values[.lsat] = saturation(threshold: threshold, convention: convention)
+            case .idim:
+                result.values[.idim] = nonFiniteCount > 0 ? .nan
+                    : Double(intrinsicDimensionality(threshold: threshold, convention: convention))
+            case .cov: continue
+            case .det: result.values[.det] = determinant
+            case .logdet: result.values[.logdet] = logDeterminant
+            case .trc: result.values[.trc] = covarianceTrace ?? trace
+            case .dtrc: result.values[.dtrc] = nonFiniteCount > 0 ? .nan : clippedTrace
+            case .erank: result.values[.erank] = effectiveRank
+            case .pr: result.values[.pr] = participationRatio
+            case .srank: result.values[.srank] = stableRank
+            }
+        }
+        result.notes = notes(for: stats)
+        return result
+    }
+
+    /// Plain-words warnings about this spectrum that explain surprising values.
+    public func notes(for stats: [Statistic] = Statistic.allCases) -> [String] {
+        var notes: [String] = []
+        if nonFiniteCount > 0 {
+            notes.append("\(nonFiniteCount) eigenvalue(s) are NaN or infinite; every statistic is NaN")
+            return notes
+        }
+        if samples == 0 {
+            notes.append("no samples were accumulated; the covariance is zero")
+        } else if samples == 1 {
+            notes.append("only one sample: the covariance is zero")
+        }
+        if features > 0 && clippedTrace == 0 {
+            notes.append("all-zero variance: every eigenvalue is 0, so idim, lsat, erank, pr, srank and det are 0 "
+                         + "and logdet is −∞")
+        } else if samples > 1 && samples <= features {
+            notes.append("only \(samples) samples for \(features) features: at most N−1 = \(samples - 1) of D = "
+                         + "\(features) directions can carry variance, so lsat ≤ \(samples - 1)/\(features)")
+        }
+        if mostNegativeEigenvalue < -1e-8 * max(largestEigenvalue, Double.leastNormalMagnitude) {
+            notes.append("negative eigenvalues down to \(mostNegativeEigenvalue) were clipped to 0 "
+                         + "(the covariance is not numerically positive semi-definite)")
+        }
+        if stats.contains(.det) && clippedTrace > 0 {
+            let logdet = logDeterminant, det = determinant
+            if logdet.isFinite && det == 0 {
+                notes.append("det underflows float64 (logdet = \(logdet)); use logdet")
+            } else if logdet.isFinite && !det.isFinite {
+                notes.append("det overflows float64 (logdet = \(logdet)); use logdet")
+            } else if logdet == -.infinity {
+                notes.append("the covariance is singular (an eigenvalue is 0): det = 0, logdet = −∞")
+            }
+        } else if stats.contains(.logdet) && clippedTrace > 0 && logDeterminant == -.infinity {
+            notes.append("the covariance is singular (an eigenvalue is 0): logdet = −∞")
+        }
+        return notes
+    }
+}

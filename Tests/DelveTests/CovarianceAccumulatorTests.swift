@@ -1,0 +1,320 @@
+import Foundation
+import Testing
+@testable import Delve
+
+/// Deterministic random numbers for the covariance tests (SplitMix64 + Box–Muller).
+struct CovarianceTestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func gaussian() -> Double {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    }
+    /// rows×d correlated Gaussian data: x = offset + z·L with a fixed mixing, so the covariance is not diagonal.
+    mutating func batch(rows: Int, features d: Int, offset: Double = 0, scale: Double = 1) -> [Double] {
+        var out = [Double](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            var previous = 0.0
+            for j in 0..<d {
+                let z = gaussian()
+                out[r * d + j] = offset + scale * (z + 0.5 * previous) * Double(j + 1) / Double(d)
+                previous = z
+            }
+        }
+        return out
+    }
+}
+
+/// Two-pass float64 reference: mean, then Σ(x − μ)(x − μ)ᵀ / divisor, full D×D.
+func covarianceReference(_ rows: [[Double]], features d: Int, unbiased: Bool = false) -> (mean: [Double], cov: [Double]) {
+    let all = rows.flatMap { $0 }
+    let n = all.count / d
+    var mean = [Double](repeating: 0, count: d)
+    for r in 0..<n { for j in 0..<d { mean[j] += all[r * d + j] } }
+    for j in 0..<d { mean[j] /= Double(n) }
+    var cov = [Double](repeating: 0, count: d * d)
+    for r in 0..<n {
+        for i in 0..<d {
+            for j in 0..<d { cov[i * d + j] += (all[r * d + i] - mean[i]) * (all[r * d + j] - mean[j]) }
+        }
+    }
+    let divisor = Double(unbiased ? n - 1 : n)
+    return (mean, cov.map { $0 / divisor })
+}
+
+/// max |a − b| / max |b|.
+func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count)
+    let scale = b.map(abs).max() ?? 0
+    let err = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    return scale == 0 ? err : err / scale
+}
+
+@Suite("CovarianceAccumulator")
+struct CovarianceAccumulatorTests {
+    @Test("matches a two-pass float64 reference over batches of different sizes (float32 and float64 input)")
+    func matchesReference() throws {
+        var rng = CovarianceTestRandom(seed: 1)
+        let d = 7
+        let batches = [5, 1, 13, 32, 2].map { rng.batch(rows: $0, features: d, offset: 3) }
+        let fromFloat = CovarianceAccumulator(features: d, name: "fc1")
+        let fromDouble = CovarianceAccumulator(features: d)
+        for b in batches {
+            try fromFloat.update(b.map { Float($0) }, rows: b.count / d)
+            try fromDouble.update(b, rows: b.count / d)
+        }
+        let reference = covarianceReference(batches, features: d)
+        let referenceSample = covarianceReference(batches, features: d, unbiased: true)
+        #expect(fromDouble.count == 53)
+        #expect(fromDouble.batchCount == 5)
+        #expect(relativeError(fromDouble.covariance(), reference.cov) < 1e-12)
+        #expect(relativeError(fromDouble.covariance(unbiased: true), referenceSample.cov) < 1e-12)
+        #expect(relativeError(fromDouble.mean, reference.mean) < 1e-13)
+        let floatReference = covarianceReference(batches.map { $0.map { Double(Float($0)) } }, features: d)
+        #expect(relativeError(fromFloat.covariance(), floatReference.cov) < 1e-12)
+        let trace = (0..<d).map { reference.cov[$0 * d + $0] }.reduce(0, +)
+        #expect(abs(fromDouble.covarianceTrace() - trace) < 1e-12 * trace)
+        // Symmetric output.
+        let c = fromDouble.covariance()
+        for i in 0..<d { for j in 0..<d { #expect(c[i * d + j] == c[j * d + i]) } }
+    }
+
+    @Test("mean 1e6, std 1: ≥ 10 significant digits against the two-pass reference")
+    func stableForLargeMean() throws {
+        var rng = CovarianceTestRandom(seed: 2)
+        let d = 6
+        let batches = (0..<20).map { _ in rng.batch(rows: 64, features: d, offset: 1e6) }
+        let acc = CovarianceAccumulator(features: d)
+        for b in batches { try acc.update(b, rows: 64) }
+        let reference = covarianceReference(batches, features: d)
+        #expect(relativeError(acc.covariance(), reference.cov) < 1e-10)
+    }
+
+    @Test("the naive one-pass formula E[xxᵀ] − μμᵀ loses those digits")
+    func naiveFormulaLosesDigits() {
+        var rng = CovarianceTestRandom(seed: 2)
+        let d = 6
+        let batches = (0..<20).map { _ in rng.batch(rows: 64, features: d, offset: 1e6) }
+        // Naive: running Σx and Σxxᵀ, then Σxxᵀ/n − μμᵀ (what Delve 0.1.50 does).
+        var sum = [Double](repeating: 0, count: d), products = [Double](repeating: 0, count: d * d)
+        var n = 0
+        for b in batches {
+            for r in 0..<(b.count / d) {
+                n += 1
+                for i in 0..<d {
+                    sum[i] += b[r * d + i]
+                    for j in 0..<d { products[i * d + j] += b[r * d + i] * b[r * d + j] }
+                }
+            }
+        }
+        var naive = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0..<d {
+            naive[i * d + j] = products[i * d + j] / Double(n) - sum[i] / Double(n) * sum[j] / Double(n)
+        } }
+        let reference = covarianceReference(batches, features: d)
+        let error = relativeError(naive, reference.cov)
+        #expect(error > 1e-7, "naive relative error \(error) should be far above the stable 1e-10")
+    }
+
+    @Test("float32 mode stays within 1e-5 relative of float64 mode")
+    func float32Mode() throws {
+        var rng = CovarianceTestRandom(seed: 3)
+        let d = 64
+        let exact = CovarianceAccumulator(features: d)
+        let fast = CovarianceAccumulator(features: d, precision: .float32)
+        for _ in 0..<8 {
+            let b = rng.batch(rows: 256, features: d, offset: 5).map { Float($0) }
+            try exact.update(b, rows: 256)
+            try fast.update(b, rows: 256)
+        }
+        let error = relativeError(fast.covariance(), exact.covariance())
+        #expect(error < 1e-5)
+        #expect(error > 0)   // it really ran in float32
+        #expect(relativeError(fast.mean, exact.mean) < 1e-14)
+    }
+
+    @Test("updateChannelwise equals update on the (batch·spatial)×channels transpose", arguments: AccumulationPrecision.allCases)
+    func channelwise(precision: AccumulationPrecision) throws {
+        var rng = CovarianceTestRandom(seed: 4)
+        let (batch, channels, spatial) = (3, 5, 12)
+        let conv = CovarianceAccumulator(features: channels, precision: precision)
+        let rows = CovarianceAccumulator(features: channels)
+        for _ in 0..<3 {
+            let nchw = (0..<(batch * channels * spatial)).map { _ in Float(rng.gaussian() * 2 + 1) }
+            var transposed = [Float](repeating: 0, count: nchw.count)
+            for b in 0..<batch { for c in 0..<channels { for s in 0..<spatial {
+                transposed[(b * spatial + s) * channels + c] = nchw[(b * channels + c) * spatial + s]
+            } } }
+            try nchw.withUnsafeBufferPointer { try conv.updateChannelwise($0, batch: batch, channels: channels, spatial: spatial) }
+            try rows.update(transposed, rows: batch * spatial)
+        }
+        #expect(conv.count == 3 * batch * spatial)
+        let tolerance = precision == .float64 ? 1e-12 : 1e-5
+        #expect(relativeError(conv.covariance(), rows.covariance()) < tolerance)
+        #expect(relativeError(conv.mean, rows.mean) < 1e-13)
+    }
+
+    @Test("NaN or ∞ in a batch: the error names layer, batch, row and feature; the state is unchanged")
+    func nonFiniteRejected() throws {
+        let acc = CovarianceAccumulator(features: 3, name: "conv2")
+        try acc.update([1, 2, 3, 4, 5, 7] as [Float], rows: 2)
+        let before = acc.serialized()
+        #expect(throws: CovarianceError.nonFinite(layer: "conv2", batch: 2, row: 1, feature: 2, value: .infinity)) {
+            try acc.update([1, 2, 3, 4, 5, .infinity] as [Float], rows: 2)
+        }
+        do {
+            try acc.update([1, 2, 3, 4, .nan, 6] as [Double], rows: 2)
+            Issue.record("NaN was accepted")
+        } catch {
+            guard case let .nonFinite(layer, batch, row, feature, value) = error else {
+                Issue.record("wrong error \(error)"); return
+            }
+            #expect(layer == "conv2" && batch == 2 && row == 1 && feature == 1 && value.isNaN)
+            #expect(error.description.contains("conv2") && error.description.contains("batch 2"))
+        }
+        #expect(acc.serialized() == before)
+        // Channelwise: sample 1, channel 2, position 1 → observation row 1·2 + 1 = 3.
+        let conv = CovarianceAccumulator(features: 3, name: "c")
+        var data = [Float](repeating: 1, count: 2 * 3 * 2)
+        data[(1 * 3 + 2) * 2 + 1] = -.infinity
+        #expect(throws: CovarianceError.nonFinite(layer: "c", batch: 1, row: 3, feature: 2, value: -.infinity)) {
+            try data.withUnsafeBufferPointer { try conv.updateChannelwise($0, batch: 2, channels: 3, spatial: 2) }
+        }
+        #expect(conv.count == 0 && conv.batchCount == 0)
+    }
+
+    @Test("values whose squares overflow float64 are rejected without changing the state")
+    func overflowRejected() throws {
+        let acc = CovarianceAccumulator(features: 2, name: "big")
+        try acc.update([1, 2] as [Double], rows: 1)
+        let before = acc.serialized()
+        #expect(throws: CovarianceError.overflow(layer: "big", batch: 2)) {
+            try acc.update([1e300, 0, -1e300, 0] as [Double], rows: 2)
+        }
+        #expect(acc.serialized() == before)
+    }
+
+    @Test("shape errors are clear and do not crash")
+    func shapeErrors() throws {
+        let acc = CovarianceAccumulator(features: 4, name: "fc")
+        #expect(throws: CovarianceError.bufferSize(layer: "fc", batch: 1, shape: "rows × features = 2 × 4", expected: 8, count: 7)) {
+            try acc.update([Float](repeating: 0, count: 7), rows: 2)
+        }
+        #expect(throws: CovarianceError.invalidSize(layer: "fc", argument: "rows", value: -1)) {
+            try acc.update([Float](), rows: -1)
+        }
+        #expect(throws: CovarianceError.featureMismatch(layer: "fc", context: "updateChannelwise (channels of NCHW batch 1)", expected: 4, found: 3)) {
+            try [Float](repeating: 0, count: 6).withUnsafeBufferPointer {
+                try acc.updateChannelwise($0, batch: 1, channels: 3, spatial: 2)
+            }
+        }
+        #expect(throws: CovarianceError.self) {
+            try [Float](repeating: 0, count: 7).withUnsafeBufferPointer {
+                try acc.updateChannelwise($0, batch: 1, channels: 4, spatial: 2)
+            }
+        }
+        #expect(throws: CovarianceError.self) { try acc.update([Float](), rows: Int.max / 2) }
+        #expect(acc.count == 0)
+    }
+
+    @Test("merge equals accumulating every batch in one accumulator")
+    func mergeIsExact() throws {
+        var rng = CovarianceTestRandom(seed: 5)
+        let d = 9
+        let batches = (0..<6).map { i in rng.batch(rows: 10 + 7 * i, features: d, offset: Double(i) * 3) }
+        let all = CovarianceAccumulator(features: d)
+        let a = CovarianceAccumulator(features: d), b = CovarianceAccumulator(features: d, precision: .float64)
+        for (i, batch) in batches.enumerated() {
+            try all.update(batch, rows: batch.count / d)
+            try (i < 2 ? a : b).update(batch, rows: batch.count / d)
+        }
+        try a.merge(b)
+        #expect(a.count == all.count && a.batchCount == 6)
+        #expect(relativeError(a.covariance(), all.covariance()) < 1e-12)
+        #expect(relativeError(a.mean, all.mean) < 1e-12)
+        // Merging an empty accumulator changes nothing; merging into an empty one copies.
+        let before = a.serialized()
+        try a.merge(CovarianceAccumulator(features: d))
+        #expect(a.serialized() == before)
+        let empty = CovarianceAccumulator(features: d)
+        try empty.merge(all)
+        #expect(empty.covariance() == all.covariance() && empty.mean == all.mean)
+        #expect(throws: CovarianceError.featureMismatch(layer: "", context: "merge with accumulator 'x'", expected: d, found: 3)) {
+            try a.merge(CovarianceAccumulator(features: 3, name: "x"))
+        }
+    }
+
+    @Test("many threads feeding one accumulator give the serial result")
+    func concurrentUpdates() throws {
+        var rng = CovarianceTestRandom(seed: 6)
+        let d = 16
+        let batches = (0..<32).map { _ in rng.batch(rows: 24, features: d, offset: 2).map { Float($0) } }
+        let serial = CovarianceAccumulator(features: d)
+        for b in batches { try serial.update(b, rows: 24) }
+        let shared = CovarianceAccumulator(features: d)
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: batches.count) { i in
+            do { try shared.update(batches[i], rows: 24) } catch { failures.increment() }
+        }
+        #expect(failures.value == 0)
+        #expect(shared.count == serial.count && shared.batchCount == 32)
+        #expect(relativeError(shared.covariance(), serial.covariance()) < 1e-10)
+        #expect(relativeError(shared.mean, serial.mean) < 1e-10)
+    }
+
+    @Test("one sample gives a zero covariance; D = 1; an empty batch is a no-op; reset")
+    func edges() throws {
+        let one = CovarianceAccumulator(features: 3)
+        try one.update([1, 2, 3] as [Float], rows: 1)
+        #expect(one.covariance() == [Double](repeating: 0, count: 9))
+        #expect(one.covariance(unbiased: true) == [Double](repeating: 0, count: 9))
+        #expect(one.mean == [1, 2, 3])
+
+        let scalar = CovarianceAccumulator(features: 1)
+        try scalar.update([1, 2, 3, 4] as [Double], rows: 4)
+        try scalar.update([5] as [Double], rows: 1)
+        #expect(abs(scalar.covariance()[0] - 2) < 1e-15)            // population variance of 1…5
+        #expect(abs(scalar.covariance(unbiased: true)[0] - 2.5) < 1e-15)
+
+        let before = scalar.serialized()
+        try scalar.update([Float](), rows: 0)
+        try [Float]().withUnsafeBufferPointer { try scalar.updateChannelwise($0, batch: 0, channels: 1, spatial: 5) }
+        #expect(scalar.serialized() == before)
+        #expect(scalar.batchCount == 2)
+
+        scalar.reset()
+        #expect(scalar.count == 0 && scalar.batchCount == 0 && scalar.mean == [0] && scalar.covariance() == [0])
+
+        let zeroFeatures = CovarianceAccumulator(features: 0)
+        try zeroFeatures.update([Float](), rows: 3)
+        #expect(zeroFeatures.count == 3 && zeroFeatures.covariance().isEmpty)
+    }
+
+    @Test("steady-state updates reuse the scratch buffer")
+    func scratchReuse() throws {
+        var rng = CovarianceTestRandom(seed: 7)
+        let acc = CovarianceAccumulator(features: 8)
+        try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
+        try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
+        let capacity = acc.scratch64Capacity, pointer = acc.scratch64
+        for rows in [64, 10, 1, 63] { try acc.update(rng.batch(rows: rows, features: 8), rows: rows) }
+        #expect(acc.scratch64Capacity == capacity && acc.scratch64 == pointer)
+        #expect(capacity == 65 * 8)
+    }
+}
+
+/// A thread-safe counter for the concurrency test.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
