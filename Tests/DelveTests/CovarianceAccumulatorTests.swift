@@ -260,7 +260,7 @@ struct CovarianceAccumulatorTests {
         let serial = CovarianceAccumulator(features: d)
         for b in batches { try serial.update(b, rows: 24) }
         let shared = CovarianceAccumulator(features: d)
-        let failures = Counter()
+        let failures = CovarianceTestCounter()
         DispatchQueue.concurrentPerform(iterations: batches.count) { i in
             do { try shared.update(batches[i], rows: 24) } catch { failures.increment() }
         }
@@ -312,7 +312,7 @@ struct CovarianceAccumulatorTests {
 }
 
 /// A thread-safe counter for the concurrency test.
-final class Counter: @unchecked Sendable {
+final class CovarianceTestCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
