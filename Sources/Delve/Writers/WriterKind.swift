@@ -6,6 +6,8 @@ public enum WriterKind: String, CaseIterable, Sendable {
     case jsonl
     /// Progress and an end-of-epoch table on standard output (``ConsoleWriter``).
     case console
+    /// `plots/*.svg` and `plots/*.png`, the standard saturation plots, redrawn every epoch (``PlotWriter``).
+    case plot
 
     /// Parses a comma-separated list such as `"csv,jsonl"`; throws on an unknown name.
     public static func parseList(_ text: String) throws(WriterError) -> [WriterKind] {
@@ -27,8 +29,15 @@ public enum WriterKind: String, CaseIterable, Sendable {
         case .csv: return try CSVWriter(url: run.csvURL, initialEpoch: initialEpoch)
         case .jsonl: return try JSONLWriter(url: run.jsonlURL, initialEpoch: initialEpoch)
         case .console: return ConsoleWriter()
+        case .plot: return try PlotWriter(directory: run.plotsDirectory, history: try history(run, before: initialEpoch))
         }
     }
+}
+
+/// The records of earlier epochs of a resumed run (read from its JSONL file), none for a fresh run.
+func history(_ run: RunDirectory, before initialEpoch: Int) throws(WriterError) -> [EpochRecord] {
+    guard initialEpoch > 0 else { return [] }
+    return try run.readRecords().filter { $0.epoch < initialEpoch }
 }
 
 /// Creates the writers `kinds` (plus `extra` instances) for `run` as one ``CompositeWriter``, and records

@@ -1,0 +1,243 @@
+import Foundation
+
+/// An 8-bit RGB image, rows top to bottom, 3 bytes per pixel.
+public struct RasterImage: Sendable, Equatable {
+    /// Width in pixels.
+    public let width: Int
+    /// Height in pixels.
+    public let height: Int
+    /// `height × width × 3` bytes.
+    public var pixels: [UInt8]
+
+    /// An image filled with `color`.
+    public init(width: Int, height: Int, color: RGB = .white) {
+        self.width = width
+        self.height = height
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<(width * height) {
+            pixels[3 * i] = color.r
+            pixels[3 * i + 1] = color.g
+            pixels[3 * i + 2] = color.b
+        }
+    }
+
+    /// The colour at column `x`, row `y`.
+    public func pixel(_ x: Int, _ y: Int) -> RGB {
+        let i = 3 * (y * width + x)
+        return RGB(pixels[i], pixels[i + 1], pixels[i + 2])
+    }
+}
+
+/// Draws a ``Figure`` into a ``RasterImage``: a scanline rasterizer for polygons, rectangles, circles,
+/// stroked polylines and bitmap-font text (``BitmapFont``), rendered at `supersampling`² samples per
+/// pixel and box-filtered down (anti-aliasing).
+public enum Rasterizer {
+    /// The figure as an image of `figure.width × figure.height` pixels.
+    public static func render(_ figure: Figure, supersampling: Int = 3) -> RasterImage {
+        let s = max(1, supersampling)
+        var canvas = Canvas(width: figure.width * s, height: figure.height * s, scale: Double(s), background: figure.background)
+        for element in figure.elements { canvas.draw(element) }
+        return canvas.downsampled(by: s, width: figure.width, height: figure.height)
+    }
+}
+
+/// The supersampled drawing surface.
+private struct Canvas {
+    let width: Int
+    let height: Int
+    let scale: Double
+    var buffer: [UInt8]
+
+    init(width: Int, height: Int, scale: Double, background: RGB) {
+        self.width = width
+        self.height = height
+        self.scale = scale
+        buffer = RasterImage(width: width, height: height, color: background).pixels
+    }
+
+    mutating func draw(_ element: PlotElement) {
+        switch element {
+        case .line(let points, let color, let width, let dash):
+            stroke(points, width: width, color: color, dash: dash)
+        case .polygon(let points, let fill):
+            fillPolygon(points.map { Point($0.x * scale, $0.y * scale) }, color: fill)
+        case .rect(let x, let y, let w, let h, let fill):
+            fillRect(x0: x * scale, y0: y * scale, x1: (x + w) * scale, y1: (y + h) * scale, color: fill)
+        case .circle(let center, let radius, let fill):
+            fillDisk(center: Point(center.x * scale, center.y * scale), radius: radius * scale, color: fill)
+        case .text(let text, let at, let size, let color, let anchor, let rotation, let bold):
+            drawText(text, at: at, size: size, color: color, anchor: anchor, rotation: rotation, bold: bold)
+        }
+    }
+
+    @inline(__always)
+    mutating func set(_ x: Int, _ y: Int, _ c: RGB) {
+        let i = 3 * (y * width + x)
+        buffer[i] = c.r
+        buffer[i + 1] = c.g
+        buffer[i + 2] = c.b
+    }
+
+    /// Fills the samples whose centres lie in [x0, x1) × [y0, y1) (device coordinates).
+    mutating func fillRect(x0: Double, y0: Double, x1: Double, y1: Double, color: RGB) {
+        let xa = max(0, Int((min(x0, x1) - 0.5).rounded(.up))), xb = min(width, Int((max(x0, x1) - 0.5).rounded(.up)))
+        let ya = max(0, Int((min(y0, y1) - 0.5).rounded(.up))), yb = min(height, Int((max(y0, y1) - 0.5).rounded(.up)))
+        guard xa < xb, ya < yb else { return }
+        for y in ya..<yb { for x in xa..<xb { set(x, y, color) } }
+    }
+
+    /// Even-odd scanline fill of a polygon in device coordinates, sampling at sample centres.
+    mutating func fillPolygon(_ points: [Point], color: RGB) {
+        guard points.count >= 3, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { return }
+        let minY = points.map(\.y).min()!, maxY = points.map(\.y).max()!
+        let ya = max(0, Int((minY - 0.5).rounded(.up))), yb = min(height, Int((maxY - 0.5).rounded(.up)))
+        guard ya < yb else { return }
+        var crossings: [Double] = []
+        for y in ya..<yb {
+            let yc = Double(y) + 0.5
+            crossings.removeAll(keepingCapacity: true)
+            var j = points.count - 1
+            for i in 0..<points.count {
+                let p = points[i], q = points[j]
+                if (p.y <= yc && yc < q.y) || (q.y <= yc && yc < p.y) {
+                    crossings.append(p.x + (yc - p.y) * (q.x - p.x) / (q.y - p.y))
+                }
+                j = i
+            }
+            crossings.sort()
+            var k = 0
+            while k + 1 < crossings.count {
+                let xa = max(0, Int((crossings[k] - 0.5).rounded(.up)))
+                let xb = min(width, Int((crossings[k + 1] - 0.5).rounded(.up)))
+                if xa < xb { for x in xa..<xb { set(x, y, color) } }
+                k += 2
+            }
+        }
+    }
+
+    /// Fills the samples within `radius` of `center` (device coordinates).
+    mutating func fillDisk(center: Point, radius: Double, color: RGB) {
+        guard radius > 0, center.x.isFinite, center.y.isFinite else { return }
+        let ya = max(0, Int((center.y - radius - 0.5).rounded(.up))), yb = min(height, Int((center.y + radius - 0.5).rounded(.up)))
+        guard ya < yb else { return }
+        for y in ya..<yb {
+            let dy = Double(y) + 0.5 - center.y
+            let half = (radius * radius - dy * dy).squareRoot()
+            guard half.isFinite else { continue }
+            let xa = max(0, Int((center.x - half - 0.5).rounded(.up))), xb = min(width, Int((center.x + half - 0.5).rounded(.up)))
+            if xa < xb { for x in xa..<xb { set(x, y, color) } }
+        }
+    }
+
+    /// Strokes a polyline (figure coordinates) with round joins, optionally dashed.
+    mutating func stroke(_ points: [Point], width lineWidth: Double, color: RGB, dash: [Double]?) {
+        let device = points.map { Point($0.x * scale, $0.y * scale) }
+        let runs: [[Point]]
+        if let dash, dash.count >= 2, dash.allSatisfy({ $0 > 0 }) {
+            runs = dashed(device, pattern: dash.map { $0 * scale })
+        } else {
+            runs = [device]
+        }
+        let half = max(lineWidth * scale, 1) / 2
+        for run in runs {
+            for (p, q) in zip(run, run.dropFirst()) {
+                let dx = q.x - p.x, dy = q.y - p.y
+                let length = (dx * dx + dy * dy).squareRoot()
+                guard length > 0 else { continue }
+                let nx = -dy / length * half, ny = dx / length * half
+                fillPolygon([Point(p.x + nx, p.y + ny), Point(q.x + nx, q.y + ny), Point(q.x - nx, q.y - ny), Point(p.x - nx, p.y - ny)], color: color)
+            }
+            if half >= 1.5 { for p in run { fillDisk(center: p, radius: half, color: color) } }
+        }
+    }
+
+    /// Splits a polyline into the "on" pieces of a dash pattern (device coordinates).
+    func dashed(_ points: [Point], pattern: [Double]) -> [[Point]] {
+        var runs: [[Point]] = []
+        var current: [Point] = []
+        var index = 0
+        var left = pattern[0]
+        var on = true
+        if let first = points.first { current = [first] }
+        for (p, q) in zip(points, points.dropFirst()) {
+            let dx = q.x - p.x, dy = q.y - p.y
+            let length = (dx * dx + dy * dy).squareRoot()
+            var done = 0.0
+            while length - done > left {
+                done += left
+                let point = Point(p.x + dx * done / length, p.y + dy * done / length)
+                if on {
+                    current.append(point)
+                    runs.append(current)
+                    current = []
+                } else {
+                    current = [point]
+                }
+                on.toggle()
+                index = (index + 1) % pattern.count
+                left = pattern[index]
+            }
+            left -= length - done
+            if on { current.append(q) }
+        }
+        if on, current.count >= 2 { runs.append(current) }
+        return runs
+    }
+
+    /// Draws text with the bitmap font: a glyph unit is size / 10 pixels, a character 6 units wide.
+    mutating func drawText(_ text: String, at: Point, size: Double, color: RGB, anchor: TextAnchor, rotation: Double, bold: Bool) {
+        let unit = size / 10
+        let total = Double(text.count * BitmapFont.advance) * unit
+        var originX: Double
+        switch anchor {
+        case .start: originX = 0
+        case .middle: originX = -total / 2
+        case .end: originX = -total
+        }
+        let angle = rotation * Double.pi / 180
+        let cosA = cos(angle), sinA = sin(angle)
+        func place(_ lx: Double, _ ly: Double) -> Point {
+            Point((at.x + lx * cosA - ly * sinA) * scale, (at.y + lx * sinA + ly * cosA) * scale)
+        }
+        for character in text {
+            let rows = BitmapFont.rows(of: character)
+            for (r, bits) in rows.enumerated() where bits != 0 {
+                let top = -Double(BitmapFont.glyphHeight - r) * unit
+                for c in 0..<BitmapFont.glyphWidth where bits & (1 << (BitmapFont.glyphWidth - 1 - c)) != 0 {
+                    let left = originX + Double(c) * unit
+                    let right = left + unit * (bold ? 1.45 : 1)
+                    if rotation == 0 {
+                        fillRect(x0: (at.x + left) * scale, y0: (at.y + top) * scale,
+                                 x1: (at.x + right) * scale, y1: (at.y + top + unit) * scale, color: color)
+                    } else {
+                        fillPolygon([place(left, top), place(right, top), place(right, top + unit), place(left, top + unit)], color: color)
+                    }
+                }
+            }
+            originX += Double(BitmapFont.advance) * unit
+        }
+    }
+
+    /// Box-filters `factor × factor` blocks of samples into pixels.
+    func downsampled(by factor: Int, width outWidth: Int, height outHeight: Int) -> RasterImage {
+        var image = RasterImage(width: outWidth, height: outHeight)
+        let area = factor * factor
+        for y in 0..<outHeight {
+            for x in 0..<outWidth {
+                var r = 0, g = 0, b = 0
+                for sy in 0..<factor {
+                    var i = 3 * ((y * factor + sy) * width + x * factor)
+                    for _ in 0..<factor {
+                        r += Int(buffer[i]); g += Int(buffer[i + 1]); b += Int(buffer[i + 2])
+                        i += 3
+                    }
+                }
+                let o = 3 * (y * outWidth + x)
+                image.pixels[o] = UInt8((r + area / 2) / area)
+                image.pixels[o + 1] = UInt8((g + area / 2) / area)
+                image.pixels[o + 2] = UInt8((b + area / 2) / area)
+            }
+        }
+        return image
+    }
+}
