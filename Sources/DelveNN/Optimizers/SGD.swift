@@ -1,0 +1,65 @@
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay,
+/// exactly as PyTorch `torch.optim.SGD`:
+/// gₜ = ∇ + λθ; bₜ = μbₜ₋₁ + (1 − τ)gₜ (b₁ = g₁); update = gₜ + μbₜ (Nesterov) or bₜ; θ ← θ − η·update.
+public final class SGD: Optimizer {
+    /// The parameters updated.
+    public let parameters: [Tensor]
+    /// η.
+    public var learningRate: Float
+    /// μ.
+    public let momentum: Float
+    /// τ.
+    public let dampening: Float
+    /// λ (L2 penalty added to the gradient).
+    public let weightDecay: Float
+    /// Whether to use Nesterov momentum.
+    public let nesterov: Bool
+    private var buffers: [TensorStorage?]
+
+    /// Creates the optimizer.
+    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) {
+        precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD: negative hyper-parameter")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        buffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    public func step() {
+        let lr = learningRate, mu = momentum, wd = weightDecay, damp = 1 - dampening
+        for (index, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            let n = p.count
+            let w = p.storage.pointer, g = grad.storage.pointer
+            if mu == 0 {
+                for i in 0..<n { w[i] -= lr * (g[i] + wd * w[i]) }
+                continue
+            }
+            if let buffer = buffers[index] {
+                let b = buffer.pointer
+                for i in 0..<n {
+                    let d = g[i] + wd * w[i]
+                    let bi = mu * b[i] + damp * d
+                    b[i] = bi
+                    w[i] -= lr * (nesterov ? d + mu * bi : bi)
+                }
+            } else {
+                let buffer = TensorStorage(uninitializedCount: n)
+                let b = buffer.pointer
+                for i in 0..<n {
+                    let d = g[i] + wd * w[i]
+                    b[i] = d
+                    w[i] -= lr * (nesterov ? d + mu * d : d)
+                }
+                buffers[index] = buffer
+            }
+        }
+    }
+
+    public func zeroGrad() { for p in parameters { p.grad = nil } }
+}
