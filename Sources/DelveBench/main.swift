@@ -1,11 +1,38 @@
 import ArgumentParser
-import Delve
+
+/// Every benchmark `delve-bench all` runs, in order. Register a new one here and in `subcommands`.
+enum RegisteredBenches {
+    static var all: [any Bench.Type] {
+        [
+            CovarianceBench.self,
+        ]
+    }
+}
 
 /// The `delve-bench` benchmark tool.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delve-bench",
-        abstract: "Benchmarks that print ratios measured side by side in one run."
+        abstract: "Benchmarks that print ratios measured side by side in one run.",
+        subcommands: [
+            CovarianceCommand.self,
+            AllCommand.self,
+        ]
     )
 }
+
+/// `delve-bench all [--json]`: runs every registered benchmark.
+struct AllCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all",
+        abstract: "Run every benchmark (\(RegisteredBenches.all.map { $0.name }.joined(separator: ", "))); --json merges their metrics into one object."
+    )
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        options.apply()
+        printReports(try RegisteredBenches.all.map { try $0.run() }, json: options.json)
+    }
+}
+
 BenchCommand.main()

@@ -162,6 +162,27 @@ struct CovarianceAccumulatorTests {
         #expect(relativeError(conv.mean, rows.mean) < 1e-13)
     }
 
+    @Test("blocked channelwise update (several cache-sized blocks per batch) is exact", arguments: AccumulationPrecision.allCases)
+    func channelwiseBlocks(precision: AccumulationPrecision) throws {
+        var rng = CovarianceTestRandom(seed: 8)
+        let (batch, channels, spatial) = (3, 8, 4096)
+        #expect(CovarianceAccumulator.channelwiseChunk(channels: channels, spatial: spatial, batch: batch) == 2)
+        let conv = CovarianceAccumulator(features: channels, precision: precision)
+        let rows = CovarianceAccumulator(features: channels)
+        for round in 0..<2 {
+            let nchw = (0..<(batch * channels * spatial)).map { _ in Float(rng.gaussian() + Double(round) * 3) }
+            var transposed = [Float](repeating: 0, count: nchw.count)
+            for b in 0..<batch { for c in 0..<channels { for s in 0..<spatial {
+                transposed[(b * spatial + s) * channels + c] = nchw[(b * channels + c) * spatial + s]
+            } } }
+            try nchw.withUnsafeBufferPointer { try conv.updateChannelwise($0, batch: batch, channels: channels, spatial: spatial) }
+            try rows.update(transposed, rows: batch * spatial)
+        }
+        let tolerance = precision == .float64 ? 1e-12 : 1e-5
+        #expect(relativeError(conv.covariance(), rows.covariance()) < tolerance)
+        #expect(relativeError(conv.mean, rows.mean) < 1e-13)
+    }
+
     @Test("NaN or ∞ in a batch: the error names layer, batch, row and feature; the state is unchanged")
     func nonFiniteRejected() throws {
         let acc = CovarianceAccumulator(features: 3, name: "conv2")
