@@ -6,7 +6,8 @@ struct DelveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delve",
         abstract: "Layer saturation and spectral statistics of neural network representations.",
-        version: DelveInfo.version
+        version: DelveInfo.version,
+        subcommands: [AnalyzeCommand.self, SampleCommand.self]
     )
 }
 DelveCommand.main()

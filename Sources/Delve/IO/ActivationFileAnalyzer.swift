@@ -1,0 +1,181 @@
+/// Computes the spectral statistics of one layer's activations saved as a `.npy` file, streaming the
+/// file in chunks so that memory stays bounded by the chunk and the D×D covariance.
+///
+/// The array's rank says what it holds: 2 → dense N×D, 3 → sequence N×T×F (batch first),
+/// 4 → convolution N×C×H×W. Each chunk of leading-axis rows is reduced with ``ActivationReducer``
+/// and fed to a ``CovarianceAccumulator``; the covariance's ``Spectrum`` then gives the statistics.
+public struct ActivationFileAnalyzer: Sendable {
+    /// How the activations become rows of features.
+    public var layout: LayoutOptions
+    /// The statistics to report (``Statistic/cov`` keeps the covariance matrix in the result).
+    public var statistics: [Statistic]
+    /// δ, the share of variance idim and lsat explain.
+    public var threshold: Double
+    /// Which idim convention: the paper's (≥ δ) or Delve 0.1.50's.
+    public var convention: IntrinsicDimensionalityConvention
+    /// The accumulator's precision.
+    public var precision: AccumulationPrecision
+    /// The most leading-axis rows read per chunk.
+    public var chunkRows: Int
+    /// The largest feature count D accepted (the covariance needs 8·D² bytes, more while accumulating).
+    public var maximumFeatures: Int
+    /// A chunk is also limited to this many bytes of `Float` values (at least one row is read).
+    public var maximumChunkBytes: Int
+
+    /// Creates an analyzer; the defaults are those of `delve analyze`.
+    public init(layout: LayoutOptions = LayoutOptions(), statistics: [Statistic] = [.lsat, .idim],
+                threshold: Double = 0.99, convention: IntrinsicDimensionalityConvention = .paper,
+                precision: AccumulationPrecision = .float64, chunkRows: Int = 1024,
+                maximumFeatures: Int = 16384, maximumChunkBytes: Int = 256 << 20) {
+        self.layout = layout
+        self.statistics = statistics
+        self.threshold = threshold
+        self.convention = convention
+        self.precision = precision
+        self.chunkRows = chunkRows
+        self.maximumFeatures = maximumFeatures
+        self.maximumChunkBytes = maximumChunkBytes
+    }
+
+    /// The result for one file.
+    public struct Result: Sendable {
+        /// The layer's name: the file name without its directory and `.npy` extension.
+        public var name: String
+        /// The array's shape in the file.
+        public var shape: [Int]
+        /// How the array was read.
+        public var kind: ActivationKind
+        /// The number of observations after the layout reduction (N·H·W for channelwise convolutions).
+        public var samples: Int
+        /// D, the number of features after the reduction.
+        public var features: Int
+        /// The scalar statistics and notes.
+        public var statistics: LayerStatistics
+        /// The D×D covariance (row-major), when ``Statistic/cov`` was requested.
+        public var covariance: [Double]?
+    }
+
+    /// The layer name for a path: its last component without a `.npy` extension.
+    public static func layerName(forPath path: String) -> String {
+        var name = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        if name.lowercased().hasSuffix(".npy") && name.count > 4 { name.removeLast(4) }
+        return name
+    }
+
+    /// Reads, reduces and accumulates the file at `path` and computes the statistics.
+    public func analyze(path: String) throws(ActivationFileError) -> Result {
+        let name = Self.layerName(forPath: path)
+        let reader: NPYReader
+        do { reader = try NPYReader(path: path) } catch { throw .npy(error) }
+        guard let kind = ActivationKind(rank: reader.shape.count) else {
+            throw .unsupportedRank(path: path, shape: reader.shape)
+        }
+        let reducer = ActivationReducer(options: layout)
+        let features: Int
+        do {
+            features = try reducer.features(shape: reader.shape, kind: kind)
+        } catch {
+            throw .layout(path: path, error: error)
+        }
+        guard features <= maximumFeatures else {
+            throw .tooManyFeatures(path: path, features: features, limit: maximumFeatures)
+        }
+        let accumulator = CovarianceAccumulator(features: features, name: name, precision: precision)
+        let rowBytes = max(1, reader.rowElements) * MemoryLayout<Float>.stride
+        let rowsPerChunk = max(1, min(chunkRows, maximumChunkBytes / rowBytes))
+        let rowShape = Array(reader.shape.dropFirst())
+        do {
+            if kind == .dense && reader.dataType == .float64 {
+                // Keep float64 data in double precision all the way.
+                var buffer = [Double](repeating: 0, count: rowsPerChunk * reader.rowElements)
+                while true {
+                    let rows = try buffer.withUnsafeMutableBufferPointer { (p) throws(NPYError) in try reader.readRows(count: rowsPerChunk, into: p) }
+                    if rows == 0 { break }
+                    try buffer.withUnsafeBufferPointer { (p) throws(CovarianceError) in
+                        try accumulator.update(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]), rows: rows)
+                    }
+                }
+            } else {
+                var buffer = [Float](repeating: 0, count: rowsPerChunk * reader.rowElements)
+                while true {
+                    let rows = try buffer.withUnsafeMutableBufferPointer { (p) throws(NPYError) in try reader.readRows(count: rowsPerChunk, into: p) }
+                    if rows == 0 { break }
+                    try buffer.withUnsafeBufferPointer { p in
+                        try reducer.accumulate(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]),
+                                               shape: [rows] + rowShape, kind: kind, into: accumulator)
+                    }
+                }
+            }
+        } catch let error as NPYError {
+            throw .npy(error)
+        } catch let error as LayoutError {
+            throw .layout(path: path, error: error)
+        } catch let error as CovarianceError {
+            throw .covariance(path: path, error: error, chunkRows: rowsPerChunk)
+        } catch {
+            throw .other(path: path, message: "\(error)")
+        }
+        let covariance = accumulator.covariance()
+        let spectrum: Spectrum
+        do {
+            spectrum = try Spectrum(covariance: covariance, features: features, samples: accumulator.count)
+        } catch {
+            throw .spectrum(path: path, error: error)
+        }
+        let values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
+        return Result(name: name, shape: reader.shape, kind: kind, samples: accumulator.count, features: features,
+                      statistics: values, covariance: statistics.contains(.cov) ? covariance : nil)
+    }
+}
+
+/// Why a `.npy` activation file could not be analyzed; every case names the file.
+public enum ActivationFileError: Error, CustomStringConvertible {
+    /// The file could not be read as a supported `.npy` array.
+    case npy(NPYError)
+    /// The array is not 2-, 3- or 4-dimensional.
+    case unsupportedRank(path: String, shape: [Int])
+    /// The shape does not fit the layout options.
+    case layout(path: String, error: LayoutError)
+    /// The reduced layer has more features than the analyzer accepts.
+    case tooManyFeatures(path: String, features: Int, limit: Int)
+    /// The accumulator rejected a chunk (for example a NaN or infinite value); the file was read in
+    /// chunks of `chunkRows` leading-axis rows (the accumulator's batches).
+    case covariance(path: String, error: CovarianceError, chunkRows: Int)
+    /// Any other failure.
+    case other(path: String, message: String)
+    /// The eigendecomposition failed.
+    case spectrum(path: String, error: SpectrumError)
+
+    /// The file the error is about.
+    public var path: String {
+        switch self {
+        case .npy(let error): return error.path
+        case .unsupportedRank(let path, _), .layout(let path, _), .tooManyFeatures(let path, _, _),
+             .covariance(let path, _, _), .spectrum(let path, _), .other(let path, _):
+            return path
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .npy(let error):
+            return error.description
+        case .unsupportedRank(let path, let shape):
+            return "\(path): expected 2 (dense N×D), 3 (sequence N×T×F) or 4 (convolution N×C×H×W) dimensions, got shape \(shape)"
+        case .layout(let path, let error):
+            return "\(path): \(error)"
+        case .tooManyFeatures(let path, let features, let limit):
+            let gib = Double(features) * Double(features) * 8 / Double(1 << 30)
+            let size = gib >= 0.1 ? "\((gib * 10).rounded() / 10) GiB" : "\(Int(gib * 1024)) MiB"
+            return "\(path): \(features) features after the layout reduction, more than the limit of \(limit) "
+                + "(the covariance alone would take \(size)); use --conv-method channelwise or mean, --downsample, "
+                + "or raise --max-features"
+        case .covariance(let path, let error, let chunkRows):
+            return "\(path): \(error) (the file is read in batches of \(chunkRows) rows of its first axis)"
+        case .other(let path, let message):
+            return "\(path): \(message)"
+        case .spectrum(let path, let error):
+            return "\(path): \(error)"
+        }
+    }
+}

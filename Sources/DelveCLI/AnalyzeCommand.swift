@@ -1,0 +1,113 @@
+import ArgumentParser
+import Delve
+import Foundation
+
+/// `delve analyze FILE.npy...`: the spectral statistics of layer activations saved with `numpy.save`.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Layer saturation and spectral statistics of activations saved as .npy files.",
+        discussion: """
+            Each file holds one layer's outputs: 2-D dense N×D, 3-D sequence N×T×F (batch first) or \
+            4-D convolution N×C×H×W, little-endian float32 or float64 in C order. Files are streamed in \
+            chunks; memory is bounded by the chunk and the D×D covariance. When a file cannot be \
+            analyzed the others are still reported and the exit code is 1; bad arguments exit with 64.
+            """
+    )
+
+    /// The output formats.
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case table, json, csv
+    }
+
+    @Argument(help: "The .npy files, one layer each.")
+    var files: [String] = []
+
+    @Option(help: "Comma-separated statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ",")).")
+    var stats: String = "lsat,idim"
+
+    @Option(help: "δ, the share of variance that idim and lsat explain; in (0, 1].")
+    var threshold: Double = 0.99
+
+    @Option(help: "How 4-D convolution outputs become rows of features.")
+    var convMethod: ConvMethod = .channelwise
+
+    @Option(help: "How 3-D sequence outputs become rows of features.")
+    var timeseriesMethod: TimeseriesMethod = .last
+
+    @Option(help: "Resize convolution feature maps bilinearly to at most N×N first.")
+    var downsample: Int?
+
+    @Option(help: "Rows of the first axis read per streaming chunk.")
+    var batchSize: Int = 1024
+
+    @Option(help: "idim convention: 'paper' (smallest k explaining ≥ δ) or 'delve' (Delve 0.1.50's count).")
+    var compat: IntrinsicDimensionalityConvention = .paper
+
+    @Option(help: "Accumulation precision.")
+    var precision: AccumulationPrecision = .float64
+
+    @Option(help: "Output format.")
+    var format: Format = .table
+
+    @Option(help: "Refuse layers with more features than this after the layout reduction (the covariance takes 8·D² bytes).")
+    var maxFeatures: Int = 16384
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one .npy file") }
+        let parsed: [Statistic]
+        do {
+            parsed = try Statistic.parseList(stats)
+        } catch {
+            throw ValidationError("--stats: \(error)")
+        }
+        guard !parsed.isEmpty else { throw ValidationError("--stats: give at least one statistic") }
+        guard threshold > 0 && threshold <= 1 else {
+            throw ValidationError("--threshold must be in (0, 1], got \(threshold)")
+        }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let downsample, downsample < 1 {
+            throw ValidationError("--downsample must be at least 1, got \(downsample)")
+        }
+        guard maxFeatures >= 1 else { throw ValidationError("--max-features must be at least 1, got \(maxFeatures)") }
+    }
+
+    func run() throws {
+        let statistics = (try? Statistic.parseList(stats)) ?? [.lsat, .idim]
+        let analyzer = ActivationFileAnalyzer(
+            layout: LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample),
+            statistics: statistics, threshold: threshold, convention: compat, precision: precision,
+            chunkRows: batchSize, maximumFeatures: maxFeatures)
+        var results: [ActivationFileAnalyzer.Result] = []
+        var failures = 0
+        for file in files {
+            do {
+                results.append(try analyzer.analyze(path: file))
+            } catch {
+                failures += 1
+                printError("error: \(error)")
+            }
+        }
+        let report = AnalyzeReport(threshold: threshold, statistics: statistics, results: results)
+        switch format {
+        case .table:
+            print(report.table(), terminator: "")
+        case .csv:
+            print(report.csv(), terminator: "")
+            for note in report.notes() { printError("note: \(note)") }
+        case .json:
+            print(report.json())
+            for note in report.notes(includeCovarianceHint: false) { printError("note: \(note)") }
+        }
+        if failures > 0 {
+            printError("\(failures) of \(files.count) file(s) could not be analyzed")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    fflush(nil)
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Delve
+
+// Command-line parsing of the library's option enums (their raw values are the accepted spellings).
+
+extension ConvMethod: ExpressibleByArgument {}
+extension TimeseriesMethod: ExpressibleByArgument {}
+extension IntrinsicDimensionalityConvention: ExpressibleByArgument {}
+extension AccumulationPrecision: ExpressibleByArgument {}
