@@ -2,12 +2,81 @@
 # End-to-end checks of the built executables (exit codes, output files). Called by `make test`.
 set -euo pipefail
 bin="$1"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 pass=0; fail=0
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 check() { # check NAME COMMAND... — the command must succeed
   local name="$1"; shift
   if "$@" >/dev/null 2>&1; then pass=$((pass+1)); else echo "FAIL: $name"; fail=$((fail+1)); fi
 }
+check_status() { # check_status NAME EXPECTED COMMAND... — the command must exit with EXPECTED
+  local name="$1" expected="$2"; shift 2
+  local status=0
+  "$@" >"$work/out" 2>"$work/err" || status=$?
+  if [ "$status" -eq "$expected" ]; then pass=$((pass+1)); else echo "FAIL: $name (exit $status, expected $expected)"; fail=$((fail+1)); fi
+}
+check_json() { # check_json NAME PYTHON-EXPRESSION — evaluated with `d` = the JSON of $work/out
+  local name="$1" expr="$2"
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($expr) else 1)" "$work/out" 2>/dev/null; then
+    pass=$((pass+1)); else echo "FAIL: $name"; sed 's/^/  | /' "$work/out" | head -5; fail=$((fail+1)); fi
+}
+check_grep() { # check_grep NAME FILE PATTERN — FILE ($work/out or $work/err) must contain PATTERN
+  local name="$1" file="$2" pattern="$3"
+  if grep -q -- "$pattern" "$file"; then pass=$((pass+1)); else echo "FAIL: $name"; sed 's/^/  | /' "$file" | head -5; fail=$((fail+1)); fi
+}
+
 check "delve --help" "$bin/delve" --help
 check "delve --version" "$bin/delve" --version
+
+# delve analyze, on files written by the standard library only.
+python3 "$here/npy_fixture.py" "$work"
+d="$bin/delve"
+check_status "analyze rank-3 json" 0 "$d" analyze --format json "$work/rank3.npy"
+check_json "analyze rank-3: idim 3, lsat 3/8, samples, name" \
+  'd["threshold"] == 0.99 and len(d["layers"]) == 1 and d["layers"][0]["name"] == "rank3" and d["layers"][0]["samples"] == 200 and d["layers"][0]["features"] == 8 and d["layers"][0]["stats"] == {"lsat": 0.375, "idim": 3}'
+check_status "analyze small chunks" 0 "$d" analyze --format json --batch-size 7 --stats idim,trc --threshold 0.5 "$work/rank3.npy"
+check_json "analyze small chunks: same idim, threshold echoed" \
+  'd["threshold"] == 0.5 and isinstance(d["layers"][0]["stats"]["idim"], int) and list(d["layers"][0]["stats"]) == ["idim", "trc"] and d["layers"][0]["stats"]["trc"] > 0'
+check_status "analyze conv" 0 "$d" analyze --format json "$work/conv.npy"
+check_json "analyze conv channelwise: N·H·W samples, C features" \
+  'd["layers"][0]["samples"] == 16 and d["layers"][0]["features"] == 3'
+check_status "analyze conv mean" 0 "$d" analyze --format json --conv-method mean "$work/conv.npy"
+check_json "analyze conv mean: N samples" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 3'
+check_status "analyze cov" 0 "$d" analyze --format json --stats cov,idim "$work/dense64.npy"
+check_json "analyze cov: 4×4 symmetric matrix" \
+  'len(d["layers"][0]["stats"]["cov"]) == 4 and all(len(r) == 4 for r in d["layers"][0]["stats"]["cov"]) and d["layers"][0]["stats"]["cov"][1][2] == d["layers"][0]["stats"]["cov"][2][1]'
+check_status "analyze logdet of a singular layer" 0 "$d" analyze --format json --stats logdet "$work/rank3.npy"
+check_json "analyze logdet: -inf as a string" 'd["layers"][0]["stats"]["logdet"] == "-inf"'
+check_status "analyze csv" 0 "$d" analyze --format csv "$work/rank3.npy" "$work/conv.npy"
+check_grep "analyze csv header" "$work/out" '^name,samples,features,lsat,idim$'
+check_grep "analyze csv row" "$work/out" '^rank3,200,8,0.375,3$'
+check_status "analyze table" 0 "$d" analyze "$work/rank3.npy"
+check_grep "analyze table row" "$work/out" 'rank3 *200 *8 *0.3750 *3'
+check_status "analyze garbage file" 1 "$d" analyze "$work/garbage.npy"
+check_grep "analyze garbage: file named" "$work/err" 'garbage.npy'
+check_status "analyze truncated file" 1 "$d" analyze "$work/truncated.npy"
+check_grep "analyze truncated: expected vs actual bytes" "$work/err" 'truncated.npy.*160 bytes.*120'
+check_status "analyze missing file" 1 "$d" analyze "$work/missing.npy"
+check_grep "analyze missing: file named" "$work/err" 'missing.npy'
+check_status "analyze 1-D file" 1 "$d" analyze "$work/vector.npy"
+check_grep "analyze 1-D: shape named" "$work/err" 'vector.npy.*\[3\]'
+check_status "analyze NaN" 1 "$d" analyze "$work/nan.npy"
+check_grep "analyze NaN: file and value named" "$work/err" 'nan.npy.*non-finite'
+check_status "analyze good and bad files" 1 "$d" analyze --format json "$work/rank3.npy" "$work/garbage.npy" "$work/conv.npy"
+check_json "analyze good and bad: the good ones are reported" '[l["name"] for l in d["layers"]] == ["rank3", "conv"]'
+check_status "analyze unknown stat" 64 "$d" analyze --stats lsat,bogus "$work/rank3.npy"
+check_grep "analyze unknown stat: named" "$work/err" 'bogus'
+check_status "analyze threshold out of range" 64 "$d" analyze --threshold 1.5 "$work/rank3.npy"
+check_status "analyze bad conv method" 64 "$d" analyze --conv-method average "$work/conv.npy"
+check_status "analyze no files" 64 "$d" analyze
+
+# The hidden sample command writes layers with known spectra.
+check_status "sample" 0 "$d" sample "$work/sample"
+check_status "analyze sample" 0 "$d" analyze --format json "$work/sample/fc1_bottleneck.npy" "$work/sample/fc2_decaying.npy" "$work/sample/fc3_uniform.npy" "$work/sample/conv1.npy" "$work/sample/lstm1.npy"
+check_json "analyze sample: known idim 3, 7, 16, 2, 4" '[l["stats"]["idim"] for l in d["layers"]] == [3, 7, 16, 2, 4]'
+check_status "analyze sample, delve convention" 0 "$d" analyze --format json --compat delve "$work/sample/fc1_bottleneck.npy"
+check_json "analyze sample, delve convention: an integer idim" 'isinstance(d["layers"][0]["stats"]["idim"], int)'
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

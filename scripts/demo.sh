@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# The demo: until `delve demo` exists, analyze a generated sample of activations with a known
-# spectrum (a rank-3 "bottleneck" layer next to a full-rank one).
+# The interim demo (until `delve demo` trains a network): write synthetic layer activations with
+# exactly known spectra (`delve sample`), then analyze them with `delve analyze`.
 set -euo pipefail
 bin="$1"
-"$bin/delve" --help
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "== Writing synthetic activations with known spectra (delve sample) =="
+"$bin/delve" sample "$work/activations"
+echo
+echo "== delve analyze $work/activations/*.npy =="
+"$bin/delve" analyze --stats lsat,idim,erank,trc "$work/activations"/*.npy
+echo
+echo "What you see: for each layer, idim is the number of eigen-directions that explain 99 % of the"
+echo "variance and lsat = idim / features; they match the spectra the files were built with (listed above)."

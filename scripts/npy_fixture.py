@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Writes small .npy files for the end-to-end tests with the standard library only (no numpy).
+
+usage: npy_fixture.py DIR — writes rank3.npy (200×8 float32 of exact rank 3), conv.npy
+(4×3×2×2 float32), dense64.npy (50×4 float64), garbage.npy (not a .npy file), truncated.npy,
+vector.npy (1-D) and nan.npy (a NaN in a dense layer).
+"""
+import struct
+import sys
+
+
+def npy(path, shape, values, descr="<f4"):
+    shape_text = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_text)
+    pad = (64 - (10 + len(header) + 1) % 64) % 64
+    header = header + " " * pad + "\n"
+    code = "f" if descr == "<f4" else "d"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+        f.write(struct.pack("<%d%s" % (len(values), code), *values))
+    return 10 + len(header)
+
+
+def main():
+    out = sys.argv[1]
+    rows = []
+    for r in range(200):
+        a, b, c = r % 7 - 3, (r * 3) % 5 - 2, (r * 5) % 11 - 5
+        rows += [a * (f % 3 + 1) + b * ((f * 2) % 5) - c * (f % 2) + 0.5 for f in range(8)]
+    npy(out + "/rank3.npy", (200, 8), rows)
+    npy(out + "/conv.npy", (4, 3, 2, 2), [float((i * 7) % 13) for i in range(48)])
+    npy(out + "/dense64.npy", (50, 4), [float((i * 5) % 9) for i in range(200)], "<f8")
+    with open(out + "/garbage.npy", "wb") as f:
+        f.write(b"this is not a numpy file\n")
+    header_size = npy(out + "/truncated.npy", (10, 4), [1.0] * 40)
+    with open(out + "/truncated.npy", "r+b") as f:
+        f.truncate(header_size + 4 * 30)
+    npy(out + "/vector.npy", (3,), [1.0, 2.0, 3.0])
+    npy(out + "/nan.npy", (3, 2), [1.0, 2.0, float("nan"), 4.0, 5.0, 6.0])
+
+
+main()
