@@ -1,0 +1,153 @@
+import LinearAlgebra
+
+/// The numeric kernel of one LSTM layer over a whole sequence (forward and backpropagation through time).
+///
+/// Gate order and formulas are PyTorch's. With `G = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh` split into
+/// four blocks of `H` columns `[i, f, g, o]`:
+/// `i = σ(G_i)`, `f = σ(G_f)`, `g = tanh(G_g)`, `o = σ(G_o)`, `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
+///
+/// The input projection of all timesteps is ONE gemm `(T·N)×I · I×4H`; each timestep adds one gemm
+/// `N×H · H×4H` and applies the gate nonlinearities in a fused loop. Backward runs the recurrence in
+/// reverse with one gemm per step for `∂h_{t−1}`, then computes `∂W_ih`, `∂W_hh` and `∂x` with one or two
+/// gemms over all timesteps.
+enum LSTMKernel {
+    /// Runs the layer forward. `output` receives `h_t` (T·N·H), `cells` receives `c_t` (T·N·H),
+    /// `gates` receives the activated gates `[i, f, g, o]` (T·N·4H) kept for ``backward``.
+    /// A nil bias counts as zero; a nil initial state counts as zeros.
+    static func forward<S: RecurrentScalar>(
+        _ shape: RecurrentShape,
+        x: UnsafePointer<S>, weightIH: UnsafePointer<S>, weightHH: UnsafePointer<S>,
+        biasIH: UnsafePointer<S>?, biasHH: UnsafePointer<S>?,
+        h0: UnsafePointer<S>?, c0: UnsafePointer<S>?,
+        output: UnsafeMutablePointer<S>, cells: UnsafeMutablePointer<S>, gates: UnsafeMutablePointer<S>
+    ) {
+        let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
+        let G = 4 * H
+        // Pre-activations of every timestep: biases, then + X·W_ihᵀ in one gemm.
+        for r in 0..<(T * N) {
+            let row = gates + r * G
+            for j in 0..<G {
+                row[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0)
+            }
+        }
+        S.gemm(.none, .transpose, m: T * N, n: G, k: I, alpha: 1, a: x, lda: I, b: weightIH, ldb: I,
+               beta: 1, c: gates, ldc: G)
+        for t in 0..<T {
+            let gt = gates + t * N * G
+            let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
+            let previousC: UnsafePointer<S>? = t == 0 ? c0 : UnsafePointer(cells + (t - 1) * N * H)
+            if let previousH {
+                S.gemm(.none, .transpose, m: N, n: G, k: H, alpha: 1, a: previousH, lda: H, b: weightHH, ldb: H,
+                       beta: 1, c: gt, ldc: G)
+            }
+            let ht = output + t * N * H
+            let ct = cells + t * N * H
+            for n in 0..<N {
+                let row = gt + n * G
+                for j in 0..<H {
+                    let i = S.sigmoid(row[j])
+                    let f = S.sigmoid(row[H + j])
+                    let g = S.tanh(row[2 * H + j])
+                    let o = S.sigmoid(row[3 * H + j])
+                    row[j] = i; row[H + j] = f; row[2 * H + j] = g; row[3 * H + j] = o
+                    let cPrev = previousC?[n * H + j] ?? 0
+                    let c = f * cPrev + i * g
+                    ct[n * H + j] = c
+                    ht[n * H + j] = o * S.tanh(c)
+                }
+            }
+        }
+    }
+
+    /// Backpropagation through time.
+    ///
+    /// Inputs: the forward inputs and results, `gradOutput` = ∂L/∂h_t for every step (T·N·H, nil = zero),
+    /// `gradFinalHidden` / `gradFinalCell` = ∂L/∂h_T, ∂L/∂c_T (N·H, nil = zero).
+    /// Results: `gradX` (T·N·I, overwritten), `gradWeightIH` (4H·I) and `gradWeightHH` (4H·H) and `gradBias`
+    /// (4H; the same for b_ih and b_hh) ACCUMULATED into, `gradH0` / `gradC0` (N·H, overwritten).
+    static func backward<S: RecurrentScalar>(
+        _ shape: RecurrentShape,
+        x: UnsafePointer<S>, weightIH: UnsafePointer<S>, weightHH: UnsafePointer<S>,
+        h0: UnsafePointer<S>?, c0: UnsafePointer<S>?,
+        output: UnsafePointer<S>, cells: UnsafePointer<S>, gates: UnsafePointer<S>,
+        gradOutput: UnsafePointer<S>?, gradFinalHidden: UnsafePointer<S>?, gradFinalCell: UnsafePointer<S>?,
+        gradX: UnsafeMutablePointer<S>?, gradWeightIH: UnsafeMutablePointer<S>?, gradWeightHH: UnsafeMutablePointer<S>?,
+        gradBias: UnsafeMutablePointer<S>?, gradH0: UnsafeMutablePointer<S>?, gradC0: UnsafeMutablePointer<S>?
+    ) {
+        let (T, N, H) = (shape.steps, shape.batch, shape.hidden)
+        let G = 4 * H
+        let dGates = UnsafeMutablePointer<S>.allocate(capacity: T * N * G)
+        let dh = UnsafeMutablePointer<S>.allocate(capacity: N * H)   // ∂L/∂h_t flowing from step t+1
+        let dc = UnsafeMutablePointer<S>.allocate(capacity: N * H)   // ∂L/∂c_t flowing from step t+1
+        defer { dGates.deallocate(); dh.deallocate(); dc.deallocate() }
+        for k in 0..<(N * H) {
+            dh[k] = gradFinalHidden?[k] ?? 0
+            dc[k] = gradFinalCell?[k] ?? 0
+        }
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            let gt = gates + t * N * G
+            let dgt = dGates + t * N * G
+            let ct = cells + t * N * H
+            let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
+            let dOut = gradOutput.map { $0 + t * N * H }
+            for n in 0..<N {
+                let row = gt + n * G
+                let drow = dgt + n * G
+                for j in 0..<H {
+                    let k = n * H + j
+                    let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
+                    let tanhC = S.tanh(ct[k])
+                    let dhk = dh[k] + (dOut?[k] ?? 0)
+                    let dck = dc[k] + dhk * o * (1 - tanhC * tanhC)
+                    let cPrev = previousC?[k] ?? 0
+                    drow[j] = dck * g * i * (1 - i)
+                    drow[H + j] = dck * cPrev * f * (1 - f)
+                    drow[2 * H + j] = dck * i * (1 - g * g)
+                    drow[3 * H + j] = dhk * tanhC * o * (1 - o)
+                    dc[k] = dck * f
+                }
+            }
+            // ∂L/∂h_{t−1} = ∂G_t · W_hh.
+            S.gemm(.none, .none, m: N, n: H, k: G, alpha: 1, a: dgt, lda: G, b: weightHH, ldb: H, beta: 0, c: dh, ldc: H)
+        }
+        if let gradH0 { gradH0.update(from: dh, count: N * H) }
+        if let gradC0 { gradC0.update(from: dc, count: N * H) }
+        finishGradients(shape: shape, gateWidth: G, x: x, weightIH: weightIH, h0: h0, output: output,
+                        dInput: dGates, dHidden: dGates, gradX: gradX, gradWeightIH: gradWeightIH,
+                        gradWeightHH: gradWeightHH)
+        if let gradBias { accumulateColumnSums(dGates, rows: T * N, columns: G, into: gradBias) }
+    }
+}
+
+/// The gemms over all timesteps that end backpropagation through time (shared by LSTM and GRU).
+///
+/// `dInput` = ∂L/∂(input pre-activations) (T·N·gateWidth), `dHidden` = ∂L/∂(hidden pre-activations)
+/// (the same buffer for LSTM). `∂W_ih += dInputᵀ·X`, `∂W_hh += dHidden_0ᵀ·h0 + dHidden_{1..}ᵀ·h_{0..T−2}`,
+/// `∂X = dInput·W_ih`.
+func finishGradients<S: RecurrentScalar>(
+    shape: RecurrentShape, gateWidth: Int,
+    x: UnsafePointer<S>, weightIH: UnsafePointer<S>, h0: UnsafePointer<S>?, output: UnsafePointer<S>,
+    dInput: UnsafePointer<S>, dHidden: UnsafePointer<S>,
+    gradX: UnsafeMutablePointer<S>?, gradWeightIH: UnsafeMutablePointer<S>?, gradWeightHH: UnsafeMutablePointer<S>?
+) {
+    let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
+    let G = gateWidth
+    if let gradWeightIH {
+        S.gemm(.transpose, .none, m: G, n: I, k: T * N, alpha: 1, a: dInput, lda: G, b: x, ldb: I,
+               beta: 1, c: gradWeightIH, ldc: I)
+    }
+    if let gradWeightHH {
+        if let h0 {
+            S.gemm(.transpose, .none, m: G, n: H, k: N, alpha: 1, a: dHidden, lda: G, b: h0, ldb: H,
+                   beta: 1, c: gradWeightHH, ldc: H)
+        }
+        if T > 1 {
+            S.gemm(.transpose, .none, m: G, n: H, k: (T - 1) * N, alpha: 1, a: dHidden + N * G, lda: G,
+                   b: output, ldb: H, beta: 1, c: gradWeightHH, ldc: H)
+        }
+    }
+    if let gradX {
+        S.gemm(.none, .none, m: T * N, n: I, k: G, alpha: 1, a: dInput, lda: G, b: weightIH, ldb: I,
+               beta: 0, c: gradX, ldc: I)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LinearAlgebra
+
+/// A scalar type the recurrent-cell kernels run in: `Float` for models, `Double` for gradient checks.
+///
+/// The kernels are generic over it so that the very code a model runs can be checked against finite
+/// differences in double precision.
+protocol RecurrentScalar: BinaryFloatingPoint {
+    /// `C ← α·op(A)·op(B) + β·C`, row-major (BLAS `sgemm` / `dgemm`).
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// The hyperbolic tangent.
+    static func tanh(_ x: Self) -> Self
+    /// The logistic function σ(x) = 1 / (1 + e^(−x)).
+    static func sigmoid(_ x: Self) -> Self
+}
+
+extension Float: RecurrentScalar {
+    @inline(__always)
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    @inline(__always) static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.expf(-x)) }
+}
+
+extension Double: RecurrentScalar {
+    @inline(__always)
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    @inline(__always) static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+}
+
+/// The sizes of one recurrent layer run over a whole sequence, time-major.
+///
+/// Inputs are `steps × batch × input`, outputs `steps × batch × hidden`; weights are stored as
+/// PyTorch stores them: `weight_ih` is `(gates·hidden) × input`, `weight_hh` is `(gates·hidden) × hidden`.
+struct RecurrentShape: Equatable {
+    /// Number of timesteps T (≥ 1).
+    var steps: Int
+    /// Batch size N.
+    var batch: Int
+    /// Input features I.
+    var input: Int
+    /// Hidden features H.
+    var hidden: Int
+
+    /// Rows of all timesteps together: T·N.
+    var rows: Int { steps * batch }
+}
+
+/// Column sums of a `rows × columns` row-major matrix, added into `sums` (`columns` values).
+@inline(__always)
+func accumulateColumnSums<S: RecurrentScalar>(_ matrix: UnsafePointer<S>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<S>) {
+    for r in 0..<rows {
+        let row = matrix + r * columns
+        for c in 0..<columns { sums[c] += row[c] }
+    }
+}

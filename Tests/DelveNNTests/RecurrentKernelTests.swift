@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import DelveNN
+
+/// Deterministic pseudo-random doubles in [−scale, scale] (a small LCG, test-local).
+func testValues(_ count: Int, seed: UInt64, scale: Double = 0.5) -> [Double] {
+    var state = seed &* 6364136223846793005 &+ 1442695040888963407
+    return (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return (Double(state >> 11) / Double(1 << 53) * 2 - 1) * scale
+    }
+}
+
+/// Central finite differences of `loss` with respect to every entry of every array in `arrays`,
+/// compared with `analytic` (same layout); returns the largest absolute difference and the largest gradient.
+func finiteDifferenceError(_ arrays: [[Double]], analytic: [[Double]], step: Double = 1e-6,
+                           loss: ([[Double]]) -> Double) -> (maxError: Double, maxGradient: Double) {
+    var worst = 0.0, largest = 0.0
+    var work = arrays
+    for a in arrays.indices {
+        for e in arrays[a].indices {
+            let saved = work[a][e]
+            work[a][e] = saved + step
+            let up = loss(work)
+            work[a][e] = saved - step
+            let down = loss(work)
+            work[a][e] = saved
+            let numeric = (up - down) / (2 * step)
+            worst = max(worst, abs(numeric - analytic[a][e]))
+            largest = max(largest, abs(numeric))
+        }
+    }
+    return (worst, largest)
+}
+
+/// Weighted sum of a vector: the test's scalar loss pieces.
+private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+
+// Array layout used by the kernel gradient checks for a 2-layer stack:
+// [x, h0_l0, c0_l0 (LSTM), h0_l1, c0_l1 (LSTM), then per layer w_ih, w_hh, b_ih, b_hh].
+
+@Suite("Recurrent cell kernels (Double, finite differences)")
+struct RecurrentKernelTests {
+    static let T = 3, N = 2, I = 3, H = 4
+
+    /// Loss weights: L = Σ wy ⊙ y_top + Σ_l (wh_l ⊙ h_T,l + wc_l ⊙ c_T,l).
+    static let wy = testValues(T * N * H, seed: 99, scale: 1)
+    static let wh = [testValues(N * H, seed: 98, scale: 1), testValues(N * H, seed: 97, scale: 1)]
+    static let wc = [testValues(N * H, seed: 96, scale: 1), testValues(N * H, seed: 95, scale: 1)]
+
+    static func lstmArrays() -> [[Double]] {
+        var arrays = [testValues(T * N * I, seed: 1, scale: 1)]
+        arrays += [testValues(N * H, seed: 2), testValues(N * H, seed: 3), testValues(N * H, seed: 4), testValues(N * H, seed: 5)]
+        for l in 0..<2 {
+            let input = l == 0 ? I : H
+            arrays += [testValues(4 * H * input, seed: 10 + UInt64(l)), testValues(4 * H * H, seed: 20 + UInt64(l)),
+                       testValues(4 * H, seed: 30 + UInt64(l)), testValues(4 * H, seed: 40 + UInt64(l))]
+        }
+        return arrays
+    }
+
+    /// Runs the 2-layer LSTM forward; returns the loss and the per-layer (input, output, cells, gates).
+    static func lstmRun(_ a: [[Double]]) -> (loss: Double, layers: [(x: [Double], y: [Double], c: [Double], g: [Double])]) {
+        var input = a[0]
+        var layers: [(x: [Double], y: [Double], c: [Double], g: [Double])] = []
+        var loss = 0.0
+        for l in 0..<2 {
+            let shape = RecurrentShape(steps: T, batch: N, input: l == 0 ? I : H, hidden: H)
+            var y = [Double](repeating: 0, count: T * N * H), c = y
+            var g = [Double](repeating: 0, count: T * N * 4 * H)
+            let p = 5 + 4 * l
+            LSTMKernel.forward(shape, x: input, weightIH: a[p], weightHH: a[p + 1], biasIH: a[p + 2], biasHH: a[p + 3],
+                               h0: a[1 + 2 * l], c0: a[2 + 2 * l], output: &y, cells: &c, gates: &g)
+            layers.append((input, y, c, g))
+            loss += dot(wh[l], Array(y[((T - 1) * N * H)...])) + dot(wc[l], Array(c[((T - 1) * N * H)...]))
+            input = y
+        }
+        loss += dot(wy, input)
+        return (loss, layers)
+    }
+
+    @Test("LSTM, 2 layers: BPTT gradients of x, h0, c0 and all weights match finite differences")
+    func lstmGradients() throws {
+        let arrays = Self.lstmArrays()
+        let (_, layers) = Self.lstmRun(arrays)
+        var grads = arrays.map { [Double](repeating: 0, count: $0.count) }
+        var gradOutput = Self.wy
+        for l in stride(from: 1, through: 0, by: -1) {
+            let (T, N, H) = (Self.T, Self.N, Self.H)
+            let shape = RecurrentShape(steps: T, batch: N, input: l == 0 ? Self.I : H, hidden: H)
+            let p = 5 + 4 * l
+            var gx = [Double](repeating: 0, count: layers[l].x.count)
+            var gb = [Double](repeating: 0, count: 4 * H)
+            var gwih = grads[p], gwhh = grads[p + 1], gh0 = grads[1 + 2 * l], gc0 = grads[2 + 2 * l]
+            LSTMKernel.backward(shape, x: layers[l].x, weightIH: arrays[p], weightHH: arrays[p + 1],
+                                h0: arrays[1 + 2 * l], c0: arrays[2 + 2 * l],
+                                output: layers[l].y, cells: layers[l].c, gates: layers[l].g,
+                                gradOutput: gradOutput, gradFinalHidden: Self.wh[l], gradFinalCell: Self.wc[l],
+                                gradX: &gx, gradWeightIH: &gwih, gradWeightHH: &gwhh, gradBias: &gb,
+                                gradH0: &gh0, gradC0: &gc0)
+            grads[p] = gwih; grads[p + 1] = gwhh; grads[1 + 2 * l] = gh0; grads[2 + 2 * l] = gc0
+            grads[p + 2] = gb
+            grads[p + 3] = gb
+            gradOutput = gx
+        }
+        grads[0] = gradOutput
+        let (error, largest) = finiteDifferenceError(arrays, analytic: grads) { Self.lstmRun($0).loss }
+        #expect(largest > 0.1)
+        #expect(error < 1e-7, "max |analytic − numeric| = \(error)")
+    }
+
+    @Test("LSTM without initial state or biases equals explicit zeros")
+    func lstmNilMeansZero() {
+        let shape = RecurrentShape(steps: 2, batch: 2, input: 3, hidden: 2)
+        let x = testValues(12, seed: 7), wih = testValues(24, seed: 8), whh = testValues(16, seed: 9)
+        let zeros = [Double](repeating: 0, count: 8), hz = [Double](repeating: 0, count: 4)
+        var y1 = [Double](repeating: 0, count: 8), c1 = y1, g1 = [Double](repeating: 0, count: 32)
+        var y2 = y1, c2 = c1, g2 = g1
+        LSTMKernel.forward(shape, x: x, weightIH: wih, weightHH: whh, biasIH: nil, biasHH: nil, h0: nil, c0: nil,
+                           output: &y1, cells: &c1, gates: &g1)
+        LSTMKernel.forward(shape, x: x, weightIH: wih, weightHH: whh, biasIH: zeros, biasHH: zeros, h0: hz, c0: hz,
+                           output: &y2, cells: &c2, gates: &g2)
+        #expect(y1 == y2)
+        #expect(c1 == c2)
+        #expect(y1.contains { $0 != 0 })
+    }
+
+    @Test("LSTM one step by hand: h = o·tanh(i·g) from zero state")
+    func lstmByHand() {
+        // I = H = 1, weights 1 on the input, x = 0.5, biases 0 → every pre-activation is 0.5.
+        let shape = RecurrentShape(steps: 1, batch: 1, input: 1, hidden: 1)
+        var y = [0.0], c = [0.0], g = [Double](repeating: 0, count: 4)
+        LSTMKernel.forward(shape, x: [0.5], weightIH: [1, 1, 1, 1], weightHH: [0, 0, 0, 0], biasIH: nil, biasHH: nil,
+                           h0: nil, c0: nil, output: &y, cells: &c, gates: &g)
+        let s = 1 / (1 + exp(-0.5)), cell = s * tanh(0.5)
+        #expect(abs(c[0] - cell) < 1e-15)
+        #expect(abs(y[0] - s * tanh(cell)) < 1e-15)
+    }
+
+    static func gruArrays() -> [[Double]] {
+        var arrays = [testValues(T * N * I, seed: 51, scale: 1), testValues(N * H, seed: 52), testValues(N * H, seed: 53)]
+        for l in 0..<2 {
+            let input = l == 0 ? I : H
+            arrays += [testValues(3 * H * input, seed: 60 + UInt64(l), scale: 0.7), testValues(3 * H * H, seed: 70 + UInt64(l), scale: 0.7),
+                       testValues(3 * H, seed: 80 + UInt64(l)), testValues(3 * H, seed: 90 + UInt64(l))]
+        }
+        return arrays
+    }
+
+    /// Runs the 2-layer GRU forward; arrays: [x, h0_l0, h0_l1, per layer w_ih, w_hh, b_ih, b_hh].
+    static func gruRun(_ a: [[Double]]) -> (loss: Double, layers: [(x: [Double], y: [Double], cache: [Double])]) {
+        var input = a[0]
+        var layers: [(x: [Double], y: [Double], cache: [Double])] = []
+        var loss = 0.0
+        for l in 0..<2 {
+            let shape = RecurrentShape(steps: T, batch: N, input: l == 0 ? I : H, hidden: H)
+            var y = [Double](repeating: 0, count: T * N * H)
+            var cache = [Double](repeating: 0, count: T * N * 4 * H)
+            let p = 3 + 4 * l
+            GRUKernel.forward(shape, x: input, weightIH: a[p], weightHH: a[p + 1], biasIH: a[p + 2], biasHH: a[p + 3],
+                              h0: a[1 + l], output: &y, cache: &cache)
+            layers.append((input, y, cache))
+            loss += dot(wh[l], Array(y[((T - 1) * N * H)...]))
+            input = y
+        }
+        return (loss + dot(wy, input), layers)
+    }
+
+    @Test("GRU, 2 layers: BPTT gradients of x, h0 and all weights match finite differences")
+    func gruGradients() {
+        let arrays = Self.gruArrays()
+        let (_, layers) = Self.gruRun(arrays)
+        var grads = arrays.map { [Double](repeating: 0, count: $0.count) }
+        var gradOutput = Self.wy
+        for l in stride(from: 1, through: 0, by: -1) {
+            let shape = RecurrentShape(steps: Self.T, batch: Self.N, input: l == 0 ? Self.I : Self.H, hidden: Self.H)
+            let p = 3 + 4 * l
+            var gx = [Double](repeating: 0, count: layers[l].x.count)
+            var gwih = grads[p], gwhh = grads[p + 1], gbih = grads[p + 2], gbhh = grads[p + 3], gh0 = grads[1 + l]
+            GRUKernel.backward(shape, x: layers[l].x, weightIH: arrays[p], weightHH: arrays[p + 1], h0: arrays[1 + l],
+                               output: layers[l].y, cache: layers[l].cache, gradOutput: gradOutput,
+                               gradFinalHidden: Self.wh[l], gradX: &gx, gradWeightIH: &gwih,
+                               gradWeightHH: &gwhh, gradBiasIH: &gbih, gradBiasHH: &gbhh, gradH0: &gh0)
+            grads[p] = gwih; grads[p + 1] = gwhh; grads[p + 2] = gbih; grads[p + 3] = gbhh; grads[1 + l] = gh0
+            gradOutput = gx
+        }
+        grads[0] = gradOutput
+        let (error, largest) = finiteDifferenceError(arrays, analytic: grads) { Self.gruRun($0).loss }
+        #expect(largest > 0.1)
+        #expect(error < 1e-7, "max |analytic − numeric| = \(error)")
+    }
+
+    @Test("GRU one step by hand from zero state: h = (1 − z)·n")
+    func gruByHand() {
+        // I = H = 1, w_ih = [1, 2, 3], w_hh = 0, b_hh = [0, 0, 0.5], x = 0.4.
+        let shape = RecurrentShape(steps: 1, batch: 1, input: 1, hidden: 1)
+        var y = [0.0], cache = [Double](repeating: 0, count: 4)
+        GRUKernel.forward(shape, x: [0.4], weightIH: [1, 2, 3], weightHH: [0, 0, 0], biasIH: nil, biasHH: [0, 0, 0.5],
+                          h0: nil, output: &y, cache: &cache)
+        let r = 1 / (1 + exp(-0.4)), z = 1 / (1 + exp(-0.8)), n = tanh(1.2 + r * 0.5)
+        #expect(abs(y[0] - (1 - z) * n) < 1e-15)
+    }
+}
