@@ -20,6 +20,10 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     /// or a negative dimension, or a name the format reserves.
     case invalidTensor(tensor: String, detail: String)
 
+    /// A weight file does not fit a model: tensor names missing from the file, names the model does not have,
+    /// and shapes that differ ("name: model [4, 3], file [3, 4]"). Nothing was loaded.
+    case modelMismatch(file: String, missing: [String], unexpected: [String], shapeMismatches: [String])
+
     /// The dtypes the reader accepts (all converted to `Float`); the writer writes `F32`.
     public static let supportedDTypes = ["F32", "F64", "F16", "BF16"]
 
@@ -42,6 +46,12 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             return "safetensors \(file): tensor '\(tensor)': \(detail)"
         case let .overlappingOrIncompleteBuffer(file, detail):
             return "safetensors \(file): \(detail)"
+        case let .modelMismatch(file, missing, unexpected, shapes):
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing from the file: \(missing.joined(separator: ", "))") }
+            if !unexpected.isEmpty { parts.append("not in the model: \(unexpected.joined(separator: ", "))") }
+            if !shapes.isEmpty { parts.append("shape mismatches: \(shapes.joined(separator: "; "))") }
+            return "safetensors \(file): the weights do not fit the model (nothing loaded); " + parts.joined(separator: "; ")
         case let .invalidTensor(tensor, detail):
             return "safetensors: tensor '\(tensor)': \(detail)"
         }

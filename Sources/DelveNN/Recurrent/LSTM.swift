@@ -1,0 +1,136 @@
+/// A multi-layer long short-term memory network (PyTorch `nn.LSTM` semantics and parameter names).
+///
+/// For each layer and timestep, with gates in PyTorch's order `i, f, g, o`:
+/// `i = σ(W_ii x + b_ii + W_hi h + b_hi)`, `f = σ(W_if x + b_if + W_hf h + b_hf)`,
+/// `g = tanh(W_ig x + b_ig + W_hg h + b_hg)`, `o = σ(W_io x + b_io + W_ho h + b_ho)`,
+/// `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`. Layer `k > 0` reads the hidden states of layer `k − 1`.
+///
+/// Input `[N, T, I]` when `batchFirst`, otherwise `[T, N, I]`. `run` returns the top layer's hidden state at
+/// every timestep (same layout as the input) and the final `(h, c)`, each `[numLayers, N, H]`.
+/// `forward` (and so `callAsFunction`, `Sequential` and forward hooks) returns the all-timestep output.
+/// Parameters: `weight_ih_l{k}` `[4H, in]`, `weight_hh_l{k}` `[4H, H]`, `bias_ih_l{k}`, `bias_hh_l{k}` `[4H]`,
+/// all initialized from U(−1/√H, 1/√H) like PyTorch. Each layer runs as one autograd node whose forward and
+/// backward-through-time are BLAS kernels (`LSTMKernel`).
+public final class LSTM: Module {
+    /// Input features per timestep.
+    public let inputSize: Int
+    /// Hidden (and output) features.
+    public let hiddenSize: Int
+    /// Number of stacked layers.
+    public let numLayers: Int
+    /// Whether input and output are `[batch, time, features]` (else `[time, batch, features]`).
+    public let batchFirst: Bool
+    /// Whether the layers have the biases `b_ih`, `b_hh`.
+    public let bias: Bool
+    let layers: [RecurrentLayerWeights]
+
+    /// A network initialized from `rng`.
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true,
+                rng: inout some RandomNumberGenerator) {
+        precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
+                     "LSTM: inputSize, hiddenSize and numLayers must be positive, got \(inputSize), \(hiddenSize), \(numLayers)")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.batchFirst = batchFirst
+        self.bias = bias
+        var layers: [RecurrentLayerWeights] = []
+        for k in 0..<numLayers {
+            layers.append(RecurrentLayerWeights(gates: 4, input: k == 0 ? inputSize : hiddenSize, hidden: hiddenSize,
+                                                bias: bias, rng: &rng))
+        }
+        self.layers = layers
+        super.init()
+    }
+
+    /// A network initialized from the thread's default generator (`RandomState`).
+    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true) {
+        var rng = RandomState.withGenerator { SeededGenerator(seed: $0.next()) }
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: batchFirst, bias: bias, rng: &rng)
+    }
+
+    public override var children: [(name: String, module: Module)] { [] }
+
+    public override var localParameters: [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { $0.element.named(layer: $0.offset) }
+    }
+
+    /// The all-timestep output of the top layer (see ``run(_:initialState:)``).
+    public override func forward(_ input: Tensor) -> Tensor {
+        run(input).output
+    }
+
+    /// Runs the network over the whole sequence.
+    ///
+    /// - Parameters:
+    ///   - x: `[N, T, inputSize]` when `batchFirst`, otherwise `[T, N, inputSize]`.
+    ///   - initialState: `(h, c)`, each `[numLayers, N, hiddenSize]`; zeros when nil.
+    /// - Returns: `output` — the top layer's `h_t` for every timestep, `[N, T, H]` or `[T, N, H]`;
+    ///   `state` — the final `(h, c)` of every layer, each `[numLayers, N, H]`. All differentiable.
+    public func run(_ x: Tensor, initialState: (h: Tensor, c: Tensor)? = nil) -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
+        var sequence = RecurrentInput.timeMajor(x, batchFirst: batchFirst, inputSize: inputSize, layer: "LSTM")
+        let steps = sequence.shape[0], batch = sequence.shape[1], hidden = hiddenSize
+        if let initialState {
+            RecurrentInput.checkState(initialState.h, layers: numLayers, batch: batch, hidden: hidden, what: "h", layer: "LSTM")
+            RecurrentInput.checkState(initialState.c, layers: numLayers, batch: batch, hidden: hidden, what: "c", layer: "LSTM")
+        }
+        var finalH: [Tensor] = [], finalC: [Tensor] = []
+        for (k, weights) in layers.enumerated() {
+            let h0 = initialState.map { $0.h.selected(axis: 0, index: k) }
+            let c0 = initialState.map { $0.c.selected(axis: 0, index: k) }
+            let packed = LSTM.layer(sequence, weights: weights, h0: h0, c0: c0)
+            sequence = packed.narrowed(axis: 0, start: 0, length: steps)
+            finalH.append(packed.selected(axis: 0, index: steps - 1))
+            finalC.append(packed.selected(axis: 0, index: steps))
+        }
+        let output = batchFirst ? sequence.permuted([1, 0, 2]) : sequence
+        return (output, (Tensor.stacked(finalH, axis: 0), Tensor.stacked(finalC, axis: 0)))
+    }
+
+    /// One layer over a time-major sequence `[T, N, I]` as one autograd node. Returns `[T + 1, N, H]`:
+    /// rows `0..<T` are `h_t`, row `T` is the final cell state `c_T`.
+    static func layer(_ x: Tensor, weights: RecurrentLayerWeights, h0: Tensor?, c0: Tensor?) -> Tensor {
+        let hidden = weights.weightHH.shape[1]
+        let shape = RecurrentShape(steps: x.shape[0], batch: x.shape[1], input: x.shape[2], hidden: hidden)
+        let (T, N, H) = (shape.steps, shape.batch, hidden)
+        let packed = TensorStorage(uninitializedCount: (T + 1) * N * H)
+        let cells = TensorStorage(uninitializedCount: T * N * H)
+        let gates = TensorStorage(uninitializedCount: T * N * 4 * H)
+        LSTMKernel.forward(shape, x: x.storage.pointer, weightIH: weights.weightIH.storage.pointer,
+                           weightHH: weights.weightHH.storage.pointer,
+                           biasIH: weights.biasIH?.storage.pointer, biasHH: weights.biasHH?.storage.pointer,
+                           h0: h0?.storage.pointer, c0: c0?.storage.pointer,
+                           output: packed.pointer, cells: cells.pointer, gates: gates.pointer)
+        (packed.pointer + T * N * H).update(from: cells.pointer + (T - 1) * N * H, count: N * H)
+
+        var parents = [x, weights.weightIH, weights.weightHH]
+        if let b = weights.biasIH { parents.append(b) }
+        if let b = weights.biasHH { parents.append(b) }
+        if let h0 { parents.append(h0) }
+        if let c0 { parents.append(c0) }
+        return Tensor(shape: [T + 1, N, H], storage: packed, parents: parents) { g in
+            let gx: Tensor? = x.requiresGrad ? Tensor.empty(x.shape) : nil
+            let gWIH = weights.weightIH.zeroGradientIfNeeded()
+            let gWHH = weights.weightHH.zeroGradientIfNeeded()
+            let needBias = (weights.biasIH?.requiresGrad ?? false) || (weights.biasHH?.requiresGrad ?? false)
+            let gBias: Tensor? = needBias ? Tensor.zeros([4 * H]) : nil
+            let gH0: Tensor? = (h0?.requiresGrad ?? false) ? Tensor.empty([N, H]) : nil
+            let gC0: Tensor? = (c0?.requiresGrad ?? false) ? Tensor.empty([N, H]) : nil
+            let pg = g.storage.pointer
+            LSTMKernel.backward(shape, x: x.storage.pointer, weightIH: weights.weightIH.storage.pointer,
+                                weightHH: weights.weightHH.storage.pointer,
+                                h0: h0?.storage.pointer, c0: c0?.storage.pointer,
+                                output: packed.pointer, cells: cells.pointer, gates: gates.pointer,
+                                gradOutput: pg, gradFinalHidden: nil, gradFinalCell: pg + T * N * H,
+                                gradX: gx?.storage.pointer, gradWeightIH: gWIH?.storage.pointer,
+                                gradWeightHH: gWHH?.storage.pointer, gradBias: gBias?.storage.pointer,
+                                gradH0: gH0?.storage.pointer, gradC0: gC0?.storage.pointer)
+            var grads: [Tensor?] = [gx, gWIH, gWHH]
+            if weights.biasIH != nil { grads.append(weights.biasIH!.requiresGrad ? gBias : nil) }
+            if weights.biasHH != nil { grads.append(weights.biasHH!.requiresGrad ? gBias?.copy() : nil) }
+            if h0 != nil { grads.append(gH0) }
+            if c0 != nil { grads.append(gC0) }
+            return grads
+        }
+    }
+}
