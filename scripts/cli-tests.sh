@@ -48,6 +48,14 @@ check_json "analyze cov: 4×4 symmetric matrix" \
   'len(d["layers"][0]["stats"]["cov"]) == 4 and all(len(r) == 4 for r in d["layers"][0]["stats"]["cov"]) and d["layers"][0]["stats"]["cov"][1][2] == d["layers"][0]["stats"]["cov"][2][1]'
 check_status "analyze logdet of a singular layer" 0 "$d" analyze --format json --stats logdet "$work/rank3.npy"
 check_json "analyze logdet: -inf as a string" 'd["layers"][0]["stats"]["logdet"] == "-inf"'
+check_status "analyze float32 precision" 0 "$d" analyze --format json --precision float32 "$work/rank3.npy"
+check_json "analyze float32 precision: idim 3" 'd["layers"][0]["stats"]["idim"] == 3'
+check_status "analyze downsample flatten" 0 "$d" analyze --format json --conv-method flatten --downsample 1 "$work/conv.npy"
+check_json "analyze downsample 1: C·1·1 features" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 3'
+check_status "analyze timestepwise" 0 "$d" analyze --format json --timeseries-method timestepwise "$work/sample3d.npy"
+check_json "analyze timestepwise: N·T samples" 'd["layers"][0]["samples"] == 12 and d["layers"][0]["features"] == 2'
+check_status "analyze table with cov" 0 "$d" analyze --stats idim,cov "$work/rank3.npy"
+check_grep "analyze table with cov: says json only" "$work/out" 'only available with --format json'
 check_status "analyze csv" 0 "$d" analyze --format csv "$work/rank3.npy" "$work/conv.npy"
 check_grep "analyze csv header" "$work/out" '^name,samples,features,lsat,idim$'
 check_grep "analyze csv row" "$work/out" '^rank3,200,8,0.375,3$'

@@ -2,7 +2,7 @@
 """Writes small .npy files for the end-to-end tests with the standard library only (no numpy).
 
 usage: npy_fixture.py DIR — writes rank3.npy (200×8 float32 of exact rank 3), conv.npy
-(4×3×2×2 float32), dense64.npy (50×4 float64), garbage.npy (not a .npy file), truncated.npy,
+(4×3×2×2 float32), sample3d.npy (4×3×2 float32), dense64.npy (50×4 float64), garbage.npy (not a .npy file), truncated.npy,
 vector.npy (1-D) and nan.npy (a NaN in a dense layer).
 """
 import struct
@@ -29,6 +29,7 @@ def main():
         rows += [a * (f % 3 + 1) + b * ((f * 2) % 5) - c * (f % 2) + 0.5 for f in range(8)]
     npy(out + "/rank3.npy", (200, 8), rows)
     npy(out + "/conv.npy", (4, 3, 2, 2), [float((i * 7) % 13) for i in range(48)])
+    npy(out + "/sample3d.npy", (4, 3, 2), [float((i * 3) % 7) for i in range(24)])
     npy(out + "/dense64.npy", (50, 4), [float((i * 5) % 9) for i in range(200)], "<f8")
     with open(out + "/garbage.npy", "wb") as f:
         f.write(b"this is not a numpy file\n")
