@@ -77,6 +77,12 @@ struct SafetensorsModelTests {
             #expect(error.description.contains("not in the model: extra.weight"))
         }
         #expect(model.namedParameters().map(\.tensor.scalars) == before)
+
+        // PyTorch's BatchNorm counter is ignored when the model has no such tensor.
+        var withCounter = model.stateArrays()
+        withCounter["bn.num_batches_tracked"] = (shape: [], values: [12])
+        try model.loadState(withCounter)
+        #expect(model.namedParameters().map(\.tensor.scalars) == before)
     }
 
     @Test("a malformed file is reported and the model is unchanged")

@@ -39,6 +39,20 @@ struct SafetensorsTests {
         #expect(tensors["scalar"]?.values == [4])
     }
 
+    @Test("reads integer and boolean tensors written by Python safetensors as Float")
+    func readsIntegers() throws {
+        // safetensors.torch.save({"i64": [-3, 7], "i32": [[5], [-6]], "i16": [-300], "i8": [-128, 127], "u8": [255], "bool": [True, False]})
+        let bytes: [UInt8] = [88,1,0,0,0,0,0,0,123,34,105,54,52,34,58,123,34,100,116,121,112,101,34,58,34,73,54,52,34,44,34,115,104,97,112,101,34,58,91,50,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,48,44,49,54,93,125,44,34,105,51,50,34,58,123,34,100,116,121,112,101,34,58,34,73,51,50,34,44,34,115,104,97,112,101,34,58,91,50,44,49,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,49,54,44,50,52,93,125,44,34,105,49,54,34,58,123,34,100,116,121,112,101,34,58,34,73,49,54,34,44,34,115,104,97,112,101,34,58,91,49,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,50,52,44,50,54,93,125,44,34,105,56,34,58,123,34,100,116,121,112,101,34,58,34,73,56,34,44,34,115,104,97,112,101,34,58,91,50,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,50,54,44,50,56,93,125,44,34,117,56,34,58,123,34,100,116,121,112,101,34,58,34,85,56,34,44,34,115,104,97,112,101,34,58,91,49,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,50,56,44,50,57,93,125,44,34,98,111,111,108,34,58,123,34,100,116,121,112,101,34,58,34,66,79,79,76,34,44,34,115,104,97,112,101,34,58,91,50,93,44,34,100,97,116,97,95,111,102,102,115,101,116,115,34,58,91,50,57,44,51,49,93,125,125,32,32,253,255,255,255,255,255,255,255,7,0,0,0,0,0,0,0,5,0,0,0,250,255,255,255,212,254,128,127,255,1,0]
+        let (tensors, _) = try Safetensors.decode(bytes)
+        #expect(tensors["i64"]?.values == [-3, 7])
+        #expect(tensors["i32"]?.shape == [2, 1])
+        #expect(tensors["i32"]?.values == [5, -6])
+        #expect(tensors["i16"]?.values == [-300])
+        #expect(tensors["i8"]?.values == [-128, 127])
+        #expect(tensors["u8"]?.values == [255])
+        #expect(tensors["bool"]?.values == [1, 0])
+    }
+
     @Test("half-precision conversion: zero, subnormal, normal, infinity, NaN")
     func halfConversion() {
         #expect(Safetensors.floatFromHalf(0x0000) == 0)
@@ -153,9 +167,9 @@ struct SafetensorsTests {
 
     @Test("unknown dtype names the supported ones")
     func unknownDType() {
-        let error = failure(handMade("{\"w\": {\"dtype\": \"I64\", \"shape\": [1], \"data_offsets\": [0, 8]}}", buffer: [UInt8](repeating: 0, count: 8)))
-        guard case .unsupportedDType(_, "w", "I64") = error else { Issue.record("wrong case \(String(describing: error))"); return }
-        #expect(error!.description.contains("F32, F64, F16, BF16"))
+        let error = failure(handMade("{\"w\": {\"dtype\": \"C64\", \"shape\": [1], \"data_offsets\": [0, 8]}}", buffer: [UInt8](repeating: 0, count: 8)))
+        guard case .unsupportedDType(_, "w", "C64") = error else { Issue.record("wrong case \(String(describing: error))"); return }
+        #expect(error!.description.contains("F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL"))
     }
 
     @Test("offsets reversed, beyond the buffer, or not matching shape × dtype size")

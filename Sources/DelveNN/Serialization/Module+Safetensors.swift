@@ -18,7 +18,7 @@ extension Module {
         try Safetensors.write(stateArrays(), metadata: metadata, to: url)
     }
 
-    /// Loads every parameter and buffer from a safetensors file (`F32`, `F64`, `F16` or `BF16`).
+    /// Loads every parameter and buffer from a safetensors file (any dtype in ``SafetensorsError/supportedDTypes``).
     ///
     /// The file must hold exactly the model's tensor names with the model's shapes; otherwise the error
     /// ``SafetensorsError/modelMismatch(file:missing:unexpected:shapeMismatches:)`` lists every missing,
@@ -29,12 +29,15 @@ extension Module {
     }
 
     /// Loads named arrays into the parameters and buffers, all or nothing (see ``loadSafetensors(from:)``);
-    /// `file` names the source in errors.
+    /// `file` names the source in errors. PyTorch's BatchNorm counter `*.num_batches_tracked` is ignored when
+    /// the model has no tensor of that name.
     public func loadState(_ arrays: Safetensors.NamedArrays, file: String = "<memory>") throws(SafetensorsError) {
         let state = namedStateTensors()
         let modelNames = Set(state.map(\.path))
         let missing = state.map(\.path).filter { arrays[$0] == nil }
-        let unexpected = arrays.keys.filter { !modelNames.contains($0) }.sorted()
+        let unexpected = arrays.keys.filter {
+            !modelNames.contains($0) && $0 != "num_batches_tracked" && !$0.hasSuffix(".num_batches_tracked")
+        }.sorted()
         var shapeMismatches: [String] = []
         for (path, tensor) in state {
             if let stored = arrays[path], stored.shape != tensor.shape {

@@ -8,7 +8,9 @@ import Foundation
 /// buffer, `end − begin = product(shape) × dtype size`, and the tensors cover the buffer exactly once
 /// (no overlap, no hole). Values are little-endian, row-major.
 ///
-/// The writer writes `F32`; the reader accepts `F32`, `F64`, `F16` and `BF16` and converts to `Float`.
+/// The writer writes `F32`; the reader accepts `F32`, `F64`, `F16`, `BF16` and the integer types `I64`, `I32`,
+/// `I16`, `I8`, `U8`, `BOOL` (e.g. PyTorch's `num_batches_tracked`) and converts them to `Float`
+/// (integers beyond 2²⁴ round to the nearest `Float`).
 /// Validation is strict: every malformed file is reported as a ``SafetensorsError`` naming the file.
 public enum Safetensors {
     /// Named arrays as stored in a file: each name maps to its row-major shape and values.
@@ -211,13 +213,15 @@ public enum Safetensors {
     /// The element types the reader understands.
     enum DType: String {
         case f32 = "F32", f64 = "F64", f16 = "F16", bf16 = "BF16"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
 
         /// Bytes per element.
         var size: Int {
             switch self {
-            case .f32: return 4
-            case .f64: return 8
-            case .f16, .bf16: return 2
+            case .f64, .i64: return 8
+            case .f32, .i32: return 4
+            case .f16, .bf16, .i16: return 2
+            case .i8, .u8, .bool: return 1
             }
         }
 
@@ -242,6 +246,24 @@ public enum Safetensors {
                         let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                         buffer[i] = Float(bitPattern: UInt32(bits) << 16)
                     }
+                case .i64:
+                    for i in 0..<count {
+                        buffer[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                    }
+                case .i32:
+                    for i in 0..<count {
+                        buffer[i] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                    }
+                case .i16:
+                    for i in 0..<count {
+                        buffer[i] = Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
+                    }
+                case .i8:
+                    for i in 0..<count { buffer[i] = Float(Int8(bitPattern: raw[i])) }
+                case .u8:
+                    for i in 0..<count { buffer[i] = Float(raw[i]) }
+                case .bool:
+                    for i in 0..<count { buffer[i] = raw[i] == 0 ? 0 : 1 }
                 }
                 initialized = count
             }

@@ -25,7 +25,7 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case modelMismatch(file: String, missing: [String], unexpected: [String], shapeMismatches: [String])
 
     /// The dtypes the reader accepts (all converted to `Float`); the writer writes `F32`.
-    public static let supportedDTypes = ["F32", "F64", "F16", "BF16"]
+    public static let supportedDTypes = ["F32", "F64", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"]
 
     /// A one-line message naming the file or tensor and what was expected.
     public var description: String {
