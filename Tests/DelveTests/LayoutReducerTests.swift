@@ -53,6 +53,23 @@ struct LayoutReducerTests {
         }
     }
 
+    @Test func selectionAgreesWithSorting() {
+        var state: UInt64 = 12345
+        for count in [1, 2, 3, 4, 5, 8, 17, 64, 101] {
+            for trial in 0..<300 {
+                var values: [Float] = (0..<count).map { _ in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    // Few distinct values in half of the trials, to exercise ties.
+                    return Float((state >> 33) % (trial % 2 == 0 ? 5 : 1000)) - 2
+                }
+                let sorted = values.sorted()
+                let rank = Int(state % UInt64(count))
+                let selected = values.withUnsafeMutableBufferPointer { ActivationReducer.select($0, rank: rank) }
+                #expect(selected == sorted[rank], "count \(count), rank \(rank)")
+            }
+        }
+    }
+
     @Test func sequenceBatchFirst() throws {
         let values = (1...12).map(Float.init)  // N=2, T=3, F=2
         let last = try reduce(values, [2, 3, 2], .sequence(batchFirst: true))

@@ -198,7 +198,39 @@ public struct ActivationReducer: Sendable {
             if v.isNaN { return .nan }
             scratch[i] = v
         }
-        scratch.sort()
-        return scratch[(values.count - 1) / 2]
+        return scratch.withUnsafeMutableBufferPointer { select($0, rank: (values.count - 1) / 2) }
+    }
+
+    /// The element of the given rank (0-based) in sorted order, found in expected linear time by
+    /// quickselect (Hoare partitioning around the median of three); reorders `values`.
+    static func select(_ values: UnsafeMutableBufferPointer<Float>, rank: Int) -> Float {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            // Median of three as the pivot.
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // Now [low, j] ≤ pivot ≤ [i, high], and (j, i) equals the pivot.
+            if rank <= j {
+                high = j
+            } else if rank >= i {
+                low = i
+            } else {
+                return values[rank]
+            }
+        }
+        return values[rank]
     }
 }
