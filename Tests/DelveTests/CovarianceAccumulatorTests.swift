@@ -181,6 +181,21 @@ struct CovarianceAccumulatorTests {
         let tolerance = precision == .float64 ? 1e-12 : 1e-5
         #expect(relativeError(conv.covariance(), rows.covariance()) < tolerance)
         #expect(relativeError(conv.mean, rows.mean) < 1e-13)
+        // A NaN in the last block (sample 2, channel 5, position 7) is found after earlier blocks were
+        // processed, yet the accumulator stays unchanged.
+        let before = conv.serialized()
+        var bad = [Float](repeating: 0.5, count: batch * channels * spatial)
+        bad[(2 * channels + 5) * spatial + 7] = .nan
+        do {
+            try bad.withUnsafeBufferPointer { try conv.updateChannelwise($0, batch: batch, channels: channels, spatial: spatial) }
+            Issue.record("NaN was accepted")
+        } catch let error as CovarianceError {
+            guard case let .nonFinite(_, batchIndex, row, feature, _) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(batchIndex == 3 && row == 2 * spatial + 7 && feature == 5)
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        #expect(conv.serialized() == before)
     }
 
     @Test("NaN or ∞ in a batch: the error names layer, batch, row and feature; the state is unchanged")

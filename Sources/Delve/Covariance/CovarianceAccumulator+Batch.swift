@@ -98,6 +98,13 @@ extension CovarianceAccumulator {
     }
 
     /// NCHW batch×C×S feature maps, one observation per (sample, position).
+    ///
+    /// Blocked so that each block of samples is read from memory once: pass 1 (block mean, finiteness)
+    /// brings the block into cache, pass 2 centres it from cache into a C × (block·spatial [+1]) scratch
+    /// (row ch = channel ch of the block's observations) and one syrk adds its co-moment. Blocks are
+    /// combined with Chan's formula into a batch-local state (the extra scratch column carries
+    /// √(n_t·n_k/(n_t+n_k))·δ), which is merged into the accumulator only after every block has passed
+    /// its checks, so a rejected batch leaves the accumulator unchanged.
     func accumulateChannelwise(_ x: UnsafeBufferPointer<Float>, batch: Int, channels: Int, spatial: Int)
         throws(CovarianceError)
     {
@@ -123,78 +130,101 @@ extension CovarianceAccumulator {
         let c = channels, s = spatial
         guard c > 0, let src = x.baseAddress else { commitCountOnly(obs); return }
 
-        // Pass 1: per-channel sums over contiguous spatial runs, shifted by the channel's first value.
-        let first = scratchDouble(count: c)   // the shift; pass 2 overwrites the scratch after its last use
-        for ch in 0..<c { first[ch] = Double(src[ch * s]) }
-        batchMean.update(repeating: 0, count: c)
-        for b in 0..<batch {
+        let chunk = Self.channelwiseChunk(channels: c, spatial: s, batch: batch)
+        let local = channelwiseLocalState()          // batch-local co-moment (C×C), then block mean (C)
+        let localMoment = local, blockMean = local + c * c
+        localMoment.update(repeating: 0, count: c * c)
+        let localMean = batchMean                    // batch-local mean, n_t observations so far
+        var localCount = 0
+        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
+        let a64 = precision == .float64 ? scratchDouble(count: c * ld) : nil
+        let a32 = precision == .float32 ? scratchFloat(count: c * ld) : nil
+        let m32 = precision == .float32 ? moment32Buffer() : nil
+
+        var start = 0
+        while start < batch {
+            let m = min(chunk, batch - start), columns = m * s
+            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block.
             for ch in 0..<c {
-                let run = src + (b * c + ch) * s, shift = first[ch]
+                let shift = Double(src[(start * c + ch) * s])
                 var sum = 0.0
-                for p in 0..<s { sum += Double(run[p]) - shift }
-                batchMean[ch] += sum
+                for i in 0..<m {
+                    let run = src + ((start + i) * c + ch) * s
+                    for p in 0..<s { sum += Double(run[p]) - shift }
+                }
+                blockMean[ch] = shift + sum / Double(columns)
             }
-        }
-        let inverseObs = 1 / Double(obs)
-        for ch in 0..<c { batchMean[ch] = first[ch] + batchMean[ch] * inverseObs }
-        if !(0..<c).allSatisfy({ batchMean[$0].isFinite }) {
-            for b in 0..<batch {
-                for p in 0..<s {
-                    for ch in 0..<c where !src[(b * c + ch) * s + p].isFinite {
-                        throw .nonFinite(layer: name, batch: batchIndex, row: b * s + p, feature: ch,
-                                         value: Double(src[(b * c + ch) * s + p]))
+            if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
+                for b in start..<(start + m) {
+                    for p in 0..<s {
+                        for ch in 0..<c where !src[(b * c + ch) * s + p].isFinite {
+                            throw .nonFinite(layer: name, batch: batchIndex, row: b * s + p, feature: ch,
+                                             value: Double(src[(b * c + ch) * s + p]))
+                        }
                     }
                 }
+                throw .overflow(layer: name, batch: batchIndex)
             }
-            throw .overflow(layer: name, batch: batchIndex)
-        }
-        let weight = prepareDelta(batchRows: obs)
-        try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex)
-
-        // Pass 2, blocked: centre `chunk` samples at a time into a C × (chunk·spatial [+1]) scratch that
-        // stays in cache (row ch = channel ch of those observations) and add its co-moment with one syrk
-        // per block. The first block carries the extra column √(n_a·n_b/n)·δ of Chan's merge.
-        let chunk = Self.channelwiseChunk(channels: c, spatial: s, batch: batch)
-        var start = 0
-        switch precision {
-        case .float64:
-            let ld = chunk * s + 1
-            let a = scratchDouble(count: c * ld)
-            while start < batch {
-                let m = min(chunk, batch - start), columns = m * s
+            // Chan weight of this block against the blocks before it.
+            let total = localCount + columns
+            let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
+            for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
+            // Pass 2 (block, from cache): centre on the block mean, one syrk.
+            if let a = a64 {
                 for ch in 0..<c {
-                    let mu = batchMean[ch], out = a + ch * ld
+                    let mu = blockMean[ch], out = a + ch * ld
                     for i in 0..<m {
                         let run = src + ((start + i) * c + ch) * s, dst = out + i * s
                         for p in 0..<s { dst[p] = Double(run[p]) - mu }
                     }
                     out[columns] = weight * delta[ch]
                 }
-                let k = start == 0 && weight > 0 ? columns + 1 : columns
-                BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: moment, ldc: c)
-                start += m
-            }
-            commit(batchRows: obs)
-        case .float32:
-            let ld = chunk * s
-            let a = scratchFloat(count: c * ld)
-            let moment32 = moment32Buffer()
-            while start < batch {
-                let m = min(chunk, batch - start), columns = m * s
+                let k = weight > 0 ? columns + 1 : columns
+                BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: localMoment, ldc: c)
+            } else if let a = a32, let m32 {
                 for ch in 0..<c {
-                    let mu = batchMean[ch], out = a + ch * ld
+                    let mu = blockMean[ch], out = a + ch * ld
                     for i in 0..<m {
                         let run = src + ((start + i) * c + ch) * s, dst = out + i * s
                         for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
                     }
                 }
-                BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: ld, beta: start == 0 ? 0 : 1,
-                          c: moment32, ldc: c)
-                start += m
+                BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: ld, beta: 0, c: m32, ldc: c)
+                let w2 = weight * weight
+                for r in 0..<c {
+                    let dr = delta[r] * w2
+                    for col in r..<c { localMoment[r * c + col] += Double(m32[r * c + col]) + dr * delta[col] }
+                }
             }
-            addMoment32(moment32, weightSquared: weight * weight)
-            commit(batchRows: obs)
+            if localCount == 0 {
+                for ch in 0..<c { localMean[ch] = blockMean[ch] }
+            } else {
+                let shift = Double(columns) / Double(total)
+                for ch in 0..<c { localMean[ch] += (blockMean[ch] - localMean[ch]) * shift }
+            }
+            localCount = total
+            start += m
         }
+        // Every block passed: merge the batch-local state into the accumulator (Chan).
+        let weight = prepareDelta(batchRows: obs)
+        let localDiagonal = (0..<c).map { localMoment[$0 * c + $0] }.max() ?? 0
+        guard localDiagonal.isFinite else { throw .overflow(layer: name, batch: batchIndex) }
+        try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex, extraDiagonal: localDiagonal)
+        let w2 = weight * weight
+        for r in 0..<c {
+            let dr = delta[r] * w2
+            for col in r..<c { moment[r * c + col] += localMoment[r * c + col] + dr * delta[col] }
+        }
+        commit(batchRows: obs)
+    }
+
+    /// Scratch for the channelwise batch-local state: C×C co-moment plus C block means.
+    private func channelwiseLocalState() -> UnsafeMutablePointer<Double> {
+        if let p = channelwiseState { return p }
+        let d = max(features, 1)
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: d * d + d)
+        channelwiseState = p
+        return p
     }
 
     /// Samples per block of the channelwise update: about 64 Ki values (512 KB in float64, cache-sized),
@@ -213,13 +243,15 @@ extension CovarianceAccumulator {
     }
 
     /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any change).
-    private func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int) throws(CovarianceError) {
+    private func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int,
+                                extraDiagonal: Double = 0) throws(CovarianceError) {
         var maxDelta = 0.0, maxDiagonal = 0.0
         for j in 0..<features {
             maxDelta = max(maxDelta, abs(delta[j]))
             maxDiagonal = max(maxDiagonal, moment[j * features + j])
         }
         let bound = maxAbs * maxAbs * Double(rows) + (weight * maxDelta) * (weight * maxDelta) + maxDiagonal
+            + extraDiagonal
         guard bound < Double.greatestFiniteMagnitude / 4 else { throw .overflow(layer: name, batch: batchIndex) }
     }
 

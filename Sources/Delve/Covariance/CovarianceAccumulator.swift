@@ -51,6 +51,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var scratch32: UnsafeMutablePointer<Float>? = nil
     var scratch32Capacity = 0
     var moment32: UnsafeMutablePointer<Float>? = nil // D×D, only in float32 mode
+    var channelwiseState: UnsafeMutablePointer<Double>? = nil // D×D + D, only for updateChannelwise
 
     /// An empty accumulator for `features` features (D ≥ 0; a negative D is a programming error).
     ///
@@ -79,6 +80,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
         scratch64?.deallocate()
         scratch32?.deallocate()
         moment32?.deallocate()
+        channelwiseState?.deallocate()
     }
 
     /// The number of observations (rows) accumulated so far, n.

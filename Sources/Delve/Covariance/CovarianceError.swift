@@ -21,6 +21,7 @@ public enum CovarianceError: Error, Equatable, CustomStringConvertible {
     /// Reading or writing the file at `path` failed.
     case io(path: String, reason: String)
 
+    /// A one-line message naming the layer or file and what was expected.
     public var description: String {
         switch self {
         case let .nonFinite(layer, batch, row, feature, value):

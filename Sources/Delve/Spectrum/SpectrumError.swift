@@ -7,6 +7,7 @@ public enum SpectrumError: Error, Equatable, CustomStringConvertible {
     /// The LAPACK eigensolver failed (`reason` carries its message).
     case eigensolver(reason: String)
 
+    /// A one-line message saying what was wrong with the covariance matrix.
     public var description: String {
         switch self {
         case let .shape(features, count):
