@@ -58,8 +58,6 @@ struct PlotSVGTests {
     func explained() {
         #expect(SaturationPlots.cumulativeExplainedVariance([1, 3, -0.1, 0]) == [0.75, 1, 1, 1])
         #expect(SaturationPlots.cumulativeExplainedVariance([0, 0]).isEmpty)
-        #expect(SampleRun.intrinsicDimensionality([50, 30, 19, 1], threshold: 0.99) == 3)
-        #expect(SampleRun.intrinsicDimensionality([50, 30, 19, 1], threshold: 0.995) == 4)
     }
 
     @Test("every standard plot of a sample run is well-formed SVG with its title, layers and legend")

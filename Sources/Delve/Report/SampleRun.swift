@@ -11,13 +11,6 @@ public enum SampleRun {
         ("conv1", 32), ("conv2", 64), ("conv3", 64), ("classifier.fc1", 128), ("classifier.fc2", 64), ("classifier.out", 10),
     ]
 
-    /// The smallest k whose k largest eigenvalues hold at least `threshold` of their sum (0 for a zero spectrum).
-    public static func intrinsicDimensionality(_ eigenvalues: [Double], threshold: Double) -> Int {
-        let curve = SaturationPlots.cumulativeExplainedVariance(eigenvalues)
-        guard !curve.isEmpty else { return 0 }
-        return (curve.firstIndex(where: { $0 >= threshold - 1e-12 }) ?? (curve.count - 1)) + 1
-    }
-
     /// The record of `epoch` (of `epochs`), with δ = `threshold`.
     public static func record(epoch: Int, epochs: Int, threshold: Double = 0.99) -> EpochRecord {
         var entries: [LayerEpochValues] = []
@@ -29,7 +22,7 @@ public enum SampleRun {
                 if phase == .eval { alpha *= 1.08 }
                 if layer.name == "classifier.out" { alpha = 0.9 + 0.4 * progress }
                 let eigenvalues = (1...layer.features).map { pow(Double($0), -alpha) * 2.5 }
-                let idim = intrinsicDimensionality(eigenvalues, threshold: threshold)
+                let idim = Spectrum(eigenvalues: eigenvalues, samples: 1).intrinsicDimensionality(threshold: threshold)
                 let total = eigenvalues.reduce(0, +)
                 let p = eigenvalues.map { $0 / total }
                 let entropy = -p.reduce(0) { $0 + ($1 > 0 ? $1 * log($1) : 0) }
@@ -59,4 +52,17 @@ public enum SampleRun {
         .init("dataset", "none"), .init("epochs", "10"), .init("batch size", "64"), .init("δ (threshold)", "0.99"),
         .init("statistics", "lsat, idim, trc, erank, pr, srank"),
     ]
+}
+
+extension SampleRun {
+    /// Writes the synthetic sample run of `epochs` epochs into `run` through the writers `kinds`
+    /// (with `run.json` and its configuration), closing them at the end.
+    public static func write(to run: RunDirectory, epochs: Int, kinds: [WriterKind]) throws(WriterError) {
+        guard epochs > 0 else { throw .invalidArgument("--epochs must be positive, got \(epochs)") }
+        var configuration = SampleRun.configuration
+        if let i = configuration.firstIndex(where: { $0.name == "epochs" }) { configuration[i].value = String(epochs) }
+        let writers = try makeWriters(kinds, run: run, configuration: configuration)
+        for epoch in 0..<epochs { try writers.write(record(epoch: epoch, epochs: epochs)) }
+        try writers.close()
+    }
 }

@@ -8,6 +8,12 @@ public enum WriterKind: String, CaseIterable, Sendable {
     case console
     /// `plots/*.svg` and `plots/*.png`, the standard saturation plots, redrawn every epoch (``PlotWriter``).
     case plot
+    /// `npy/<phase>/<layer>/epoch<N>-covariance.npy` and `-eigenvalues.npy` (``NPYEpochWriter``).
+    case npy
+    /// `events.out.tfevents.*`, scalars, eigenvalue histograms and plot images for TensorBoard (``TensorBoardWriter``).
+    case tensorboard
+    /// `report.html`, a self-contained page that refreshes itself while the run is in progress (``ReportWriter``).
+    case report
 
     /// Parses a comma-separated list such as `"csv,jsonl"`; throws on an unknown name.
     public static func parseList(_ text: String) throws(WriterError) -> [WriterKind] {
@@ -29,6 +35,9 @@ public enum WriterKind: String, CaseIterable, Sendable {
         case .csv: return try CSVWriter(url: run.csvURL, initialEpoch: initialEpoch)
         case .jsonl: return try JSONLWriter(url: run.jsonlURL, initialEpoch: initialEpoch)
         case .console: return ConsoleWriter()
+        case .tensorboard: return try TensorBoardWriter(directory: run.url, history: try history(run, before: initialEpoch))
+        case .report: return ReportWriter(run: run, history: try history(run, before: initialEpoch))
+        case .npy: return try NPYEpochWriter(directory: run.npyDirectory)
         case .plot: return try PlotWriter(directory: run.plotsDirectory, history: try history(run, before: initialEpoch))
         }
     }

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Delve
+import Foundation
+
+/// `delve report RUN_DIR`: regenerates the run's `report.html` from its files.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Regenerate report.html of a run directory from its statistics.jsonl (or statistics.csv).",
+        discussion: """
+            The page is self-contained (inline SVG plots, no network). A run whose run.json says "running" \
+            gets a page that refreshes itself. A statistics.csv written by Python Delve works too (without \
+            the spectra plot). With --sample, a synthetic run (power-law spectra, not a measurement) is first \
+            written into RUN_DIR with the csv, jsonl, plot, tensorboard and report writers.
+            """
+    )
+
+    @Argument(help: "The run directory (holds statistics.jsonl or statistics.csv).")
+    var runDirectory: String
+
+    @Option(name: .shortAndLong, help: "Write the page to this file instead of RUN_DIR/report.html.")
+    var output: String?
+
+    @Flag(help: "First write a synthetic sample run into RUN_DIR (for demos and output checks).")
+    var sample = false
+
+    @Option(help: "Epochs of the synthetic sample run (with --sample).")
+    var epochs = 10
+
+    @Option(help: "Writers used for the sample run (with --sample), comma-separated: \(WriterKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var writers = "csv,jsonl,plot,tensorboard,report"
+
+    func run() throws {
+        if sample {
+            let kinds = try WriterKind.parseList(writers)
+            try SampleRun.write(to: try RunDirectory(path: runDirectory), epochs: epochs, kinds: kinds.filter { $0 != .console })
+        }
+        let run = try RunDirectory(existing: runDirectory)
+        let target = output.map { URL(fileURLWithPath: $0) } ?? run.reportURL
+        let count = try ReportWriter.regenerate(run: run, output: target)
+        print("wrote \(target.path) (\(count) epoch\(count == 1 ? "" : "s"))")
+    }
+}
