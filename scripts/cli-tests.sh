@@ -86,5 +86,12 @@ check_json "analyze sample: known idim 3, 7, 16, 2, 4" '[l["stats"]["idim"] for 
 check_status "analyze sample, delve convention" 0 "$d" analyze --format json --compat delve "$work/sample/fc1_bottleneck.npy"
 check_json "analyze sample, delve convention: an integer idim" 'isinstance(d["layers"][0]["stats"]["idim"], int)'
 
+# delve report: a synthetic sample run with every file writer, then regeneration; a missing run fails.
+report_tmp="$(mktemp -d)"
+check "delve report --sample writes a run" "$bin/delve" report --sample "$report_tmp/run" --epochs 2 --writers csv,jsonl,npy,plot,report
+check "sample run has its files" test -s "$report_tmp/run/statistics.csv" -a -s "$report_tmp/run/plots/saturation.png" -a -s "$report_tmp/run/npy/train/conv1/epoch1-eigenvalues.npy"
+check "delve report regenerates" "$bin/delve" report "$report_tmp/run" -o "$report_tmp/again.html"
+check "delve report fails on a missing run" bash -c "! '$bin/delve' report '$report_tmp/nothing'"
+rm -rf "$report_tmp"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

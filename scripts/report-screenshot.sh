@@ -27,7 +27,7 @@ run="$(mktemp -d)/sample-run"
 mkdir -p "$(dirname "$out")" docs/images
 # A tall window: the whole one-page report in one picture.
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
-  --window-size=1240,3900 --screenshot="$PWD/$out" "file://$run/report.html" >/dev/null 2>&1
+  --window-size=1240,3650 --screenshot="$PWD/$out" "file://$run/report.html" >/dev/null 2>&1
 cp "$run/plots/saturation.svg" docs/images/saturation.svg
 [ -s "$out" ] || { echo "report-screenshot: no screenshot written" >&2; exit 1; }
 echo "report-screenshot: wrote $out and docs/images/saturation.svg (from $run)"
