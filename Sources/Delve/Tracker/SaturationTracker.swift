@@ -1,0 +1,327 @@
+import Foundation
+
+/// Watches layers while a network trains: accumulates the covariance of every recorded layer's
+/// outputs, per phase, over each epoch, and at ``endEpoch()`` computes the requested statistics
+/// (Shenk et al., *Delve*, JOSS 2022) and hands them to the writers.
+///
+/// It is framework-agnostic: anything that can present a layer's output as an
+/// ``ActivationBatch`` can feed it through ``record(layer:phase:batch:)``. The `DelveNNTracking`
+/// module attaches it to DelveNN models with one call, `tracker.watch(model)`.
+///
+/// Unlike Delve 0.1.50, the covariance covers **every** recorded batch of the epoch (Delve keeps
+/// only the last), the intrinsic dimensionality follows the paper (``TrackerOptions/convention``
+/// selects Delve's), sequence outputs are read along the right time axis, the average saturation
+/// is really computed, and a phase that saw no batches is absent rather than an error.
+///
+/// Per batch the work is one centring pass and one `syrk` per layer (see
+/// ``CovarianceAccumulator``); all eigendecompositions happen at the epoch end. One tracker may
+/// be fed from several threads: recording takes a lock per layer and phase.
+public final class SaturationTracker: @unchecked Sendable {
+    /// The options the tracker was created with.
+    public let options: TrackerOptions
+
+    /// The number of the epoch being recorded (starts at ``TrackerOptions/initialEpoch``).
+    public var epoch: Int { lock.withLock { currentEpoch } }
+
+    /// Whether batches are being recorded (see ``stop()`` and ``resume()``).
+    public var isRecording: Bool { lock.withLock { recording } }
+
+    /// The layer names in the order their first batch arrived (network order for a forward pass).
+    public var layerNames: [String] { lock.withLock { layerOrder } }
+
+    private let lock = NSLock()
+    private let reducer: ActivationReducer
+    private var writers: [any EpochWriter]
+    private var currentEpoch: Int
+    private var recording = true
+    private var layerOrder: [String] = []
+    private var slots: [SlotKey: Slot] = [:]
+    private var scalars: [(name: String, value: Double)] = []
+    private var rejected: [TrackerError] = []
+
+    private struct SlotKey: Hashable {
+        let layer: String
+        let phase: Phase
+    }
+
+    /// The running state of one layer in one phase.
+    private final class Slot {
+        let lock = NSLock()
+        var accumulator: CovarianceAccumulator?
+        var forwardPasses = 0
+        var samplesThisEpoch = 0
+        var batchesThisEpoch = 0
+        var skippedThisEpoch = 0
+        var rejectedBatches = 0
+        var scratch: [Float] = []
+    }
+
+    /// A tracker with the given options, handing each epoch to `writers`.
+    public init(options: TrackerOptions = TrackerOptions(), writers: [any EpochWriter] = []) throws(TrackerError) {
+        guard options.threshold > 0, options.threshold <= 1 else {
+            throw .invalidOption("threshold must be in (0, 1], got \(options.threshold)")
+        }
+        guard options.logInterval >= 1 else {
+            throw .invalidOption("logInterval must be at least 1, got \(options.logInterval)")
+        }
+        if let maxSamples = options.maxSamples, maxSamples < 1 {
+            throw .invalidOption("maxSamples must be at least 1, got \(maxSamples)")
+        }
+        guard options.initialEpoch >= 0 else {
+            throw .invalidOption("initialEpoch must not be negative, got \(options.initialEpoch)")
+        }
+        self.options = options
+        self.writers = writers
+        self.currentEpoch = options.initialEpoch
+        self.reducer = ActivationReducer(options: options.layout)
+    }
+
+    /// Adds a writer; it receives every epoch from the next ``endEpoch()`` on.
+    public func addWriter(_ writer: any EpochWriter) {
+        lock.withLock { writers.append(writer) }
+    }
+
+    // MARK: Recording
+
+    /// Records one batch of `layer`'s outputs in `phase`.
+    ///
+    /// Honors ``TrackerOptions/logInterval``, ``TrackerOptions/maxSamples`` and ``stop()``.
+    /// A bad batch throws ``TrackerError/badBatch(layer:phase:batch:reason:)`` (the layer's
+    /// statistics keep their previous state) or, with ``BadBatchPolicy/skip``, is counted and skipped.
+    public func record(layer: String, phase: Phase, batch: some ActivationBatch) throws(TrackerError) {
+        let slot: Slot
+        do {
+            lock.lock()
+            defer { lock.unlock() }
+            guard recording else { return }
+            let key = SlotKey(layer: layer, phase: phase)
+            if let existing = slots[key] {
+                slot = existing
+            } else {
+                slot = Slot()
+                slots[key] = slot
+                if !layerOrder.contains(layer) { layerOrder.append(layer) }
+            }
+        }
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
+        let pass = slot.forwardPasses
+        slot.forwardPasses += 1
+        guard pass % options.logInterval == 0 else { return }
+        let shape = batch.shape
+        let kind = batch.kind
+        var take = kind.sampleCount(shape: shape)
+        if let limit = options.maxSamples {
+            take = min(take, limit - slot.samplesThisEpoch)
+            guard take > 0 else { return }
+        }
+        let batchNumber = slot.batchesThisEpoch + slot.skippedThisEpoch + 1
+        do {
+            if slot.accumulator == nil {
+                let features = try reducer.features(shape: shape, kind: kind)
+                slot.accumulator = CovarianceAccumulator(features: features, name: layer, precision: options.precision)
+            }
+            let accumulator = slot.accumulator!
+            try accumulateSamples(take, of: batch, shape: shape, kind: kind, into: accumulator, slot: slot)
+            slot.samplesThisEpoch += take
+            slot.batchesThisEpoch += 1
+        } catch {
+            let failure = TrackerError.badBatch(layer: layer, phase: phase, batch: batchNumber,
+                                                reason: String(describing: error))
+            if options.badBatchPolicy == .skip {
+                slot.skippedThisEpoch += 1
+                return
+            }
+            slot.rejectedBatches += 1
+            throw failure
+        }
+    }
+
+    /// Records a batch given as raw values (row-major) with its shape and kind.
+    public func record(layer: String, phase: Phase, values: [Float], shape: [Int], kind: ActivationKind) throws(TrackerError) {
+        try record(layer: layer, phase: phase, batch: ArrayActivationBatch(values: values, shape: shape, kind: kind))
+    }
+
+    /// Records a batch and, instead of throwing, remembers a rejection so that the next
+    /// ``endEpoch()`` reports it. For callers that cannot throw, such as forward hooks.
+    public func recordReportingLater(layer: String, phase: Phase, batch: some ActivationBatch) {
+        do {
+            try record(layer: layer, phase: phase, batch: batch)
+        } catch {
+            lock.withLock { rejected.append(error) }
+        }
+    }
+
+    /// Feeds the first `take` samples of the batch through the layout into the accumulator.
+    private func accumulateSamples(_ take: Int, of batch: some ActivationBatch, shape: [Int], kind: ActivationKind,
+                                   into accumulator: CovarianceAccumulator, slot: Slot) throws {
+        let total = kind.sampleCount(shape: shape)
+        if take == total {
+            try batch.withUnsafeFloats { values in
+                try reducer.accumulate(values, shape: shape, kind: kind, into: accumulator)
+            }
+            return
+        }
+        var cut = shape
+        switch kind {
+        case .sequence(batchFirst: false):
+            // T×N×F: the first `take` samples of every timestep are not contiguous; gather them.
+            cut[1] = take
+            let timesteps = shape[0]
+            let rowWidth = shape.dropFirst(2).reduce(1, *)
+            let needed = timesteps * take * rowWidth
+            if slot.scratch.count < needed { slot.scratch = [Float](repeating: 0, count: needed) }
+            batch.withUnsafeFloats { values in
+                slot.scratch.withUnsafeMutableBufferPointer { out in
+                    for t in 0..<timesteps {
+                        let source = values.baseAddress! + t * total * rowWidth
+                        (out.baseAddress! + t * take * rowWidth).update(from: source, count: take * rowWidth)
+                    }
+                }
+            }
+            try slot.scratch.withUnsafeBufferPointer { values in
+                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<needed]), shape: cut, kind: kind, into: accumulator)
+            }
+        default:
+            // The leading axis is the sample axis: the first samples are a prefix.
+            cut[0] = take
+            let prefix = cut.reduce(1, *)
+            try batch.withUnsafeFloats { values in
+                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<prefix]), shape: cut, kind: kind, into: accumulator)
+            }
+        }
+    }
+
+    /// Stops recording: batches are ignored until ``resume()``.
+    public func stop() { lock.withLock { recording = false } }
+
+    /// Resumes recording after ``stop()``.
+    public func resume() { lock.withLock { recording = true } }
+
+    // MARK: Scalars
+
+    /// Adds one of the user's own metrics (accuracy, loss…) to the current epoch's record.
+    public func addScalar(_ name: String, _ value: Double) {
+        lock.withLock {
+            if let index = scalars.firstIndex(where: { $0.name == name }) {
+                scalars[index].value = value
+            } else {
+                scalars.append((name, value))
+            }
+        }
+    }
+
+    /// Adds several of the user's metrics, in the given order.
+    public func addScalars(_ values: KeyValuePairs<String, Double>) {
+        for (name, value) in values { addScalar(name, value) }
+    }
+
+    // MARK: Epoch end
+
+    /// Computes every requested statistic for every layer and phase recorded in this epoch,
+    /// hands the record to the writers, starts the next epoch, and returns the record
+    /// (Delve's `add_saturations`).
+    ///
+    /// A phase that saw no batch this epoch is absent from the record. When hooks had batches
+    /// rejected (see ``recordReportingLater(layer:phase:batch:)``), the epoch is still computed and
+    /// written without them, and then ``TrackerError/rejectedBatches(_:)`` is thrown.
+    @discardableResult
+    public func endEpoch() throws(TrackerError) -> EpochRecord {
+        let (epochNumber, order, live, userScalars, failures, currentWriters) = lock.withLock {
+            let live = slots.filter { $0.value.batchesThisEpoch > 0 || $0.value.skippedThisEpoch > 0 }
+            let snapshot = (currentEpoch, layerOrder, live, scalars, rejected, writers)
+            scalars = []
+            rejected = []
+            return snapshot
+        }
+        var work: [(key: SlotKey, slot: Slot)] = []
+        for layer in order {
+            for phase in Phase.allCases {
+                let key = SlotKey(layer: layer, phase: phase)
+                if let slot = live[key] { work.append((key, slot)) }
+            }
+        }
+        // Eigendecompositions run one after another: LAPACK already uses every core on large ones.
+        let layers = work.compactMap { values(for: $0.key, slot: $0.slot) }
+        var allScalars: [(name: String, value: Double)] = []
+        if options.averageSaturation, options.statistics.contains(.lsat) {
+            for phase in Phase.allCases {
+                let sats = layers.filter { $0.phase == phase }.compactMap { $0.statistics[.lsat] }
+                guard !sats.isEmpty else { continue }
+                allScalars.append(("average-\(phase.rawValue)-sat", sats.reduce(0, +) / Double(sats.count)))
+            }
+        }
+        allScalars.append(contentsOf: userScalars)
+        let record = EpochRecord(epoch: epochNumber, layers: layers, scalars: allScalars, threshold: options.threshold)
+
+        // Reset for the next epoch.
+        lock.withLock {
+            currentEpoch += 1
+            for slot in slots.values {
+                slot.lock.withLock {
+                    slot.samplesThisEpoch = 0
+                    slot.batchesThisEpoch = 0
+                    slot.skippedThisEpoch = 0
+                    slot.forwardPasses = 0
+                    if options.resetCovariance { slot.accumulator?.reset() }
+                }
+            }
+        }
+
+        var writerFailure: TrackerError?
+        for writer in currentWriters {
+            do {
+                try writer.write(record)
+            } catch {
+                if writerFailure == nil {
+                    writerFailure = .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
+                }
+            }
+        }
+        if !failures.isEmpty { throw .rejectedBatches(failures) }
+        if let writerFailure { throw writerFailure }
+        return record
+    }
+
+    /// The statistics of one layer in one phase for the epoch that ends.
+    private func values(for key: SlotKey, slot: Slot) -> LayerEpochValues? {
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
+        guard let accumulator = slot.accumulator, accumulator.count > 0 else { return nil }
+        let features = accumulator.features
+        let covariance = accumulator.covariance()
+        var trace = 0.0
+        for i in 0..<features { trace += covariance[i * features + i] }
+        var notes: [String] = []
+        if slot.skippedThisEpoch > 0 {
+            notes.append("skipped \(slot.skippedThisEpoch) bad batch(es)")
+        }
+        let scalarStats = options.statistics.filter(\.isScalar)
+        var statistics: [Statistic: Double] = [:]
+        var eigenvalues: [Double]? = nil
+        do {
+            let spectrum = try Spectrum(covariance: covariance, features: features, samples: accumulator.count)
+            let result = spectrum.statistics(scalarStats, threshold: options.threshold,
+                                             convention: options.convention, covarianceTrace: trace)
+            statistics = result.values
+            notes.append(contentsOf: result.notes)
+            if options.keepSpectra { eigenvalues = spectrum.eigenvalues }
+        } catch {
+            notes.append("eigendecomposition failed: \(error)")
+        }
+        return LayerEpochValues(
+            layer: key.layer, phase: key.phase, features: features, samples: accumulator.count,
+            statistics: statistics, eigenvalues: eigenvalues,
+            covariance: options.statistics.contains(.cov) ? covariance : nil, notes: notes)
+    }
+
+    /// Closes every writer (call once, after the last epoch).
+    public func close() throws(TrackerError) {
+        let current = lock.withLock { writers }
+        for writer in current {
+            do { try writer.close() } catch {
+                throw .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
+            }
+        }
+    }
+}

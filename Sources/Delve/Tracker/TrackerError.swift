@@ -1,0 +1,27 @@
+/// Errors of the ``SaturationTracker``. Each names the layer, the phase and the batch.
+public enum TrackerError: Error, CustomStringConvertible {
+    /// A batch was rejected (NaN/∞, changed width, bad shape); `reason` says why.
+    case badBatch(layer: String, phase: Phase, batch: Int, reason: String)
+    /// Batches recorded through hooks were rejected during the epoch that just ended. The epoch
+    /// was still computed and written without them.
+    case rejectedBatches([TrackerError])
+    /// An option is out of range.
+    case invalidOption(String)
+    /// A writer failed; the statistics of the epoch were computed and the other writers ran.
+    case writerFailed(writer: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .badBatch(layer, phase, batch, reason):
+            return "layer '\(layer)' (\(phase.rawValue)), batch \(batch): \(reason)"
+        case let .rejectedBatches(errors):
+            let shown = errors.prefix(5).map { "  - \($0)" }.joined(separator: "\n")
+            let more = errors.count > 5 ? "\n  … and \(errors.count - 5) more" : ""
+            return "\(errors.count) batch(es) were rejected during the epoch:\n\(shown)\(more)"
+        case let .invalidOption(message):
+            return "invalid tracker option: \(message)"
+        case let .writerFailed(writer, reason):
+            return "writer '\(writer)' failed: \(reason)"
+        }
+    }
+}
