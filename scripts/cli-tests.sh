@@ -93,5 +93,13 @@ check "sample run has its files" test -s "$report_tmp/run/statistics.csv" -a -s 
 check "delve report regenerates" "$bin/delve" report "$report_tmp/run" -o "$report_tmp/again.html"
 check "delve report fails on a missing run" bash -c "! '$bin/delve' report '$report_tmp/nothing'"
 rm -rf "$report_tmp"
+
+# delve-bench: a quick smoke run must print one flat JSON object with the documented keys.
+check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json
+check_json "delve-bench covariance: flat numeric object with stable keys" \
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(k in d for k in ["cov_d256_b128_ratio", "cov_d256_b128_rows_per_s", "cov_f32_d256_b128_ratio", "cov_channelwise_c32_s1024_ratio"]) and d["cov_d256_b128_ratio"] > 0'
+check_status "delve-bench all --quick" 0 "$bin/delve-bench" all --quick
+check_grep "delve-bench all: covariance table" "$work/out" 'D=256 batch=128'
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

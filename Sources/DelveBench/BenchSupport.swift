@@ -69,6 +69,8 @@ enum BenchClock: String, CaseIterable, ExpressibleByArgument, Sendable {
 /// Process-wide benchmark settings (set once from the command line before any measurement).
 enum BenchSettings {
     nonisolated(unsafe) static var clock: BenchClock = .cpu
+    /// Smoke-test mode: fewer shapes, one short round (the numbers are not meaningful, the keys are).
+    nonisolated(unsafe) static var quick = false
 }
 
 /// Seconds of the selected clock.
@@ -87,22 +89,26 @@ func now() -> Double {
 struct BenchOptions: ParsableArguments {
     @Flag(help: "Print one flat JSON object of metrics instead of the table.")
     var json = false
-    @Option(help: "BLAS threads (default 1: stable ratios on a shared machine).")
+    @Option(help: "BLAS threads (1 keeps the ratios stable on a shared machine).")
     var threads = 1
     @Option(help: "Clock: cpu (process CPU time, robust to other load) or wall.")
     var clock: BenchClock = .cpu
+    @Flag(help: "Smoke test: fewer shapes and one short round; checks that everything runs, numbers are rough.")
+    var quick = false
 
     /// Applies the settings before measuring.
     func apply() {
         BLAS.setThreadCount(threads)
         BenchSettings.clock = clock
+        BenchSettings.quick = quick
     }
 }
 
 /// Measures the best time per call of several competitors side by side: the competitors run in turn,
 /// in `rounds` interleaved rounds of about `blockSeconds` each, so that load changes on a shared
 /// machine hit all of them alike. Returns the minimum seconds per call of each.
-func measureSideBySide(rounds: Int = 7, blockSeconds: Double = 0.03, _ competitors: [() -> Void]) -> [Double] {
+func measureSideBySide(rounds: Int = BenchSettings.quick ? 1 : 7, blockSeconds: Double = BenchSettings.quick ? 0.002 : 0.03,
+                       _ competitors: [() -> Void]) -> [Double] {
     // Warm-up and calibration: one call each.
     var callsPerBlock = competitors.map { body -> Int in
         let start = now()

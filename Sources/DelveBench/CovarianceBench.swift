@@ -14,9 +14,9 @@ import LinearAlgebra
 enum CovarianceBench: Bench {
     static let name = "covariance"
 
-    static let features = [64, 256, 1024]
-    static let batchSizes = [128, 1024]
-    static let conv = (batch: 128, channels: 32, spatial: 32 * 32)
+    static var features: [Int] { BenchSettings.quick ? [64, 256] : [64, 256, 1024] }
+    static var batchSizes: [Int] { BenchSettings.quick ? [128] : [128, 1024] }
+    static var conv: (batch: Int, channels: Int, spatial: Int) { (BenchSettings.quick ? 8 : 128, 32, 32 * 32) }
 
     static func run() throws -> BenchReport {
         var report = BenchReport(

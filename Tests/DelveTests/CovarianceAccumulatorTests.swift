@@ -306,6 +306,28 @@ struct CovarianceAccumulatorTests {
         #expect(relativeError(shared.mean, serial.mean) < 1e-10)
     }
 
+    @Test("one accumulator per thread, merged, gives the serial result (concurrent BLAS calls)")
+    func perThreadAccumulatorsMerged() throws {
+        var rng = CovarianceTestRandom(seed: 10)
+        let d = 12
+        let batches = (0..<24).map { _ in rng.batch(rows: 16, features: d, offset: -4).map { Float($0) } }
+        let serial = CovarianceAccumulator(features: d)
+        for b in batches { try serial.update(b, rows: 16) }
+        let workers = 4
+        let parts = (0..<workers).map { CovarianceAccumulator(features: d, name: "worker\($0)") }
+        let failures = CovarianceTestCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: batches.count, by: workers) {
+                do { try parts[w].update(batches[i], rows: 16) } catch { failures.increment() }
+            }
+        }
+        let total = CovarianceAccumulator(features: d)
+        for part in parts { try total.merge(part) }
+        #expect(failures.value == 0)
+        #expect(total.count == serial.count && total.batchCount == serial.batchCount)
+        #expect(relativeError(total.covariance(), serial.covariance()) < 1e-12)
+    }
+
     @Test("one sample gives a zero covariance; D = 1; an empty batch is a no-op; reset")
     func edges() throws {
         let one = CovarianceAccumulator(features: 3)
