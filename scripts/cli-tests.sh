@@ -92,6 +92,9 @@ check "delve report --sample writes a run" "$bin/delve" report --sample "$report
 check "sample run has its files" test -s "$report_tmp/run/statistics.csv" -a -s "$report_tmp/run/plots/saturation.png" -a -s "$report_tmp/run/npy/train/conv1/epoch1-eigenvalues.npy"
 check "delve report regenerates" "$bin/delve" report "$report_tmp/run" -o "$report_tmp/again.html"
 check "delve report fails on a missing run" bash -c "! '$bin/delve' report '$report_tmp/nothing'"
+check "delve rethreshold" "$bin/delve" rethreshold "$report_tmp/run" --threshold 0.9
+check "rethreshold csv written" test -s "$report_tmp/run/statistics-threshold-0.9.csv"
+check "delve rethreshold rejects δ > 1" bash -c "! '$bin/delve' rethreshold '$report_tmp/run' --threshold 1.5"
 rm -rf "$report_tmp"
 
 # delve-bench: a quick smoke run must print one flat JSON object with the documented keys.

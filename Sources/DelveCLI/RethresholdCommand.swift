@@ -1,0 +1,43 @@
+import ArgumentParser
+import Delve
+import Foundation
+
+/// `delve rethreshold RUN_DIR --threshold 0.95`: idim and lsat of a recorded run at another δ.
+struct RethresholdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rethreshold",
+        abstract: "Recompute idim and lsat of a recorded run at another threshold from its saved eigenvalues.",
+        discussion: """
+            Reads the spectra of RUN_DIR/statistics.jsonl (or npy/<phase>/<layer>/epoch<N>-eigenvalues.npy) and \
+            writes RUN_DIR/statistics-threshold-<δ>.csv in Delve's CSV layout (lsat and idim per layer, then \
+            the run's scalars); prints the table of the last epoch.
+            """
+    )
+
+    @Argument(help: "The run directory.")
+    var runDirectory: String
+
+    @Option(help: "The new variance threshold δ, in (0, 1].")
+    var threshold: Double
+
+    @Option(help: "idim convention: 'paper' (smallest k explaining ≥ δ) or 'delve' (Delve 0.1.50's count).")
+    var compat: IntrinsicDimensionalityConvention = .paper
+
+    @Option(name: .shortAndLong, help: "Write the CSV here instead of RUN_DIR/statistics-threshold-<δ>.csv.")
+    var output: String?
+
+    func validate() throws {
+        guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], got \(threshold)") }
+    }
+
+    func run() throws {
+        let run = try RunDirectory(existing: runDirectory)
+        let records = try Rethreshold.records(run: run, threshold: threshold, convention: compat)
+        let url = output.map { URL(fileURLWithPath: $0) } ?? run.url.appendingPathComponent("statistics-threshold-\(threshold).csv")
+        let csv = try CSVWriter(url: url)
+        for record in records { try csv.write(record) }
+        try csv.close()
+        if let last = records.last { print(ConsoleWriter.epochSummary(last), terminator: "") }
+        print("wrote \(url.path) (\(records.count) epoch\(records.count == 1 ? "" : "s"))")
+    }
+}
