@@ -1,3 +1,5 @@
+import DelveNN
+
 /// Reproducible random permutations (Fisher–Yates with an unbiased bounded draw), independent of the
 /// standard library's `shuffle`, whose algorithm is not guaranteed to stay the same across releases.
 public enum Shuffling {
@@ -13,9 +15,10 @@ public enum Shuffling {
         return order
     }
 
-    /// A random permutation of `0..<count` that depends only on `seed`.
+    /// A random permutation of `0..<count` that depends only on `seed` (drawn from DelveNN's
+    /// `SeededGenerator`, the generator behind every seeded operation of Delve).
     public static func permutation(count: Int, seed: UInt64) -> [Int] {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         return permutation(count: count, using: &generator)
     }
 
@@ -27,19 +30,6 @@ public enum Shuffling {
             let product = generator.next().multipliedFullWidth(by: n)
             if product.low >= threshold { return Int(product.high) }
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): the small seeded generator behind `Shuffling.permutation(count:seed:)`.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
