@@ -1,11 +1,17 @@
 import DelveNN
 
 extension ModelZoo {
-    /// The models that need an image input (filled in as the layers they need exist).
+    /// The models that need an image input.
     static func makeImageModel(
         _ key: String, image: (channels: Int, height: Int, width: Int), classes: Int, options: ModelOptions,
         rng: inout SeededGenerator
     ) throws(ModelZooError) -> Module {
-        throw .unknownModel(name: key, valid: ["mlp"])
+        let (c, h, w) = image
+        switch key {
+        case "lstm":
+            return try makeRowLSTM(channels: c, height: h, width: w, classes: classes, options: options, rng: &rng)
+        default:
+            throw .unknownModel(name: key, valid: names)
+        }
     }
 }
