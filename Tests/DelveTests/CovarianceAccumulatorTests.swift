@@ -141,6 +141,18 @@ struct CovarianceAccumulatorTests {
         #expect(relativeError(fast.mean, exact.mean) < 1e-14)
     }
 
+    @Test("float32 mode keeps the large-mean data accurate too (centring happens in float64 first)")
+    func float32ModeLargeMean() throws {
+        var rng = CovarianceTestRandom(seed: 12)
+        let d = 6
+        let batches = (0..<10).map { _ in rng.batch(rows: 64, features: d, offset: 1e6) }
+        let fast = CovarianceAccumulator(features: d, precision: .float32)
+        for b in batches { try fast.update(b, rows: 64) }
+        let reference = covarianceReference(batches, features: d)
+        let error = relativeError(fast.covariance(), reference.cov)
+        #expect(error < 1e-6, "float32 mode relative error \(error)")
+    }
+
     @Test("updateChannelwise equals update on the (batch·spatial)×channels transpose", arguments: AccumulationPrecision.allCases)
     func channelwise(precision: AccumulationPrecision) throws {
         var rng = CovarianceTestRandom(seed: 4)
