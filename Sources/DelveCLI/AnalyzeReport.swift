@@ -21,6 +21,10 @@ struct AnalyzeReport {
                 if statistic == .cov {
                     let d = result.features
                     let matrix = result.covariance ?? []
+                    guard matrix.count == d * d else {
+                        stats.append(("cov", .null))
+                        continue
+                    }
                     stats.append(("cov", .array((0..<d).map { i in .array((0..<d).map { j in .double(matrix[i * d + j]) }) })))
                 } else {
                     stats.append((statistic.rawValue, .double(result.statistics.values[statistic] ?? .nan)))
