@@ -26,7 +26,7 @@ public struct ActivationFileAnalyzer: Sendable {
     public init(layout: LayoutOptions = LayoutOptions(), statistics: [Statistic] = [.lsat, .idim],
                 threshold: Double = 0.99, convention: IntrinsicDimensionalityConvention = .paper,
                 precision: AccumulationPrecision = .float64, chunkRows: Int = 1024,
-                maximumFeatures: Int = 16384, maximumChunkBytes: Int = 256 << 20) {
+                maximumFeatures: Int = 16384, maximumChunkBytes: Int = 64 << 20) {
         self.layout = layout
         self.statistics = statistics
         self.threshold = threshold
