@@ -81,6 +81,20 @@ final class NPYWriterTests {
         #expect(try contents() == ["stream.npy"])
     }
 
+    @Test func convertingWriterCrossesItsChunkBoundary() throws {
+        // More than the writer's 65536-value conversion chunk, converted from Double to float32.
+        let count = 70_001
+        let values = (0..<count).map { Double($0) * 0.001 - 7 }
+        let path = directory + "/converted.npy"
+        let writer = try NPYStreamWriter(path: path, dataType: .float32, shape: [count])
+        try values[0..<40_000].withUnsafeBufferPointer { try writer.append($0) }
+        try values[40_000...].withUnsafeBufferPointer { try writer.append($0) }
+        try writer.finish()
+        let reader = try NPYReader(path: path)
+        #expect(reader.dataType == .float32)
+        #expect(try reader.readAllDoubles() == values.map { Double(Float($0)) })
+    }
+
     @Test func shapeMismatchFailsAndLeavesNoFile() throws {
         let path = directory + "/bad.npy"
         #expect(throws: NPYError(path: path, kind: .shapeMismatch(shape: [2, 3], expectedElements: 6, actualElements: 5))) {
