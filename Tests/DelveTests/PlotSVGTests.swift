@@ -87,3 +87,22 @@ struct PlotSVGTests {
         }
     }
 }
+
+@Suite("Layer labels")
+struct PlotLayerLabelTests {
+    @Test("short names stay; long names lose their common start and end, then their middle")
+    func abbreviate() {
+        #expect(LayerLabels.abbreviate(["conv1", "fc1"], limit: 10) == (["conv1", "fc1"], nil))
+        let deep = (0..<3).map { "encoder.layers.\($0).self_attention.out_proj" }
+        let result = LayerLabels.abbreviate(deep, limit: 12)
+        #expect(result.labels == ["0", "1", "2"])
+        #expect(result.caption == "encoder.layers.*.self_attention.out_proj")
+        // Nothing in common: shortened in the middle.
+        #expect(LayerLabels.abbreviate(["a_very_long_layer_name_x", "b"], limit: 10).labels == ["a_ve..me_x", "b"])
+        // The common part is cut at a separator, never inside a word.
+        let partial = LayerLabels.abbreviate(["block.conv", "block.conv_long_name_here"], limit: 12)
+        #expect(partial.caption == "block.*")
+        #expect(partial.labels == ["conv", "conv_.._here"])
+        #expect(LayerLabels.middleTruncated("abcdefghij", limit: 6) == "ab..ij")
+    }
+}

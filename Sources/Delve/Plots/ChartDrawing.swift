@@ -142,9 +142,4 @@ extension Figure {
     mutating func drawEmpty(_ area: PlotRect, message: String) {
         add(.text(message, at: Point(area.x + area.width / 2, area.y + area.height / 2), size: FontSize.subtitle, color: Palette.muted, anchor: .middle))
     }
-
-    /// Shortens `text` to at most `limit` characters, marking the cut with "..".
-    static func shortened(_ text: String, limit: Int) -> String {
-        text.count <= limit ? text : String(text.prefix(max(1, limit - 2))) + ".."
-    }
 }

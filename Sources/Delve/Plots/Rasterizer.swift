@@ -32,9 +32,16 @@ public struct RasterImage: Sendable, Equatable {
 /// stroked polylines and bitmap-font text (``BitmapFont``), rendered at `supersampling`² samples per
 /// pixel and box-filtered down (anti-aliasing).
 public enum Rasterizer {
-    /// The figure as an image of `figure.width × figure.height` pixels.
-    public static func render(_ figure: Figure, supersampling: Int = 3) -> RasterImage {
-        let s = max(1, supersampling)
+    /// At most this many samples (pixels × supersampling²) are drawn; larger figures get less supersampling
+    /// (memory: 3 bytes per sample).
+    public static let sampleBudget = 16_000_000
+
+    /// The figure as an image of `figure.width × figure.height` pixels, drawn with `supersampling`² samples
+    /// per pixel (default 3, lowered for large figures to stay within ``sampleBudget``).
+    public static func render(_ figure: Figure, supersampling: Int? = nil) -> RasterImage {
+        let pixels = max(1, figure.width * figure.height)
+        let affordable = max(1, Int((Double(sampleBudget) / Double(pixels)).squareRoot()))
+        let s = max(1, min(supersampling ?? 3, affordable))
         var canvas = Canvas(width: figure.width * s, height: figure.height * s, scale: Double(s), background: figure.background)
         for element in figure.elements { canvas.draw(element) }
         return canvas.downsampled(by: s, width: figure.width, height: figure.height)

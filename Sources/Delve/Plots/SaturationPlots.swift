@@ -10,21 +10,28 @@ public enum SaturationPlots {
     /// Plot 1: the saturation of every layer at one epoch, layers in network order on the x axis, a bar
     /// for train and one for eval (nil: no value). Long layer names are drawn at 45°.
     public static func layerSaturation(epoch: Int, layers: [String], train: [Double?], eval: [Double?], threshold: Double) -> Figure {
-        let names = layers.map { Figure.shortened($0, limit: 28) }
+        let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
         var phases: [(String, [Double?], RGB)] = []
         if train.contains(where: { $0 != nil }) { phases.append(("train", train, Palette.blue)) }
         if eval.contains(where: { $0 != nil }) { phases.append(("eval", eval, Palette.orange)) }
         let labelSize = Figure.FontSize.tick
         let widest = names.map { Figure.textWidth($0, size: labelSize) }.max() ?? 0
         let width = max(560, min(1400, 120 + layers.count * 64))
-        let plotWidth = Double(width) - 64 - 24
-        let group = layers.isEmpty ? plotWidth : plotWidth / Double(layers.count)
+        var left = 64.0
+        var plotWidth = Double(width) - left - 24
+        var group = layers.isEmpty ? plotWidth : plotWidth / Double(layers.count)
         let rotate = widest > group * 0.92
+        if rotate, let first = names.first {
+            // The first label, drawn at 45° ending under its bar, must not leave the figure on the left.
+            left = max(left, Figure.textWidth(first, size: labelSize) * 0.72 - group / 2 + 12)
+            plotWidth = Double(width) - left - 24
+            group = plotWidth / Double(layers.count)
+        }
         let bottom = rotate ? 44 + widest * 0.72 : 58
         let height = Int(330 + bottom)
         var figure = Figure(width: width, height: height, title: "Layer saturation, epoch \(epoch)")
         figure.drawTitle("Layer saturation, epoch \(epoch)", subtitle: "saturation = idim / D at δ = \(delveNumberText(threshold))")
-        let area = PlotRect(x: 64, y: 70, width: plotWidth, height: Double(height) - 70 - bottom)
+        let area = PlotRect(x: left, y: 70, width: plotWidth, height: Double(height) - 70 - bottom)
         figure.drawLegend(phases.map { LegendEntry($0.0, color: $0.2, kind: .box) }, top: 62, right: area.maxX)
         let yScale = LinearScale(domain: (0, 1), range: (area.maxY, area.y + 14))
         figure.drawYAxis(area: area, scale: yScale, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], label: { percent($0, 0.2) }, title: "saturation")
@@ -52,7 +59,7 @@ public enum SaturationPlots {
             }
         }
         figure.add(.line([Point(area.x, area.maxY), Point(area.maxX, area.maxY)], color: Palette.ink, width: 1))
-        figure.add(.text("layer (network order)", at: Point(area.x + area.width / 2, Double(height) - 10), size: Figure.FontSize.axisTitle, color: Palette.ink, anchor: .middle))
+        figure.add(.text("layer (network order)" + (caption.map { ": \($0)" } ?? ""), at: Point(area.x + area.width / 2, Double(height) - 10), size: Figure.FontSize.axisTitle, color: Palette.ink, anchor: .middle))
         return figure
     }
 
@@ -62,7 +69,15 @@ public enum SaturationPlots {
         var layerOrder: [String] = []
         for s in series where !layerOrder.contains(s.layer) { layerOrder.append(s.layer) }
         let phases = Set(series.map(\.phase))
-        var entries = layerOrder.enumerated().map { LegendEntry(Figure.shortened($1, limit: 24), color: Palette.color($0), kind: .line(dash: Palette.dash(for: $0))) }
+        let (labels, caption) = LayerLabels.abbreviate(layerOrder, limit: 24)
+        // Up to 8 layers: distinct Okabe–Ito colours. More: a colour ramp by depth (dark = first layer),
+        // which reads better than repeated colours with dash patterns.
+        let byDepth = layerOrder.count > Palette.series.count
+        func color(_ i: Int) -> RGB {
+            byDepth ? Palette.sequential(0.85 * Double(i) / Double(max(1, layerOrder.count - 1))) : Palette.color(i)
+        }
+        func dash(_ i: Int) -> [Double]? { byDepth ? nil : Palette.dash(for: i) }
+        var entries = labels.enumerated().map { LegendEntry($1, color: color($0), kind: .line(dash: dash($0))) }
         if phases.count > 1 {
             entries.append(LegendEntry("train", color: Palette.muted, kind: .line(dash: nil)))
             entries.append(LegendEntry("eval", color: Palette.muted, kind: .line(dash: [6, 4])))
@@ -71,12 +86,12 @@ public enum SaturationPlots {
         let height = max(420, 110 + entries.count * 20)
         let width = Int(720 + legendWidth)
         var figure = Figure(width: width, height: height, title: "Saturation over epochs")
-        figure.drawTitle("Saturation over epochs", subtitle: "one line per layer" + (phases.count > 1 ? "; train solid, eval dashed" : ""))
+        figure.drawTitle("Saturation over epochs", subtitle: "one line per layer" + (caption.map { " (\($0))" } ?? "") + (phases.count > 1 ? "; train solid, eval dashed" : ""))
         let area = PlotRect(x: 64, y: 64, width: Double(width) - 64 - legendWidth - 28, height: Double(height) - 64 - 58)
         let lines = series.map { s -> LineSeries in
             let index = layerOrder.firstIndex(of: s.layer) ?? 0
-            let dash: [Double]? = s.phase == .eval && phases.count > 1 ? [6, 4] : Palette.dash(for: index)
-            return LineSeries(name: s.layer, x: epochs.map(Double.init), y: s.values, color: Palette.color(index), dash: dash)
+            let pattern: [Double]? = s.phase == .eval && phases.count > 1 ? [6, 4] : dash(index)
+            return LineSeries(name: s.layer, x: epochs.map(Double.init), y: s.values, color: color(index), dash: pattern)
         }
         figure.drawLineChart(area: area, series: lines, yDomain: (0, 1), yLabel: { percent($0, $1) }, xTitle: "epoch", yTitle: "saturation")
         figure.drawLegend(entries, top: area.y + 8, left: area.maxX + 20)
@@ -86,13 +101,13 @@ public enum SaturationPlots {
     /// Plot 3: a heat map of saturation, layers (network order, top to bottom) × epochs; missing cells grey.
     /// `values[layer][epoch]` is NaN where a layer has no value.
     public static func saturationHeatmap(layers: [String], epochs: [Int], values: [[Double]], phase: Phase) -> Figure {
-        let names = layers.map { Figure.shortened($0, limit: 24) }
+        let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
         let labelWidth = names.map { Figure.textWidth($0, size: Figure.FontSize.tick) }.max() ?? 30
         let rowHeight = layers.count > 30 ? 14.0 : 24.0
         let height = Int(max(300, 130 + Double(layers.count) * rowHeight))
         let width = 860
         var figure = Figure(width: width, height: height, title: "Saturation heat map (\(phase.rawValue))")
-        figure.drawTitle("Saturation heat map (\(phase.rawValue))", subtitle: "layers × epochs; brighter = more saturated")
+        figure.drawTitle("Saturation heat map (\(phase.rawValue))", subtitle: "layers × epochs; brighter = more saturated" + (caption.map { "; layers \($0)" } ?? ""))
         let left = 24 + labelWidth
         let area = PlotRect(x: left, y: 62, width: Double(width) - left - 110, height: Double(height) - 62 - 52)
         guard !layers.isEmpty, !epochs.isEmpty else {
@@ -159,7 +174,7 @@ public enum SaturationPlots {
         for (i, panel) in panels.enumerated() {
             let px = 10 + Double(i % columns) * panelW, py = 58 + Double(i / columns) * panelH
             let area = PlotRect(x: px + 52, y: py + 30, width: panelW - 70, height: panelH - 78)
-            figure.add(.text(Figure.shortened(panel.title, limit: 40), at: Point(area.x, py + 18), size: Figure.FontSize.subtitle, color: Palette.ink, bold: true))
+            figure.add(.text(LayerLabels.middleTruncated(panel.title, limit: 40), at: Point(area.x, py + 18), size: Figure.FontSize.subtitle, color: Palette.ink, bold: true))
             let curve = cumulativeExplainedVariance(panel.eigenvalues)
             guard !curve.isEmpty else {
                 figure.drawEmpty(area, message: "no variance")
@@ -195,7 +210,7 @@ public enum SaturationPlots {
         for (i, scalar) in scalars.enumerated() {
             let px = 10 + Double(i % columns) * panelW, py = 40 + Double(i / columns) * panelH
             let area = PlotRect(x: px + 58, y: py + 28, width: panelW - 76, height: panelH - 76)
-            figure.add(.text(Figure.shortened(scalar.name, limit: 40), at: Point(area.x, py + 16), size: Figure.FontSize.subtitle, color: Palette.ink, bold: true))
+            figure.add(.text(LayerLabels.middleTruncated(scalar.name, limit: 40), at: Point(area.x, py + 16), size: Figure.FontSize.subtitle, color: Palette.ink, bold: true))
             let series = LineSeries(name: scalar.name, x: epochs.map(Double.init), y: scalar.values, color: Palette.color(i))
             figure.drawLineChart(area: area, series: [series], xTitle: "epoch", yTitle: nil, maxYTicks: 4)
         }
