@@ -1,0 +1,147 @@
+/// The differentiable convolution operations shared by `Conv1d`, `Conv2d` and `ConvTranspose2d`.
+///
+/// Convolution: unfold the batch into columns `[C·kh·kw, N·Ho·Wo]` (im2col), then for each group one
+/// `sgemm` `W_g · col_g → [Cout_g, N·Ho·Wo]`, then reorder to `[N, Cout, Ho, Wo]` adding the bias.
+/// Backward: dW_g = g_g · col_gᵀ, dcol_g = W_gᵀ · g_g, dx = col2im(dcol), db = Σ g.
+enum Convolution {
+    /// Dimensions of a 2-D convolution's input: batch, channels, height, width.
+    struct Shape4 { var n: Int, c: Int, h: Int, w: Int }
+
+    /// Cross-correlation of `input` (laid out as `dims`) with `weight` (`[Cout, Cin/groups, kh, kw]` in
+    /// memory); the result gets `outputShape` (same element count as `[N, Cout, Ho, Wo]`).
+    static func forward(_ input: Tensor, dims: Shape4, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                        groups: Int, outputShape: [Int]) -> Tensor {
+        let (kh, kw) = geometry.kernel
+        let cout = weight.shape[0]
+        let cinG = dims.c / groups, coutG = cout / groups
+        let kG = cinG * kh * kw
+        let (ho, wo) = geometry.outputSize(height: dims.h, width: dims.w)
+        let columns = dims.n * ho * wo
+        // A 1×1 kernel without stride/padding needs no unfolding: the input's channel-major transpose is col.
+        let col = TensorStorage(uninitializedCount: dims.c * kh * kw * columns)
+        Im2Col.unfold(image: input.storage.pointer, batch: dims.n, channels: dims.c, height: dims.h, width: dims.w,
+                      geometry: geometry, outHeight: ho, outWidth: wo, col: col.pointer)
+        let outT = TensorStorage(uninitializedCount: cout * columns)
+        for g in 0..<groups {
+            Tensor.gemm(false, false, m: coutG, n: columns, k: kG, a: weight.storage.pointer + g * coutG * kG, lda: kG,
+                        b: col.pointer + g * kG * columns, ldb: columns, beta: 0, c: outT.pointer + g * coutG * columns)
+        }
+        let out = TensorStorage(uninitializedCount: cout * columns)
+        Im2Col.channelToBatchMajor(outT.pointer, batch: dims.n, channels: cout, plane: ho * wo,
+                                   bias: bias.map { UnsafePointer($0.storage.pointer) }, into: out.pointer)
+        let parents = bias.map { [input, weight, $0] } ?? [input, weight]
+        return Tensor(shape: outputShape, storage: out, parents: parents) { grad in
+            let gT = TensorStorage(uninitializedCount: cout * columns)
+            Im2Col.batchToChannelMajor(grad.storage.pointer, batch: dims.n, channels: cout, plane: ho * wo, into: gT.pointer)
+            var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+            if weight.requiresGrad {
+                let t = Tensor.empty(weight.shape)
+                for g in 0..<groups {
+                    Tensor.gemm(false, true, m: coutG, n: kG, k: columns, a: gT.pointer + g * coutG * columns, lda: columns,
+                                b: col.pointer + g * kG * columns, ldb: columns, beta: 0, c: t.storage.pointer + g * coutG * kG)
+                }
+                dw = t
+            }
+            if input.requiresGrad {
+                let dcol = TensorStorage(uninitializedCount: dims.c * kh * kw * columns)
+                for g in 0..<groups {
+                    Tensor.gemm(true, false, m: kG, n: columns, k: coutG, a: weight.storage.pointer + g * coutG * kG, lda: kG,
+                                b: gT.pointer + g * coutG * columns, ldb: columns, beta: 0, c: dcol.pointer + g * kG * columns)
+                }
+                let t = Tensor.empty(input.shape)
+                Im2Col.fold(col: dcol.pointer, batch: dims.n, channels: dims.c, height: dims.h, width: dims.w,
+                            geometry: geometry, outHeight: ho, outWidth: wo, image: t.storage.pointer)
+                dx = t
+            }
+            if let bias, bias.requiresGrad {
+                db = rowSums(gT.pointer, rows: cout, columns: columns)
+            }
+            return bias == nil ? [dx, dw] : [dx, dw, db]
+        }
+    }
+
+    /// Transposed convolution (the adjoint of `forward` with respect to its input): `weight` is
+    /// `[Cin, Cout/groups, kh, kw]`; `input` is `[N, Cin, H, W]`; the output is `[N, Cout, Ho, Wo]`
+    /// with Ho = (H − 1)·stride − 2·padding + dilation·(kh − 1) + outputPadding + 1.
+    static func transposedForward(_ input: Tensor, dims: Shape4, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                                  groups: Int, outHeight: Int, outWidth: Int) -> Tensor {
+        let (kh, kw) = geometry.kernel
+        let cin = dims.c, cinG = cin / groups
+        let coutG = weight.shape[1], cout = coutG * groups
+        let kG = coutG * kh * kw
+        let columns = dims.n * dims.h * dims.w
+        let xT = TensorStorage(uninitializedCount: cin * columns)
+        Im2Col.batchToChannelMajor(input.storage.pointer, batch: dims.n, channels: cin, plane: dims.h * dims.w, into: xT.pointer)
+        let col = TensorStorage(uninitializedCount: cout * kh * kw * columns)
+        for g in 0..<groups {
+            Tensor.gemm(true, false, m: kG, n: columns, k: cinG, a: weight.storage.pointer + g * cinG * kG, lda: kG,
+                        b: xT.pointer + g * cinG * columns, ldb: columns, beta: 0, c: col.pointer + g * kG * columns)
+        }
+        let out = Tensor.empty([dims.n, cout, outHeight, outWidth])
+        Im2Col.fold(col: col.pointer, batch: dims.n, channels: cout, height: outHeight, width: outWidth,
+                    geometry: geometry, outHeight: dims.h, outWidth: dims.w, image: out.storage.pointer)
+        if let bias {
+            let po = out.storage.pointer, pb = bias.storage.pointer, plane = outHeight * outWidth
+            for s in 0..<dims.n { for c in 0..<cout { let v = pb[c]; let row = po + (s * cout + c) * plane; for k in 0..<plane { row[k] += v } } }
+        }
+        let parents = bias.map { [input, weight, $0] } ?? [input, weight]
+        return Tensor(shape: out.shape, storage: out.storage, parents: parents) { grad in
+            let dcol = TensorStorage(uninitializedCount: cout * kh * kw * columns)
+            Im2Col.unfold(image: grad.storage.pointer, batch: dims.n, channels: cout, height: outHeight, width: outWidth,
+                          geometry: geometry, outHeight: dims.h, outWidth: dims.w, col: dcol.pointer)
+            var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+            if input.requiresGrad {
+                let dxT = TensorStorage(uninitializedCount: cin * columns)
+                for g in 0..<groups {
+                    Tensor.gemm(false, false, m: cinG, n: columns, k: kG, a: weight.storage.pointer + g * cinG * kG, lda: kG,
+                                b: dcol.pointer + g * kG * columns, ldb: columns, beta: 0, c: dxT.pointer + g * cinG * columns)
+                }
+                let t = Tensor.empty(input.shape)
+                Im2Col.channelToBatchMajor(dxT.pointer, batch: dims.n, channels: cin, plane: dims.h * dims.w, bias: nil, into: t.storage.pointer)
+                dx = t
+            }
+            if weight.requiresGrad {
+                let t = Tensor.empty(weight.shape)
+                for g in 0..<groups {
+                    Tensor.gemm(false, true, m: cinG, n: kG, k: columns, a: xT.pointer + g * cinG * columns, lda: columns,
+                                b: dcol.pointer + g * kG * columns, ldb: columns, beta: 0, c: t.storage.pointer + g * cinG * kG)
+                }
+                dw = t
+            }
+            if let bias, bias.requiresGrad {
+                let t = Tensor.zeros([cout])
+                let pt = t.storage.pointer, pg = grad.storage.pointer, plane = outHeight * outWidth
+                for s in 0..<dims.n { for c in 0..<cout { var acc: Float = 0; let row = pg + (s * cout + c) * plane; for k in 0..<plane { acc += row[k] }; pt[c] += acc } }
+                db = t
+            }
+            return bias == nil ? [dx, dw] : [dx, dw, db]
+        }
+    }
+
+    /// The sums of the rows of a `rows × columns` matrix, as a `[rows]` tensor.
+    static func rowSums(_ p: UnsafePointer<Float>, rows: Int, columns: Int) -> Tensor {
+        let t = Tensor.empty([rows])
+        let pt = t.storage.pointer
+        for r in 0..<rows {
+            var acc: Float = 0
+            let row = p + r * columns
+            for k in 0..<columns { acc += row[k] }
+            pt[r] = acc
+        }
+        return t
+    }
+
+    /// PyTorch's default initialization for convolution weights and biases: U(−1/√fan_in, 1/√fan_in)
+    /// with fan_in = (input channels / groups) · kernel area.
+    static func initialize(weightShape: [Int], fanIn: Int, biasCount: Int?, rng: inout some RandomNumberGenerator) -> (Tensor, Tensor?) {
+        let bound = 1 / Float(fanIn).squareRoot()
+        let w = Tensor.uniform(weightShape, low: -bound, high: bound, using: &rng)
+        w.requiresGrad = true
+        var b: Tensor? = nil
+        if let biasCount {
+            b = Tensor.uniform([biasCount], low: -bound, high: bound, using: &rng)
+            b!.requiresGrad = true
+        }
+        return (w, b)
+    }
+}

@@ -1,0 +1,196 @@
+/// 2-D max pooling over `[N, C, H, W]` (PyTorch `nn.MaxPool2d`); padding counts as −∞.
+/// The stride defaults to the kernel size. The backward pass routes each gradient to the arg-max.
+public final class MaxPool2d: Module {
+    /// Kernel, stride, padding and dilation.
+    public let geometry: WindowGeometry
+
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+        precondition(padding * 2 <= kernelSize, "MaxPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
+        let s = stride ?? kernelSize
+        geometry = WindowGeometry(kernel: (kernelSize, kernelSize), stride: (s, s), padding: (padding, padding), dilation: (dilation, dilation))
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4, "MaxPool2d: expected input [N, C, H, W], got \(input.shape)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (ho, wo) = geometry.outputSize(height: h, width: w)
+        precondition(ho > 0 && wo > 0, "MaxPool2d: input \(input.shape) is smaller than the window")
+        let out = Tensor.empty([n, c, ho, wo])
+        let planes = n * c
+        let indices = UnsafeMutablePointer<Int32>.allocate(capacity: max(planes * ho * wo, 1))
+        let arg = IndexBuffer(indices)
+        let src = UncheckedBox(UnsafePointer(input.storage.pointer)), dst = UncheckedBox(out.storage.pointer)
+        let g = geometry
+        Parallel.forEachChunk(planes, costPerItem: ho * wo * g.kernel.0 * g.kernel.1) { range in
+            for plane in range {
+                let x = src.value + plane * h * w, y = dst.value + plane * ho * wo, idx = arg.pointer + plane * ho * wo
+                if g.kernel == (2, 2) && g.stride == (2, 2) && g.padding == (0, 0) && g.dilation == (1, 1) {
+                    for oy in 0..<ho {
+                        let r0 = x + 2 * oy * w, r1 = r0 + w
+                        for ox in 0..<wo {
+                            let j = 2 * ox
+                            var best = r0[j], at = 2 * oy * w + j
+                            if r0[j + 1] > best { best = r0[j + 1]; at = 2 * oy * w + j + 1 }
+                            if r1[j] > best { best = r1[j]; at = (2 * oy + 1) * w + j }
+                            if r1[j + 1] > best { best = r1[j + 1]; at = (2 * oy + 1) * w + j + 1 }
+                            y[oy * wo + ox] = best
+                            idx[oy * wo + ox] = Int32(at)
+                        }
+                    }
+                    continue
+                }
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        var best = -Float.infinity, at = -1
+                        for i in 0..<g.kernel.0 {
+                            let iy = oy * g.stride.0 - g.padding.0 + i * g.dilation.0
+                            if iy < 0 || iy >= h { continue }
+                            for j in 0..<g.kernel.1 {
+                                let ix = ox * g.stride.1 - g.padding.1 + j * g.dilation.1
+                                if ix < 0 || ix >= w { continue }
+                                let v = x[iy * w + ix]
+                                if v > best || at < 0 || v.isNaN { best = v; at = iy * w + ix }
+                            }
+                        }
+                        y[oy * wo + ox] = best
+                        idx[oy * wo + ox] = Int32(at)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: out.shape, storage: out.storage, parents: [input]) { grad in
+            let dx = Tensor.zeros(input.shape)
+            let pg = grad.storage.pointer, pd = dx.storage.pointer
+            for plane in 0..<planes {
+                let gRow = pg + plane * ho * wo, dRow = pd + plane * h * w, idx = arg.pointer + plane * ho * wo
+                for k in 0..<(ho * wo) where idx[k] >= 0 { dRow[Int(idx[k])] += gRow[k] }
+            }
+            return [dx]
+        }
+    }
+}
+
+/// Owns the arg-max indices of a max-pooling forward pass until its backward closure is released.
+final class IndexBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+    deinit { pointer.deallocate() }
+}
+
+/// 2-D average pooling over `[N, C, H, W]` (PyTorch `nn.AvgPool2d`). With `countIncludePad` (the default)
+/// every window is divided by the kernel area; otherwise by the number of input pixels it covers.
+public final class AvgPool2d: Module {
+    /// Kernel, stride and padding.
+    public let geometry: WindowGeometry
+    /// Whether padded zeros count in the divisor.
+    public let countIncludePad: Bool
+
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        precondition(padding * 2 <= kernelSize, "AvgPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
+        let s = stride ?? kernelSize
+        geometry = WindowGeometry(kernel: (kernelSize, kernelSize), stride: (s, s), padding: (padding, padding))
+        self.countIncludePad = countIncludePad
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4, "AvgPool2d: expected input [N, C, H, W], got \(input.shape)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (ho, wo) = geometry.outputSize(height: h, width: w)
+        precondition(ho > 0 && wo > 0, "AvgPool2d: input \(input.shape) is smaller than the window")
+        let g = geometry, includePad = countIncludePad
+        // Window bounds per output row/column: [start, end) clipped to the input, and the divisor.
+        func windows(_ outSize: Int, _ inSize: Int, _ k: Int, _ s: Int, _ p: Int) -> [(Int, Int, Int)] {
+            (0..<outSize).map { o in
+                let start = o * s - p, end = min(start + k, inSize + p)
+                let padded = end - start
+                return (max(start, 0), min(end, inSize), padded)
+            }
+        }
+        let rows = windows(ho, h, g.kernel.0, g.stride.0, g.padding.0)
+        let cols = windows(wo, w, g.kernel.1, g.stride.1, g.padding.1)
+        func divisor(_ r: (Int, Int, Int), _ q: (Int, Int, Int)) -> Float {
+            Float(includePad ? r.2 * q.2 : (r.1 - r.0) * (q.1 - q.0))
+        }
+        let out = Tensor.empty([n, c, ho, wo])
+        let px = input.storage.pointer, po = out.storage.pointer
+        for plane in 0..<(n * c) {
+            let x = px + plane * h * w, y = po + plane * ho * wo
+            for (oy, r) in rows.enumerated() {
+                for (ox, q) in cols.enumerated() {
+                    var s: Float = 0
+                    for iy in r.0..<r.1 { for ix in q.0..<q.1 { s += x[iy * w + ix] } }
+                    y[oy * wo + ox] = s / divisor(r, q)
+                }
+            }
+        }
+        return Tensor(shape: out.shape, storage: out.storage, parents: [input]) { grad in
+            let dx = Tensor.zeros(input.shape)
+            let pg = grad.storage.pointer, pd = dx.storage.pointer
+            for plane in 0..<(n * c) {
+                let gy = pg + plane * ho * wo, d = pd + plane * h * w
+                for (oy, r) in rows.enumerated() {
+                    for (ox, q) in cols.enumerated() {
+                        let v = gy[oy * wo + ox] / divisor(r, q)
+                        for iy in r.0..<r.1 { for ix in q.0..<q.1 { d[iy * w + ix] += v } }
+                    }
+                }
+            }
+            return [dx]
+        }
+    }
+}
+
+/// Adaptive 2-D average pooling to a fixed output size (PyTorch `nn.AdaptiveAvgPool2d`): output cell i
+/// averages input rows ⌊i·H/Ho⌋ ..< ⌈(i+1)·H/Ho⌉ (and likewise for columns).
+public final class AdaptiveAvgPool2d: Module {
+    /// Output height and width.
+    public let outputSize: (Int, Int)
+
+    /// Creates the layer.
+    public init(outputSize: (Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2d: output size must be positive, got \(outputSize)")
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    /// Creates the layer with a square output.
+    public convenience init(outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4, "AdaptiveAvgPool2d: expected input [N, C, H, W], got \(input.shape)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (ho, wo) = outputSize
+        let rows = (0..<ho).map { i in (i * h / ho, ((i + 1) * h + ho - 1) / ho) }
+        let cols = (0..<wo).map { j in (j * w / wo, ((j + 1) * w + wo - 1) / wo) }
+        let out = Tensor.empty([n, c, ho, wo])
+        let px = input.storage.pointer, po = out.storage.pointer
+        for plane in 0..<(n * c) {
+            let x = px + plane * h * w, y = po + plane * ho * wo
+            for (oy, r) in rows.enumerated() {
+                for (ox, q) in cols.enumerated() {
+                    var s: Float = 0
+                    for iy in r.0..<r.1 { for ix in q.0..<q.1 { s += x[iy * w + ix] } }
+                    y[oy * wo + ox] = s / Float((r.1 - r.0) * (q.1 - q.0))
+                }
+            }
+        }
+        return Tensor(shape: out.shape, storage: out.storage, parents: [input]) { grad in
+            let dx = Tensor.zeros(input.shape)
+            let pg = grad.storage.pointer, pd = dx.storage.pointer
+            for plane in 0..<(n * c) {
+                let gy = pg + plane * ho * wo, d = pd + plane * h * w
+                for (oy, r) in rows.enumerated() {
+                    for (ox, q) in cols.enumerated() {
+                        let v = gy[oy * wo + ox] / Float((r.1 - r.0) * (q.1 - q.0))
+                        for iy in r.0..<r.1 { for ix in q.0..<q.1 { d[iy * w + ix] += v } }
+                    }
+                }
+            }
+            return [dx]
+        }
+    }
+}
