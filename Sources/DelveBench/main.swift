@@ -1,10 +1,12 @@
 import ArgumentParser
+import LinearAlgebra
 
 /// Every benchmark `delve-bench all` runs, in order. Register a new one here and in `subcommands`.
 enum RegisteredBenches {
     static var all: [any Bench.Type] {
         [
             CovarianceBench.self,
+            TrainBench.self,
         ]
     }
 }
@@ -16,6 +18,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks that print ratios measured side by side in one run.",
         subcommands: [
             CovarianceCommand.self,
+            TrainCommand.self,
             AllCommand.self,
         ]
     )
@@ -35,4 +38,6 @@ struct AllCommand: ParsableCommand {
     }
 }
 
+// OpenBLAS may have fallen back to SSE3 kernels on a CPU it does not know: restart with the right ones.
+BLASKernels.relaunchWithFasterKernelsIfNeeded()
 BenchCommand.main()

@@ -92,3 +92,14 @@ struct SymmetricEigenTests {
         }
     }
 }
+
+@Suite("OpenBLAS kernel choice")
+struct BLASKernelTests {
+    @Test("core type from CPU flags")
+    func coreTypeFromFlags() {
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]) == "SkylakeX")
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["avx2", "fma", "avx512f"]) == "Haswell")
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(!BLASKernels.coreName.isEmpty)
+    }
+}

@@ -1,9 +1,15 @@
 import Dispatch
 
+/// How many threads DelveNN's own loops (im2col, pooling, activations) use; BLAS has its own setting
+/// (`BLAS.setThreadCount`). Set it once at start-up, not while tensors are being computed.
+public enum ComputeSettings {
+    /// The number of chunks big non-BLAS loops are split into (default 2; 1 disables threading).
+    nonisolated(unsafe) public static var workerCount = 2
+}
+
 /// Splits loops that are not BLAS calls over the available cores.
 enum Parallel {
-    /// The number of chunks big loops are split into.
-    nonisolated(unsafe) static var workerCount = 2
+    @inline(__always) static var workerCount: Int { ComputeSettings.workerCount }
 
     /// Runs `body(range)` over `0..<count` split in contiguous chunks, in parallel when
     /// `count · costPerItem` is large enough to pay for the dispatch (about 2¹⁶ elementary operations).
