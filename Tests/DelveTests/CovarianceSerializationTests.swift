@@ -31,6 +31,17 @@ struct CovarianceSerializationTests {
         #expect(copy.serialized() == acc.serialized())
     }
 
+    @Test("empty, D = 0 and non-ASCII names round-trip")
+    func edgeRoundTrips() throws {
+        for acc in [CovarianceAccumulator(features: 3), CovarianceAccumulator(features: 0, name: "nothing"),
+                    CovarianceAccumulator(features: 1, name: "schicht_ä→β")] {
+            let bytes = acc.serialized()
+            let copy = try CovarianceAccumulator(serialized: bytes)
+            #expect(copy.serialized() == bytes)
+            #expect(copy.name == acc.name && copy.features == acc.features && copy.count == 0)
+        }
+    }
+
     @Test("write is atomic (no temporary file left) and read restores the state")
     func fileRoundTrip() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("delve-cov-\(UUID().uuidString)")
