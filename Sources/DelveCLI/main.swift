@@ -7,7 +7,7 @@ struct DelveCommand: ParsableCommand {
         commandName: "delve",
         abstract: "Layer saturation and spectral statistics of neural network representations.",
         version: DelveInfo.version,
-        subcommands: [AnalyzeCommand.self, SampleCommand.self, ReportCommand.self, RethresholdCommand.self]
+        subcommands: [TrainCommand.self, DemoCommand.self, AnalyzeCommand.self, SampleCommand.self, ReportCommand.self, RethresholdCommand.self]
     )
 }
 DelveCommand.main()

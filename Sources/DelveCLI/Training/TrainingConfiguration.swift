@@ -1,0 +1,93 @@
+import Delve
+import DelveData
+
+/// Everything that defines a training run of `delve train` (and of each model of `delve demo`).
+struct TrainingConfiguration: Sendable {
+    /// Model zoo name (`mlp`, `cnn`, `resnet`, `lstm`, `autoencoder`).
+    var model = "cnn"
+    /// Model zoo options, e.g. `depth=8,width=32`.
+    var modelOptions = ""
+    /// `digits`, `mnist`, `fashion-mnist`, `cifar10` or `csv`.
+    var dataset = "digits"
+    /// Folder (mnist, fashion-mnist, cifar10) or file (csv) of the data; unused for digits.
+    var dataPath: String? = nil
+    var epochs = 10
+    var batchSize = 64
+    var learningRate: Float = 0.05
+    /// `sgd` (momentum 0.9), `adam` or `adamw`.
+    var optimizer = "sgd"
+    var seed: UInt64 = 0
+    var tracker = TrackerOptions(statistics: [.lsat, .idim])
+    var writers: [WriterKind] = [.console, .csv, .jsonl, .plot, .report]
+    /// The run folder.
+    var output = "runs/run"
+
+    /// The configuration as name/value pairs for `run.json` and the report.
+    var pairs: [RunInfo.Pair] {
+        [
+            .init("model", model), .init("model-options", modelOptions.isEmpty ? "(defaults)" : modelOptions),
+            .init("dataset", dataset), .init("data", dataPath ?? "(embedded)"),
+            .init("epochs", String(epochs)), .init("batch-size", String(batchSize)),
+            .init("lr", String(learningRate)), .init("optimizer", optimizer), .init("seed", String(seed)),
+            .init("stats", tracker.statistics.map(\.rawValue).joined(separator: ",")),
+            .init("threshold", String(tracker.threshold)),
+            .init("conv-method", tracker.layout.convMethod.rawValue),
+            .init("timeseries-method", tracker.layout.timeseriesMethod.rawValue),
+            .init("downsample", tracker.layout.downsample.map(String.init) ?? "off"),
+            .init("compat", tracker.convention.rawValue),
+            .init("precision", tracker.precision.rawValue),
+            .init("writers", writers.map(\.rawValue).joined(separator: ",")),
+        ]
+    }
+}
+
+/// The datasets `delve train --dataset` knows.
+enum DatasetChoice: String, CaseIterable {
+    case digits, mnist, fashionMNIST = "fashion-mnist", cifar10, csv
+}
+
+/// Loads the train and test sets of a configuration, scaled to [0, 1] and standardized per channel
+/// with the training set's mean and standard deviation.
+func loadDatasets(_ configuration: TrainingConfiguration) throws -> (train: LabeledImages, test: LabeledImages) {
+    guard let choice = DatasetChoice(rawValue: configuration.dataset) else {
+        throw CLIError.invalid("unknown dataset '\(configuration.dataset)'; expected one of: "
+            + DatasetChoice.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    func path() throws -> String {
+        guard let path = configuration.dataPath else {
+            throw CLIError.invalid("--dataset \(choice.rawValue) needs --data PATH (\(choice == .csv ? "a CSV file" : "the folder of its files"))")
+        }
+        return path
+    }
+    var train: LabeledImages, test: LabeledImages
+    switch choice {
+    case .digits:
+        (train, test) = try Digits.split()
+    case .mnist, .fashionMNIST:
+        let folder = try path()
+        train = try MNIST.load(directory: folder, split: .train)
+        test = try MNIST.load(directory: folder, split: .test)
+    case .cifar10:
+        let folder = try path()
+        train = try CIFAR10.load(directory: folder, split: .train)
+        test = try CIFAR10.load(directory: folder, split: .test)
+    case .csv:
+        (train, test) = try CSVDataset.load(try path()).stratifiedSplit(testFraction: 0.2)
+    }
+    train = train.scaledToUnitInterval()
+    test = test.scaledToUnitInterval()
+    let statistics = ChannelStatistics(fitting: train)
+    return (try train.standardized(statistics), try test.standardized(statistics))
+}
+
+/// A usage error of the command line (exit code 64) or a failure (exit code 1).
+enum CLIError: Error, CustomStringConvertible {
+    case invalid(String)
+    case failed(String)
+
+    var description: String {
+        switch self {
+        case let .invalid(message), let .failed(message): return message
+        }
+    }
+}

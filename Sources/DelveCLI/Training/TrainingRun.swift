@@ -1,0 +1,140 @@
+import Delve
+import DelveData
+import DelveNN
+import DelveNNTracking
+import Foundation
+
+/// One training run: data, model, optimizer, tracker and writers, epoch after epoch.
+///
+/// Every epoch trains on the training set (the tracker records the `train` phase through forward
+/// hooks), evaluates on the test set in `eval()` mode (the `eval` phase), adds the losses and
+/// accuracies as scalars, and ends the tracker's epoch, which computes the statistics and writes
+/// every output file.
+final class TrainingRun {
+    let configuration: TrainingConfiguration
+    let run: RunDirectory
+    let model: Module
+    let tracker: SaturationTracker
+    let writers: CompositeWriter
+    let watch: WatchHandle
+    private let train: LabeledImages
+    private let test: LabeledImages
+    private let optimizer: any Optimizer
+    private let classifier: Bool
+    private let flatten: Bool
+    /// Where human-readable lines go (standard output by default).
+    private let say: (String) -> Void
+
+    /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
+    init(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = { print($0) }) throws {
+        self.configuration = configuration
+        self.say = say
+        guard configuration.epochs >= 1 else { throw CLIError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
+        guard configuration.batchSize >= 1 else { throw CLIError.invalid("--batch-size must be at least 1, got \(configuration.batchSize)") }
+        guard configuration.learningRate > 0, configuration.learningRate.isFinite else {
+            throw CLIError.invalid("--lr must be a positive number, got \(configuration.learningRate)")
+        }
+        (train, test) = try loadDatasets(configuration)
+        classifier = ModelZoo.isClassifier(configuration.model)
+        flatten = configuration.model.lowercased() == "mlp"
+        let options = try ModelOptions(parsing: configuration.modelOptions)
+        let inputShape = flatten ? [train.sampleSize] : train.sampleShape
+        model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
+                                  options: options, seed: configuration.seed)
+        switch configuration.optimizer.lowercased() {
+        case "sgd":
+            optimizer = SGD(parameters: model.parameters(), learningRate: configuration.learningRate, momentum: 0.9)
+        case "adam":
+            optimizer = Adam(parameters: model.parameters(), learningRate: configuration.learningRate)
+        case "adamw":
+            optimizer = AdamW(parameters: model.parameters(), learningRate: configuration.learningRate)
+        default:
+            throw CLIError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
+        }
+        run = try RunDirectory(path: configuration.output)
+        writers = try makeWriters(configuration.writers, run: run, configuration: configuration.pairs,
+                                  initialEpoch: configuration.tracker.initialEpoch)
+        tracker = try SaturationTracker(options: configuration.tracker, writers: [writers])
+        watch = tracker.watch(model)
+    }
+
+    /// Trains every epoch and returns the last epoch's record.
+    @discardableResult
+    func trainAll() throws -> EpochRecord {
+        say(watch.report.description)
+        let loader = try DataLoader(train, batchSize: configuration.batchSize, shuffle: true,
+                                    seed: configuration.seed, prefetch: true, flatten: flatten)
+        let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
+        var last: EpochRecord?
+        let first = configuration.tracker.initialEpoch
+        for epoch in first..<(first + configuration.epochs) {
+            let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
+            let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
+            tracker.addScalar("train-loss", trainLoss)
+            if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
+            tracker.addScalar("test-loss", testLoss)
+            if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
+            last = try tracker.endEpoch()
+        }
+        try tracker.close()
+        return last!
+    }
+
+    /// One pass over the training set; returns the mean loss and the accuracy.
+    private func trainEpoch(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
+        model.train()
+        writers.phaseStarted(epoch: epoch, phase: .train, totalBatches: loader.batchCount)
+        let start = Date()
+        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+        for batch in loader.batches(epoch: epoch) {
+            optimizer.zeroGrad()
+            let output = model(batch.inputs)
+            let loss = classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
+            loss.backward()
+            optimizer.step()
+            let n = batch.labels.count
+            lossSum += Double(loss.item) * Double(n)
+            if classifier {
+                for (predicted, label) in zip(output.argmaxLastAxis(), batch.labels) where predicted == label { correct += 1 }
+            }
+            seen += n
+            batchIndex += 1
+            writers.batchFinished(BatchProgress(epoch: epoch, phase: .train, batch: batchIndex, totalBatches: loader.batchCount,
+                                                samples: seen, elapsed: Date().timeIntervalSince(start),
+                                                runningLoss: lossSum / Double(seen)))
+        }
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+    }
+
+    /// One pass over the test set in evaluation mode, without gradients.
+    private func evaluate(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
+        model.eval()
+        defer { model.train() }
+        writers.phaseStarted(epoch: epoch, phase: .eval, totalBatches: loader.batchCount)
+        let start = Date()
+        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+        GradMode.withoutGrad {
+            for batch in loader.batches(epoch: 0) {
+                let output = model(batch.inputs)
+                let loss = classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
+                let n = batch.labels.count
+                lossSum += Double(loss.item) * Double(n)
+                if classifier {
+                    for (predicted, label) in zip(output.argmaxLastAxis(), batch.labels) where predicted == label { correct += 1 }
+                }
+                seen += n
+                batchIndex += 1
+                writers.batchFinished(BatchProgress(epoch: epoch, phase: .eval, batch: batchIndex, totalBatches: loader.batchCount,
+                                                    samples: seen, elapsed: Date().timeIntervalSince(start),
+                                                    runningLoss: lossSum / Double(seen)))
+            }
+        }
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+    }
+
+    /// The tail pattern of the last epoch (eval phase when present, else train), if there is one.
+    func tailPattern(in record: EpochRecord) -> TailPattern? {
+        let phase: Phase = record.layers.contains { $0.phase == .eval } ? .eval : .train
+        return TailPatternRule().detect(in: record, phase: phase)
+    }
+}

@@ -1,0 +1,102 @@
+import Delve
+import DelveNN
+
+/// What ``SaturationTracker/watch(_:where:ignoring:)`` attached to, and what it left alone and why.
+public struct WatchReport: Sendable, CustomStringConvertible {
+    /// The tracked layers: path name and layer type, in network order.
+    public var tracked: [(name: String, type: String)] = []
+    /// Every module that is not tracked, with the reason.
+    public var skipped: [(name: String, reason: String)] = []
+
+    public var description: String {
+        var lines = ["tracking \(tracked.count) layer(s): " + tracked.map { "\($0.name) (\($0.type))" }.joined(separator: ", ")]
+        if !skipped.isEmpty {
+            lines.append("not tracked: " + skipped.map { "\($0.name) — \($0.reason)" }.joined(separator: "; "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The hooks that connect a tracker to a model; ``remove()`` detaches them.
+public final class WatchHandle: @unchecked Sendable {
+    /// What is tracked and what is not.
+    public let report: WatchReport
+    private var hooks: [HookHandle]
+
+    init(report: WatchReport, hooks: [HookHandle]) {
+        self.report = report
+        self.hooks = hooks
+    }
+
+    /// Removes every hook; the model runs as if it had never been watched.
+    public func remove() {
+        for hook in hooks { hook.remove() }
+        hooks.removeAll()
+    }
+}
+
+extension SaturationTracker {
+    /// The layer types tracked by default: `Linear`, `Conv2d`, `ConvTranspose2d`, `Conv1d`,
+    /// `LSTM` and `GRU` (Delve tracks no `ConvTranspose2d`, its issue #43).
+    public static func isTrackedByDefault(_ module: Module) -> Bool {
+        activationKind(of: module) != nil
+    }
+
+    /// How a layer's output is read, or `nil` for a layer type the tracker does not know.
+    static func activationKind(of module: Module) -> ActivationKind? {
+        switch module {
+        case is Linear: return .dense
+        case is Conv2d, is ConvTranspose2d: return .convolution
+        case is Conv1d: return .convolution
+        case let lstm as LSTM: return .sequence(batchFirst: lstm.batchFirst)
+        case let gru as GRU: return .sequence(batchFirst: gru.batchFirst)
+        default: return nil
+        }
+    }
+
+    /// Attaches the tracker to every layer of `model` that it can read, through forward hooks.
+    ///
+    /// - Parameters:
+    ///   - include: chooses the layers to track by path name and module; default: the types of
+    ///     ``isTrackedByDefault(_:)``. A chosen module of a type the tracker cannot read is
+    ///     skipped with that reason.
+    ///   - ignoring: path names never tracked (Delve's `ignore_layer_names`).
+    /// - Returns: a handle whose ``WatchHandle/report`` lists every tracked and every skipped
+    ///   module with the reason, and whose ``WatchHandle/remove()`` detaches the hooks.
+    ///
+    /// Outputs seen while a module is in `train()` mode go to the train statistics, in `eval()`
+    /// mode to the eval statistics. A rejected batch (NaN, changed width) is reported by the
+    /// next ``endEpoch()``.
+    @discardableResult
+    public func watch(_ model: Module, where include: ((String, Module) -> Bool)? = nil,
+                      ignoring: Set<String> = []) -> WatchHandle {
+        var report = WatchReport()
+        var hooks: [HookHandle] = []
+        for (path, module) in model.namedModules() {
+            let name = path.isEmpty ? String(describing: type(of: module)) : path
+            let typeName = String(describing: type(of: module))
+            if ignoring.contains(name) {
+                report.skipped.append((name, "ignored by name"))
+                continue
+            }
+            let chosen = include?(name, module) ?? Self.isTrackedByDefault(module)
+            guard chosen else {
+                let reason = module.children.isEmpty ? "\(typeName) is not a tracked layer type" : "container (\(typeName))"
+                report.skipped.append((name, reason))
+                continue
+            }
+            guard let kind = Self.activationKind(of: module) else {
+                report.skipped.append((name, "\(typeName): the tracker cannot read its output (tracked types: Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU)"))
+                continue
+            }
+            report.tracked.append((name, typeName))
+            let hook = module.registerForwardHook { [weak self] module, _, output in
+                guard let self else { return }
+                let phase: Phase = module.training ? .train : .eval
+                self.recordReportingLater(layer: name, phase: phase, batch: TensorActivationBatch(output, kind: kind))
+            }
+            hooks.append(hook)
+        }
+        return WatchHandle(report: report, hooks: hooks)
+    }
+}
