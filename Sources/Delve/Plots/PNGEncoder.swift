@@ -28,7 +28,7 @@ public enum PNGEncoder {
         }
         var capacity = compressBound(uLong(raw.count))
         var compressed = [UInt8](repeating: 0, count: Int(capacity))
-        let status = compress2(&compressed, &capacity, raw, uLong(raw.count), 9)
+        let status = compress2(&compressed, &capacity, raw, uLong(raw.count), 6)  // zlib's default level: 9 costs twice the time for ~2 % smaller plots
         guard status == Z_OK else { throw EncodingError(message: "PNG: zlib compress2 failed with status \(status)") }
         compressed.removeSubrange(Int(capacity)...)
 

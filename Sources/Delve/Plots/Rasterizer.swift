@@ -13,11 +13,18 @@ public struct RasterImage: Sendable, Equatable {
     public init(width: Int, height: Int, color: RGB = .white) {
         self.width = width
         self.height = height
-        pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in 0..<(width * height) {
-            pixels[3 * i] = color.r
-            pixels[3 * i + 1] = color.g
-            pixels[3 * i + 2] = color.b
+        let count = max(0, width * height)
+        if color.r == color.g, color.g == color.b {
+            pixels = [UInt8](repeating: color.r, count: count * 3)
+        } else {
+            pixels = [UInt8](unsafeUninitializedCapacity: count * 3) { buffer, initialized in
+                for i in 0..<count {
+                    buffer[3 * i] = color.r
+                    buffer[3 * i + 1] = color.g
+                    buffer[3 * i + 2] = color.b
+                }
+                initialized = count * 3
+            }
         }
     }
 
@@ -229,20 +236,31 @@ private struct Canvas {
     func downsampled(by factor: Int, width outWidth: Int, height outHeight: Int) -> RasterImage {
         var image = RasterImage(width: outWidth, height: outHeight)
         let area = factor * factor
-        for y in 0..<outHeight {
-            for x in 0..<outWidth {
-                var r = 0, g = 0, b = 0
-                for sy in 0..<factor {
-                    var i = 3 * ((y * factor + sy) * width + x * factor)
-                    for _ in 0..<factor {
-                        r += Int(buffer[i]); g += Int(buffer[i + 1]); b += Int(buffer[i + 2])
-                        i += 3
+        let rowLength = width * 3
+        buffer.withUnsafeBufferPointer { source in
+            image.pixels.withUnsafeMutableBufferPointer { target in
+                // Sums of each output pixel's block, one output row at a time.
+                let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: outWidth * 3)
+                defer { sums.deallocate() }
+                for y in 0..<outHeight {
+                    sums.update(repeating: 0)
+                    for sy in 0..<factor {
+                        let row = (y * factor + sy) * rowLength
+                        var i = row
+                        for x in 0..<outWidth {
+                            var r = 0, g = 0, b = 0
+                            for _ in 0..<factor {
+                                r &+= Int(source[i]); g &+= Int(source[i + 1]); b &+= Int(source[i + 2])
+                                i += 3
+                            }
+                            sums[3 * x] &+= r
+                            sums[3 * x + 1] &+= g
+                            sums[3 * x + 2] &+= b
+                        }
                     }
+                    let o = 3 * y * outWidth
+                    for k in 0..<(outWidth * 3) { target[o + k] = UInt8((sums[k] + area / 2) / area) }
                 }
-                let o = 3 * (y * outWidth + x)
-                image.pixels[o] = UInt8((r + area / 2) / area)
-                image.pixels[o + 1] = UInt8((g + area / 2) / area)
-                image.pixels[o + 2] = UInt8((b + area / 2) / area)
             }
         }
         return image
