@@ -11,7 +11,7 @@ import DelveNN
 /// | `autoencoder` | `ConvAutoencoder`: stride-2 Conv2d encoder, ConvTranspose2d decoder; output = input shape |
 public enum ModelZoo {
     /// The valid model names.
-    public static let names = ["mlp", "lstm"]
+    public static let names = ["mlp", "cnn", "resnet", "lstm", "autoencoder"]
 
     /// Whether the named model is trained as a classifier (cross-entropy on `classes` logits) rather
     /// than as an autoencoder (MSE between output and input).
