@@ -36,6 +36,11 @@ struct ReportCommand: ParsableCommand {
             try SampleRun.write(to: try RunDirectory(path: runDirectory), epochs: epochs, kinds: kinds.filter { $0 != .console })
         }
         let run = try RunDirectory(existing: runDirectory)
+        if sample, !FileManager.default.fileExists(atPath: run.jsonlURL.path), !FileManager.default.fileExists(atPath: run.csvURL.path) {
+            // The chosen writers kept no table to build a page from; the sample run itself is complete.
+            print("wrote the sample run to \(run.url.path) (no statistics.jsonl or .csv, so no report regenerated)")
+            return
+        }
         let target = output.map { URL(fileURLWithPath: $0) } ?? run.reportURL
         let count = try ReportWriter.regenerate(run: run, output: target)
         print("wrote \(target.path) (\(count) epoch\(count == 1 ? "" : "s"))")
