@@ -200,4 +200,51 @@ struct RecurrentKernelTests {
         let r = 1 / (1 + exp(-0.4)), z = 1 / (1 + exp(-0.8)), n = tanh(1.2 + r * 0.5)
         #expect(abs(y[0] - (1 - z) * n) < 1e-15)
     }
+    /// Runs LSTM and GRU kernels forward and backward in Float on a size whose gate loops are split over
+    /// threads, and returns every result concatenated.
+    static func largeRun() -> [Float] {
+        let shape = RecurrentShape(steps: 2, batch: 64, input: 5, hidden: 48)
+        let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
+        let f: ([Double]) -> [Float] = { $0.map(Float.init) }
+        let x = f(testValues(T * N * I, seed: 201, scale: 1)), h0 = f(testValues(N * H, seed: 202)), c0 = f(testValues(N * H, seed: 203))
+        let gradOut = f(testValues(T * N * H, seed: 204, scale: 1))
+        var results: [Float] = []
+        for gates in [4, 3] {
+            let wih = f(testValues(gates * H * I, seed: 205)), whh = f(testValues(gates * H * H, seed: 206, scale: 0.2))
+            let b = f(testValues(gates * H, seed: 207))
+            var y = [Float](repeating: 0, count: T * N * H), c = y, cache = [Float](repeating: 0, count: T * N * 4 * H)
+            var gx = [Float](repeating: 0, count: T * N * I), gwih = [Float](repeating: 0, count: wih.count)
+            var gwhh = [Float](repeating: 0, count: whh.count), gb = [Float](repeating: 0, count: b.count), gb2 = gb
+            var gh0 = [Float](repeating: 0, count: N * H), gc0 = gh0
+            if gates == 4 {
+                LSTMKernel.forward(shape, x: x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: b, h0: h0, c0: c0,
+                                   output: &y, cells: &c, gates: &cache)
+                LSTMKernel.backward(shape, x: x, weightIH: wih, weightHH: whh, h0: h0, c0: c0, output: y, cells: c,
+                                    gates: cache, gradOutput: gradOut, gradFinalHidden: nil, gradFinalCell: nil,
+                                    gradX: &gx, gradWeightIH: &gwih, gradWeightHH: &gwhh, gradBias: &gb,
+                                    gradH0: &gh0, gradC0: &gc0)
+            } else {
+                GRUKernel.forward(shape, x: x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: b, h0: h0,
+                                  output: &y, cache: &cache)
+                GRUKernel.backward(shape, x: x, weightIH: wih, weightHH: whh, h0: h0, output: y, cache: cache,
+                                   gradOutput: gradOut, gradFinalHidden: nil, gradX: &gx, gradWeightIH: &gwih,
+                                   gradWeightHH: &gwhh, gradBiasIH: &gb, gradBiasHH: &gb2, gradH0: &gh0)
+            }
+            results += y + c + gx + gwih + gwhh + gb + gb2 + gh0 + gc0
+        }
+        return results
+    }
+
+    @Test("gate loops split over threads give exactly the single-threaded results")
+    func threadedGateLoops() {
+        let saved = ComputeSettings.workerCount
+        defer { ComputeSettings.workerCount = saved }
+        ComputeSettings.workerCount = 1
+        let serial = Self.largeRun()
+        ComputeSettings.workerCount = 2
+        let threaded = Self.largeRun()
+        #expect(serial.count == threaded.count)
+        #expect(serial == threaded)
+        #expect(serial.contains { $0 != 0 } && serial.allSatisfy(\.isFinite))
+    }
 }

@@ -38,18 +38,20 @@ enum GRUKernel {
                        beta: 1, c: hiddenProjection, ldc: G)
             }
             let ht = output + t * N * H
-            for n in 0..<N {
-                let xi = inputProjection + (t * N + n) * G
-                let hi = hiddenProjection + n * G
-                let saved = cache + (t * N + n) * 4 * H
-                for j in 0..<H {
-                    let r = S.sigmoid(xi[j] + hi[j])
-                    let z = S.sigmoid(xi[H + j] + hi[H + j])
-                    let hn = hi[2 * H + j]
-                    let candidate = S.tanh(xi[2 * H + j] + r * hn)
-                    let hPrev = previousH?[n * H + j] ?? 0
-                    saved[j] = r; saved[H + j] = z; saved[2 * H + j] = candidate; saved[3 * H + j] = hn
-                    ht[n * H + j] = (1 - z) * candidate + z * hPrev
+            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+                for n in rows {
+                    let xi = inputProjection + (t * N + n) * G
+                    let hi = hiddenProjection + n * G
+                    let saved = cache + (t * N + n) * 4 * H
+                    for j in 0..<H {
+                        let r = S.sigmoid(xi[j] + hi[j])
+                        let z = S.sigmoid(xi[H + j] + hi[H + j])
+                        let hn = hi[2 * H + j]
+                        let candidate = S.tanh(xi[2 * H + j] + r * hn)
+                        let hPrev = previousH?[n * H + j] ?? 0
+                        saved[j] = r; saved[H + j] = z; saved[2 * H + j] = candidate; saved[3 * H + j] = hn
+                        ht[n * H + j] = (1 - z) * candidate + z * hPrev
+                    }
                 }
             }
         }
@@ -79,21 +81,23 @@ enum GRUKernel {
         for t in stride(from: T - 1, through: 0, by: -1) {
             let previousH: UnsafePointer<S>? = t == 0 ? h0 : output + (t - 1) * N * H
             let dOut = gradOutput.map { $0 + t * N * H }
-            for n in 0..<N {
-                let saved = cache + (t * N + n) * 4 * H
-                let di = dInput + (t * N + n) * G
-                let dhid = dHidden + (t * N + n) * G
-                for j in 0..<H {
-                    let k = n * H + j
-                    let r = saved[j], z = saved[H + j], candidate = saved[2 * H + j], hn = saved[3 * H + j]
-                    let hPrev = previousH?[k] ?? 0
-                    let dhk = dh[k] + (dOut?[k] ?? 0)
-                    let dCandidate = dhk * (1 - z) * (1 - candidate * candidate)
-                    let dz = dhk * (hPrev - candidate) * z * (1 - z)
-                    let dr = dCandidate * hn * r * (1 - r)
-                    di[j] = dr; di[H + j] = dz; di[2 * H + j] = dCandidate
-                    dhid[j] = dr; dhid[H + j] = dz; dhid[2 * H + j] = dCandidate * r
-                    dh[k] = dhk * z
+            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+                for n in rows {
+                    let saved = cache + (t * N + n) * 4 * H
+                    let di = dInput + (t * N + n) * G
+                    let dhid = dHidden + (t * N + n) * G
+                    for j in 0..<H {
+                        let k = n * H + j
+                        let r = saved[j], z = saved[H + j], candidate = saved[2 * H + j], hn = saved[3 * H + j]
+                        let hPrev = previousH?[k] ?? 0
+                        let dhk = dh[k] + (dOut?[k] ?? 0)
+                        let dCandidate = dhk * (1 - z) * (1 - candidate * candidate)
+                        let dz = dhk * (hPrev - candidate) * z * (1 - z)
+                        let dr = dCandidate * hn * r * (1 - r)
+                        di[j] = dr; di[H + j] = dz; di[2 * H + j] = dCandidate
+                        dhid[j] = dr; dhid[H + j] = dz; dhid[2 * H + j] = dCandidate * r
+                        dh[k] = dhk * z
+                    }
                 }
             }
             // ∂L/∂h_{t−1} = z ⊙ ∂h_t (already in dh) + ∂(h projection)_t · W_hh.

@@ -42,18 +42,20 @@ enum LSTMKernel {
             }
             let ht = output + t * N * H
             let ct = cells + t * N * H
-            for n in 0..<N {
-                let row = gt + n * G
-                for j in 0..<H {
-                    let i = S.sigmoid(row[j])
-                    let f = S.sigmoid(row[H + j])
-                    let g = S.tanh(row[2 * H + j])
-                    let o = S.sigmoid(row[3 * H + j])
-                    row[j] = i; row[H + j] = f; row[2 * H + j] = g; row[3 * H + j] = o
-                    let cPrev = previousC?[n * H + j] ?? 0
-                    let c = f * cPrev + i * g
-                    ct[n * H + j] = c
-                    ht[n * H + j] = o * S.tanh(c)
+            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+                for n in rows {
+                    let row = gt + n * G
+                    for j in 0..<H {
+                        let i = S.sigmoid(row[j])
+                        let f = S.sigmoid(row[H + j])
+                        let g = S.tanh(row[2 * H + j])
+                        let o = S.sigmoid(row[3 * H + j])
+                        row[j] = i; row[H + j] = f; row[2 * H + j] = g; row[3 * H + j] = o
+                        let cPrev = previousC?[n * H + j] ?? 0
+                        let c = f * cPrev + i * g
+                        ct[n * H + j] = c
+                        ht[n * H + j] = o * S.tanh(c)
+                    }
                 }
             }
         }
@@ -90,21 +92,23 @@ enum LSTMKernel {
             let ct = cells + t * N * H
             let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
             let dOut = gradOutput.map { $0 + t * N * H }
-            for n in 0..<N {
-                let row = gt + n * G
-                let drow = dgt + n * G
-                for j in 0..<H {
-                    let k = n * H + j
-                    let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
-                    let tanhC = S.tanh(ct[k])
-                    let dhk = dh[k] + (dOut?[k] ?? 0)
-                    let dck = dc[k] + dhk * o * (1 - tanhC * tanhC)
-                    let cPrev = previousC?[k] ?? 0
-                    drow[j] = dck * g * i * (1 - i)
-                    drow[H + j] = dck * cPrev * f * (1 - f)
-                    drow[2 * H + j] = dck * i * (1 - g * g)
-                    drow[3 * H + j] = dhk * tanhC * o * (1 - o)
-                    dc[k] = dck * f
+            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+                for n in rows {
+                    let row = gt + n * G
+                    let drow = dgt + n * G
+                    for j in 0..<H {
+                        let k = n * H + j
+                        let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
+                        let tanhC = S.tanh(ct[k])
+                        let dhk = dh[k] + (dOut?[k] ?? 0)
+                        let dck = dc[k] + dhk * o * (1 - tanhC * tanhC)
+                        let cPrev = previousC?[k] ?? 0
+                        drow[j] = dck * g * i * (1 - i)
+                        drow[H + j] = dck * cPrev * f * (1 - f)
+                        drow[2 * H + j] = dck * i * (1 - g * g)
+                        drow[3 * H + j] = dhk * tanhC * o * (1 - o)
+                        dc[k] = dck * f
+                    }
                 }
             }
             // ∂L/∂h_{t−1} = ∂G_t · W_hh.
