@@ -174,6 +174,20 @@ struct CovarianceAccumulatorTests {
         #expect(relativeError(conv.mean, rows.mean) < 1e-13)
     }
 
+    @Test("blocked row update (several syrk blocks per batch) matches the reference", arguments: AccumulationPrecision.allCases)
+    func rowBlocks(precision: AccumulationPrecision) throws {
+        var rng = CovarianceTestRandom(seed: 13)
+        let d = 5
+        let batches = [17, 5, 1, 12].map { rng.batch(rows: $0, features: d, offset: 2) }
+        let blocked = CovarianceAccumulator(features: d, precision: precision)
+        blocked.maxRowsPerBlock = 4
+        for b in batches { try blocked.update(b, rows: b.count / d) }
+        let reference = covarianceReference(batches, features: d)
+        #expect(relativeError(blocked.covariance(), reference.cov) < (precision == .float64 ? 1e-12 : 1e-6))
+        #expect(relativeError(blocked.mean, reference.mean) < 1e-13)
+        #expect(blocked.scratch64Capacity <= 5 * d || precision == .float32)
+    }
+
     @Test("blocked channelwise update (several cache-sized blocks per batch) is exact", arguments: AccumulationPrecision.allCases)
     func channelwiseBlocks(precision: AccumulationPrecision) throws {
         var rng = CovarianceTestRandom(seed: 8)

@@ -41,16 +41,36 @@ extension CovarianceAccumulator {
 
         // Pass 1: the batch mean (float64), which is also the finiteness check. The sums are taken
         // relative to the first row (shifted data), so a large common offset does not cost digits.
+        // For float64 input it also bounds the centred values (|x − μ_b| ≤ 2·max|x − first row|),
+        // for the overflow check.
         let first = scratchDouble(count: d)   // the shift; pass 2 overwrites the scratch after its last use
         for j in 0..<d { first[j] = src[j].asDouble }
-        batchMean.update(repeating: 0, count: d)
-        for r in 1..<rows {
+        let sums = batchMean   // local copies of the pointers keep the inner loops free of `self`
+        sums.update(repeating: 0, count: d)
+        var maxShifted = 0.0
+        var r = 1
+        while r + 4 <= rows {   // four rows per sweep: a quarter of the read-modify-writes of `sums`
+            let r0 = src + r * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d
+            for j in 0..<d {
+                let f = first[j]
+                sums[j] += ((r0[j].asDouble - f) + (r1[j].asDouble - f)) + ((r2[j].asDouble - f) + (r3[j].asDouble - f))
+            }
+            r += 4
+        }
+        while r < rows {
             let row = src + r * d
-            for j in 0..<d { batchMean[j] += row[j].asDouble - first[j] }
+            for j in 0..<d { sums[j] += row[j].asDouble - first[j] }
+            r += 1
+        }
+        if T.canOverflowSquares {
+            for r in 1..<rows {
+                let row = src + r * d
+                for j in 0..<d { maxShifted = max(maxShifted, abs(row[j].asDouble - first[j])) }
+            }
         }
         let inverseRows = 1 / Double(rows)
         for j in 0..<d { batchMean[j] = first[j] + batchMean[j] * inverseRows }
-        if !(0..<d).allSatisfy({ batchMean[$0].isFinite }) {
+        if !(0..<d).allSatisfy({ batchMean[$0].isFinite }) || !maxShifted.isFinite {
             for r in 0..<rows {
                 for j in 0..<d where !src[r * d + j].asDouble.isFinite {
                     throw .nonFinite(layer: name, batch: batchIndex, row: r, feature: j, value: src[r * d + j].asDouble)
@@ -59,42 +79,56 @@ extension CovarianceAccumulator {
             throw .overflow(layer: name, batch: batchIndex)
         }
         let weight = prepareDelta(batchRows: rows)
+        let maxCentred = 2 * maxShifted
+        try checkMagnitude(maxAbs: maxCentred, rows: rows, weight: weight, batchIndex: batchIndex)
+        if precision == .float32 && maxCentred > Double(Float.greatestFiniteMagnitude) {
+            throw .overflow(layer: name, batch: batchIndex)
+        }
 
-        // Pass 2: centre the batch on its own mean into the scratch buffer, then one syrk.
-        var maxAbs = 0.0
+        // Pass 2, blocked: centre `block` rows at a time on the batch mean into a cache-sized scratch and
+        // add them with one syrk per block (the sum of the blocks' products is the batch's co-moment).
+        // The first block carries the extra row √(n_a·n_b/n)·δ of Chan's merge (float64 mode).
+        let block = min(Self.rowBlock(features: d, rows: rows), maxRowsPerBlock)
+        var start = 0
         switch precision {
         case .float64:
-            let k = weight > 0 ? rows + 1 : rows
-            let a = scratchDouble(count: k * d)
-            for r in 0..<rows {
-                let row = src + r * d, out = a + r * d
-                for j in 0..<d { out[j] = row[j].asDouble - batchMean[j] }
-                if T.canOverflowSquares { for j in 0..<d { maxAbs = max(maxAbs, abs(out[j])) } }
-            }
-            try checkMagnitude(maxAbs: maxAbs, rows: rows, weight: weight, batchIndex: batchIndex)
-            if k > rows {
-                let out = a + rows * d
-                for j in 0..<d { out[j] = weight * delta[j] }
-            }
-            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
-            commit(batchRows: rows)
-        case .float32:
-            let a = scratchFloat(count: rows * d)
-            for r in 0..<rows {
-                let row = src + r * d, out = a + r * d
-                for j in 0..<d {
-                    let v = row[j].asDouble - batchMean[j]
-                    out[j] = Float(v)
+            let a = scratchDouble(count: (block + 1) * d), mu = batchMean
+            while start < rows {
+                let m = min(block, rows - start)
+                for r in 0..<m {
+                    let row = src + (start + r) * d, out = a + r * d
+                    for j in 0..<d { out[j] = row[j].asDouble - mu[j] }
                 }
-                if T.canOverflowSquares { for j in 0..<d { maxAbs = max(maxAbs, abs(row[j].asDouble - batchMean[j])) } }
+                var k = m
+                if start == 0 && weight > 0 {
+                    let out = a + m * d
+                    for j in 0..<d { out[j] = weight * delta[j] }
+                    k = m + 1
+                }
+                BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
+                start += m
             }
-            try checkMagnitude(maxAbs: maxAbs, rows: rows, weight: weight, batchIndex: batchIndex)
-            guard maxAbs <= Double(Float.greatestFiniteMagnitude) else { throw .overflow(layer: name, batch: batchIndex) }
+        case .float32:
+            let a = scratchFloat(count: block * d), mu = batchMean
             let c = moment32Buffer()
-            BLAS.syrk(.upper, .transpose, n: d, k: rows, alpha: 1, a: a, lda: d, beta: 0, c: c, ldc: d)
+            while start < rows {
+                let m = min(block, rows - start)
+                for r in 0..<m {
+                    let row = src + (start + r) * d, out = a + r * d
+                    for j in 0..<d { out[j] = Float(row[j].asDouble - mu[j]) }
+                }
+                BLAS.syrk(.upper, .transpose, n: d, k: m, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
+                start += m
+            }
             addMoment32(c, weightSquared: weight * weight)
-            commit(batchRows: rows)
         }
+        commit(batchRows: rows)
+    }
+
+    /// Rows per block of the row-major update: about 256 Ki float64 values (2 MB, cache-sized), but at
+    /// least 256 rows so that each syrk does enough work for its pass over the D×D triangle.
+    static func rowBlock(features d: Int, rows: Int) -> Int {
+        max(1, min(rows, max(256, (1 << 18) / max(d, 1))))
     }
 
     /// NCHW batch×C×S feature maps, one observation per (sample, position).
@@ -148,10 +182,7 @@ extension CovarianceAccumulator {
             for ch in 0..<c {
                 let shift = Double(src[(start * c + ch) * s])
                 var sum = 0.0
-                for i in 0..<m {
-                    let run = src + ((start + i) * c + ch) * s
-                    for p in 0..<s { sum += Double(run[p]) - shift }
-                }
+                for i in 0..<m { sum += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: shift) }
                 blockMean[ch] = shift + sum / Double(columns)
             }
             if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
@@ -216,6 +247,31 @@ extension CovarianceAccumulator {
             for col in r..<c { moment[r * c + col] += localMoment[r * c + col] + dr * delta[col] }
         }
         commit(batchRows: obs)
+    }
+
+    /// Σ (pᵢ − shift) over `count` floats, in float64 with eight independent partial sums (a single
+    /// running sum would be bound by the latency of one addition per element).
+    @inline(__always)
+    static func shiftedSum(_ p: UnsafePointer<Float>, count: Int, shift: Double) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        var i = 0
+        while i + 8 <= count {
+            s0 += Double(p[i]) - shift
+            s1 += Double(p[i + 1]) - shift
+            s2 += Double(p[i + 2]) - shift
+            s3 += Double(p[i + 3]) - shift
+            s4 += Double(p[i + 4]) - shift
+            s5 += Double(p[i + 5]) - shift
+            s6 += Double(p[i + 6]) - shift
+            s7 += Double(p[i + 7]) - shift
+            i += 8
+        }
+        var sum = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        while i < count {
+            sum += Double(p[i]) - shift
+            i += 1
+        }
+        return sum
     }
 
     /// Scratch for the channelwise batch-local state: C×C co-moment plus C block means.

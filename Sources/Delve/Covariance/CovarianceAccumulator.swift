@@ -52,6 +52,8 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var scratch32Capacity = 0
     var moment32: UnsafeMutablePointer<Float>? = nil // D×D, only in float32 mode
     var channelwiseState: UnsafeMutablePointer<Double>? = nil // D×D + D, only for updateChannelwise
+    /// Upper limit on the rows per syrk block of the row-major update (tests lower it to exercise blocking).
+    var maxRowsPerBlock = Int.max
 
     /// An empty accumulator for `features` features (D ≥ 0; a negative D is a programming error).
     ///
