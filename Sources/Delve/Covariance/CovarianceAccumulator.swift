@@ -16,8 +16,9 @@ import LinearAlgebra
 /// In float64 mode the δδᵀ term is folded into the same `dsyrk` as one extra row √(n_a·n_b/n)·δ
 /// appended to the centred batch, so one BLAS call (one per ≈ 2 MB block of rows for large batches)
 /// does all the O(n_b·D²) work; steady-state updates reuse a scratch buffer and do not allocate.
-/// Unlike the one-pass formula E[xxᵀ] − μμᵀ (which Delve 0.1.50 uses), this loses no digits when the mean is large compared with the spread: data with
-/// mean 10⁶ and standard deviation 1 keep ≥ 10 significant digits (see the tests).
+/// Unlike the one-pass formula E[xxᵀ] − μμᵀ (which Delve 0.1.50 uses), this loses no digits when the
+/// mean is large compared with the spread: data with mean 10⁶ and standard deviation 1 keep ≥ 10
+/// significant digits (see the tests).
 ///
 /// ``AccumulationPrecision/float32`` centres each batch into float32 and uses `ssyrk`; the state stays
 /// float64. Measured on Gaussian data (D = 64, batches of 256, 8 batches), its covariance differs from
