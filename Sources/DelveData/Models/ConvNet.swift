@@ -6,6 +6,8 @@ import DelveNN
 /// MaxPool2d(2) after every `poolEvery` convolutions while both sides of the map are at least 2 (an odd side
 /// rounds down, as in PyTorch). `classifier`: flatten, then Linear(→ `classifierHidden`), ReLU,
 /// Linear(→ classes), or a single Linear when `classifierHidden` is 0.
+/// The convolutions are He-normal initialized (fan-out, zero bias, as torchvision's VGG) so a deep
+/// stack without BatchNorm still trains from the first epoch; the linear layers keep PyTorch's default.
 /// Layer paths: `features.0` (first conv), `features.1` (ReLU or BatchNorm), …, `classifier.0`, ….
 public final class ConvNet: Module {
     /// The convolutional part.
@@ -23,7 +25,9 @@ public final class ConvNet: Module {
         var layers: [Module] = []
         var c = channels, h = height, w = width
         for i in 0 ..< depth {
-            layers.append(Conv2d(c, convWidth, kernelSize: 3, padding: 1, rng: &rng))
+            let conv = Conv2d(c, convWidth, kernelSize: 3, padding: 1, rng: &rng)
+            Initialization.heNormal(conv, rng: &rng)
+            layers.append(conv)
             if batchNorm { layers.append(BatchNorm2d(convWidth)) }
             layers.append(ReLU())
             c = convWidth
