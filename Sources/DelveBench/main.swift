@@ -7,6 +7,7 @@ enum RegisteredBenches {
         [
             CovarianceBench.self,
             TrainBench.self,
+            OverheadBench.self,
         ]
     }
 }
@@ -19,6 +20,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             CovarianceCommand.self,
             TrainCommand.self,
+            OverheadCommand.self,
             AllCommand.self,
         ]
     )

@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         ]
         var summaries: [String] = []
         for (name, options, blurb) in models {
-            print("\n=== \(name): \(blurb) (cnn \(options)) ===")
+            printLine("\n=== \(name): \(blurb) (cnn \(options)) ===")
             var configuration = TrainingConfiguration()
             configuration.model = "cnn"
             configuration.modelOptions = options
@@ -51,8 +51,8 @@ struct DemoCommand: ParsableCommand {
             summaries.append("\(name): test accuracy \(accuracy); eval saturation \(sats.joined(separator: ", ")); \(verdict)")
             summaries.append("  report: \(session.run.reportURL.path)")
         }
-        print("\n=== Summary ===")
-        summaries.forEach { print($0) }
+        printLine("\n=== Summary ===")
+        summaries.forEach(printLine)
     }
 }
 

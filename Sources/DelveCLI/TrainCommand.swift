@@ -100,7 +100,7 @@ struct TrackingOptions: ParsableArguments {
 /// Runs one configuration to the end, printing where the outputs are and any tail-pattern advice.
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
-func runTraining(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = { print($0) }) throws -> (TrainingRun, EpochRecord) {
+func runTraining(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
         session = try TrainingRun(configuration, say: say)

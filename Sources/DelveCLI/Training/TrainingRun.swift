@@ -4,6 +4,11 @@ import DelveNN
 import DelveNNTracking
 import Foundation
 
+/// Writes a line to standard output unbuffered, so that it interleaves with the console writer's output.
+func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
 /// One training run: data, model, optimizer, tracker and writers, epoch after epoch.
 ///
 /// Every epoch trains on the training set (the tracker records the `train` phase through forward
@@ -26,7 +31,7 @@ final class TrainingRun {
     private let say: (String) -> Void
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
-    init(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = { print($0) }) throws {
+    init(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = printLine) throws {
         self.configuration = configuration
         self.say = say
         guard configuration.epochs >= 1 else { throw CLIError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
