@@ -97,6 +97,29 @@ check "rethreshold csv written" test -s "$report_tmp/run/statistics-threshold-0.
 check "delve rethreshold rejects δ > 1" bash -c "! '$bin/delve' rethreshold '$report_tmp/run' --threshold 1.5"
 rm -rf "$report_tmp"
 
+# delve train: one epoch of a small MLP on the embedded digits, then usage errors (exit 64) and file errors (exit 1).
+train_tmp="$(mktemp -d)"
+check_status "delve train mlp 2 epochs" 0 "$bin/delve" train --model mlp --epochs 2 --writers csv,jsonl --out "$train_tmp/run"
+check "train wrote its CSV" test -s "$train_tmp/run/statistics.csv"
+check_grep "train: Delve column names" "$train_tmp/run/statistics.csv" 'train-saturation_features.0'
+check_grep "train: eval phase columns" "$train_tmp/run/statistics.csv" 'eval-intrinsic-dimensionality_classifier'
+check "train: 2 epochs, learns (test accuracy > 0.8), lsat in [0, 1]" python3 -c "
+import json,sys
+rows=[json.loads(l) for l in open('$train_tmp/run/statistics.jsonl')]
+assert [r['epoch'] for r in rows]==[0,1], rows
+v=rows[-1]['values']
+assert v['test-accuracy']>0.8, v['test-accuracy']
+assert all(0<=x<=1 for k,x in v.items() if 'saturation_' in k)
+"
+check_status "train: unknown model is a usage error" 64 "$bin/delve" train --model nosuch --epochs 1 --out "$train_tmp/x"
+check_grep "train: unknown model names the valid ones" "$work/err" 'cnn'
+check_status "train: --epochs 0 is a usage error" 64 "$bin/delve" train --model mlp --epochs 0 --out "$train_tmp/x"
+check_status "train: mnist without --data is a usage error" 64 "$bin/delve" train --dataset mnist --out "$train_tmp/x"
+check_status "train: a missing MNIST folder fails" 1 "$bin/delve" train --dataset mnist --data "$train_tmp/no-such-dir" --out "$train_tmp/x"
+check_grep "train: the error names the path" "$work/err" 'no-such-dir'
+check_status "train: unknown writer is a usage error" 64 "$bin/delve" train --model mlp --writers csv,nope --out "$train_tmp/x"
+rm -rf "$train_tmp"
+
 # delve-bench: a quick smoke run must print one flat JSON object with the documented keys.
 check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json
 check_json "delve-bench covariance: flat numeric object with stable keys" \

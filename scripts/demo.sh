@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# The interim demo (until `delve demo` trains a network): write synthetic layer activations with
-# exactly known spectra (`delve sample`), then analyze them with `delve analyze`.
+# `make demo`: train a too-deep and a right-sized CNN on the embedded UCI digits with saturation
+# tracking (`delve demo`), then point at the run directories and reports.
 set -euo pipefail
 bin="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-echo "== Writing synthetic activations with known spectra (delve sample) =="
-"$bin/delve" sample "$work/activations"
+out="${DEMO_OUT:-runs/demo}"
+"$bin/delve" demo --out "$out"
 echo
-echo "== delve analyze $work/activations/*.npy =="
-"$bin/delve" analyze --stats lsat,idim,erank,trc "$work/activations"/*.npy
-echo
-echo "What you see: for each layer, idim is the number of eigen-directions that explain 99 % of the"
-echo "variance and lsat = idim / features; they match the spectra the files were built with (listed above)."
+echo "Open $out/deep-cnn/report.html and $out/small-cnn/report.html in a browser,"
+echo "or run: tensorboard --logdir $out"

@@ -41,7 +41,7 @@ enum OverheadBench: Bench {
     static func measure(_ kind: String) throws -> (Double, Double, Double) {
         var rng = SeededGenerator(seed: 0)
         let (model, sampleShape) = try TrainBench.makeModel(kind, rng: &rng)
-        let samples = TrainBench.samples, batchSize = TrainBench.batchSize
+        let samples = BenchSettings.quick ? 256 : TrainBench.samples, batchSize = TrainBench.batchSize
         let x = Tensor.normal([samples] + sampleShape, using: &rng)
         let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
         let batches = stride(from: 0, to: samples, by: batchSize).map { start in
@@ -68,7 +68,7 @@ enum OverheadBench: Bench {
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
         _ = try epoch(nil); _ = try epoch(tracked); _ = try epoch(fast)
         var best = (Double.infinity, Double.infinity, Double.infinity)
-        for _ in 0..<repeats {
+        for _ in 0..<(BenchSettings.quick ? 1 : repeats) {
             best.0 = min(best.0, try epoch(nil))
             best.1 = min(best.1, try epoch(tracked))
             best.2 = min(best.2, try epoch(fast))

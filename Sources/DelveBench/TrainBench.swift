@@ -19,7 +19,14 @@ enum TrainBench: Bench {
     static let batchSize = 128
     nonisolated(unsafe) static var samples = 2560, measuredEpochs = 3
 
-    static func run() throws -> BenchReport { try run(models: defaultModels, reference: nil) }
+    static func run() throws -> BenchReport {
+        if BenchSettings.quick {
+            // Smoke test: two batches and one measured epoch (the numbers are rough, the keys are real).
+            samples = 256
+            measuredEpochs = 1
+        }
+        return try run(models: defaultModels, reference: nil)
+    }
 
     /// Builds the named model from a fixed seed with its random inputs `[samples, ...]`.
     static func makeModel(_ kind: String, rng: inout SeededGenerator) throws -> (Module, [Int]) {

@@ -19,7 +19,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The folder for the two run directories.")
     var out = "runs/demo"
     @Option(help: "Epochs per model.")
-    var epochs = 12
+    var epochs = 8
     @Option(help: "Seed of the weights and of the data order.")
     var seed: UInt64 = 0
     @Option(help: "Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")).")
@@ -60,7 +60,7 @@ struct DemoCommand: ParsableCommand {
 enum DemoModels {
     /// Eight 3×3 convolutions of 32 channels, pooling after every second: the maps are 1×1 from the
     /// seventh convolution on.
-    static let deep = "depth=8,width=32,pool-every=2,classifier-hidden=0"
+    static let deep = "depth=8,width=32,pool-every=2,classifier-hidden=0,batchnorm=true"
     /// Three 3×3 convolutions of 32 channels.
-    static let small = "depth=3,width=32,pool-every=2,classifier-hidden=0"
+    static let small = "depth=3,width=32,pool-every=2,classifier-hidden=0,batchnorm=true"
 }

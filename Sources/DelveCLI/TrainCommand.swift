@@ -107,6 +107,8 @@ func runTraining(_ configuration: TrainingConfiguration, say: @escaping (String)
     } catch let error as CLIError {
         if case .invalid = error { throw ValidationError(error.description) }
         throw failure(error)
+    } catch let error as ModelZooError {
+        throw ValidationError(error.description)
     } catch {
         throw failure(error)
     }
