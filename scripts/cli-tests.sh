@@ -124,8 +124,10 @@ rm -rf "$train_tmp"
 check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json
 check_json "delve-bench covariance: flat numeric object with stable keys" \
   'all(isinstance(v, (int, float)) for v in d.values()) and all(k in d for k in ["cov_d256_b128_ratio", "cov_d256_b128_rows_per_s", "cov_f32_d256_b128_ratio", "cov_channelwise_c32_s1024_ratio"]) and d["cov_d256_b128_ratio"] > 0'
-check_status "delve-bench all --quick" 0 "$bin/delve-bench" all --quick
-check_grep "delve-bench all: covariance table" "$work/out" 'D=256 batch=128'
+check_status "delve-bench covariance --quick (table)" 0 "$bin/delve-bench" covariance --quick
+check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
+check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
+check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
