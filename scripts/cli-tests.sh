@@ -129,5 +129,19 @@ check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
 
+# Dataset readers through delve train, on tiny files written by the standard library only.
+data_tmp="$work/data"; mkdir -p "$data_tmp"
+python3 "$here/data_fixture.py" "$data_tmp"
+check_status "train on gzip MNIST files" 0 "$d" train --dataset mnist --data "$data_tmp/mnist" --model mlp --model-options hidden=8 --epochs 1 --batch-size 8 --out "$data_tmp/r-mnist"
+check_grep "MNIST run: statistics of features.0" "$data_tmp/r-mnist/statistics.csv" 'train-saturation_features.0'
+check_status "train on a truncated MNIST file fails" 1 "$d" train --dataset mnist --data "$data_tmp/mnist-truncated" --model mlp --epochs 1 --out "$data_tmp/r-bad"
+check_grep "truncated MNIST: file and byte offset" "$work/err" 'train-images-idx3-ubyte: truncated at byte offset 1446: 10 more byte(s) needed'
+check_status "train a cnn on CIFAR-10 batches" 0 "$d" train --dataset cifar10 --data "$data_tmp/cifar" --model cnn --model-options depth=2,width=4 --epochs 1 --batch-size 8 --out "$data_tmp/r-cifar"
+check_grep "CIFAR-10 run: conv layer tracked" "$data_tmp/r-cifar/statistics.csv" 'train-saturation_features.0'
+check_status "train on a CSV table" 0 "$d" train --dataset csv --data "$data_tmp/table.csv" --model mlp --model-options hidden=8 --epochs 1 --batch-size 8 --out "$data_tmp/r-csv"
+check_status "train on a CSV with a bad cell fails" 1 "$d" train --dataset csv --data "$data_tmp/bad.csv" --model mlp --epochs 1 --out "$data_tmp/r-bad"
+check_grep "bad CSV: line and column" "$work/err" "bad.csv: line 3, column 2: 'oops' is not a finite number"
+check "train with an unknown model fails" bash -c "! '$d' train --model transformer --epochs 1 --out '$data_tmp/r-x'"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,8 @@ import Foundation
 
 /// Reader of a table of numeric features with one label column, from a CSV file (plain or `.gz`).
 ///
-/// Cells are separated by `delimiter`; surrounding spaces and double quotes are stripped; empty lines
+/// Cells are separated by `delimiter` (a quoted cell may not contain it); surrounding spaces and
+/// double quotes are stripped; empty lines
 /// are skipped; `\r\n` line ends are accepted. Every feature cell must be a finite number. Labels that
 /// are all non-negative integers (`3` or `3.0`) are used as class indices (`classCount` = largest + 1);
 /// otherwise the distinct label texts, sorted, become `classNames` and labels index them.
