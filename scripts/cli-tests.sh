@@ -142,6 +142,9 @@ check_status "train on a CSV table" 0 "$d" train --dataset csv --data "$data_tmp
 check_status "train on a CSV with a bad cell fails" 1 "$d" train --dataset csv --data "$data_tmp/bad.csv" --model mlp --epochs 1 --out "$data_tmp/r-bad"
 check_grep "bad CSV: line and column" "$work/err" "bad.csv: line 3, column 2: 'oops' is not a finite number"
 check "train with an unknown model fails" bash -c "! '$d' train --model transformer --epochs 1 --out '$data_tmp/r-x'"
+check_status "delve-bench train --quick --json" 0 "$bin/delve-bench" train --quick --json --models mlp,cnn
+check_json "delve-bench train: samples/s keys" \
+  'all(k in d for k in ["train_mlp_samples_per_s", "train_cnn_samples_per_s"]) and d["train_mlp_samples_per_s"] > 0'
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -143,6 +143,8 @@ struct TrainCommand: ParsableCommand {
     var samples = 2560
     @Option(help: "Measured epochs after the warm-up (the best one is reported).")
     var epochs = 3
+    @Flag(help: "Smoke test: one batch per epoch, one measured epoch (numbers are rough).")
+    var quick = false
     @Option(help: "The PyTorch reference script.")
     var referenceScript = "/work/shared/bench/pytorch_train_reference.py"
 
@@ -155,8 +157,8 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--samples must be a positive multiple of \(TrainBench.batchSize), got \(samples)")
         }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        TrainBench.samples = samples
-        TrainBench.measuredEpochs = epochs
+        TrainBench.samples = quick ? TrainBench.batchSize : samples
+        TrainBench.measuredEpochs = quick ? 1 : epochs
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         BLAS.setThreadCount(threads)
         ComputeSettings.workerCount = threads

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// The differentiable convolution operations shared by `Conv1d`, `Conv2d` and `ConvTranspose2d`.
 ///
 /// Convolution: unfold the batch into columns `[C·kh·kw, N·Ho·Wo]` (im2col), then for each group one
@@ -118,16 +120,12 @@ enum Convolution {
         }
     }
 
-    /// The sums of the rows of a `rows × columns` matrix, as a `[rows]` tensor.
+    /// The sums of the rows of a `rows × columns` matrix, as a `[rows]` tensor (`sgemv` with a ones vector).
     static func rowSums(_ p: UnsafePointer<Float>, rows: Int, columns: Int) -> Tensor {
-        let t = Tensor.empty([rows])
-        let pt = t.storage.pointer
-        for r in 0..<rows {
-            var acc: Float = 0
-            let row = p + r * columns
-            for k in 0..<columns { acc += row[k] }
-            pt[r] = acc
-        }
+        let t = Tensor.zeros([rows])
+        guard columns > 0 else { return t }
+        let ones = TensorStorage(count: columns, repeating: 1)
+        BLAS.gemv(.none, m: rows, n: columns, alpha: 1, a: p, lda: columns, x: ones.pointer, beta: 0, y: t.storage.pointer)
         return t
     }
 

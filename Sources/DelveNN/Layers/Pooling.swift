@@ -17,6 +17,9 @@ public final class MaxPool2d: Module {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = geometry.outputSize(height: h, width: w)
         precondition(ho > 0 && wo > 0, "MaxPool2d: input \(input.shape) is smaller than the window")
+        if geometry.kernel == (2, 2) && geometry.stride == (2, 2) && geometry.padding == (0, 0) && geometry.dilation == (1, 1) {
+            return MaxPool2d.pool2x2(input, n: n, c: c, h: h, w: w, ho: ho, wo: wo)
+        }
         let out = Tensor.empty([n, c, ho, wo])
         let planes = n * c
         let indices = UnsafeMutablePointer<Int32>.allocate(capacity: max(planes * ho * wo, 1))
@@ -26,21 +29,6 @@ public final class MaxPool2d: Module {
         Parallel.forEachChunk(planes, costPerItem: ho * wo * g.kernel.0 * g.kernel.1) { range in
             for plane in range {
                 let x = src.value + plane * h * w, y = dst.value + plane * ho * wo, idx = arg.pointer + plane * ho * wo
-                if g.kernel == (2, 2) && g.stride == (2, 2) && g.padding == (0, 0) && g.dilation == (1, 1) {
-                    for oy in 0..<ho {
-                        let r0 = x + 2 * oy * w, r1 = r0 + w
-                        for ox in 0..<wo {
-                            let j = 2 * ox
-                            var best = r0[j], at = 2 * oy * w + j
-                            if r0[j + 1] > best { best = r0[j + 1]; at = 2 * oy * w + j + 1 }
-                            if r1[j] > best { best = r1[j]; at = (2 * oy + 1) * w + j }
-                            if r1[j + 1] > best { best = r1[j + 1]; at = (2 * oy + 1) * w + j + 1 }
-                            y[oy * wo + ox] = best
-                            idx[oy * wo + ox] = Int32(at)
-                        }
-                    }
-                    continue
-                }
                 for oy in 0..<ho {
                     for ox in 0..<wo {
                         var best = -Float.infinity, at = -1
@@ -66,6 +54,62 @@ public final class MaxPool2d: Module {
             for plane in 0..<planes {
                 let gRow = pg + plane * ho * wo, dRow = pd + plane * h * w, idx = arg.pointer + plane * ho * wo
                 for k in 0..<(ho * wo) where idx[k] >= 0 { dRow[Int(idx[k])] += gRow[k] }
+            }
+            return [dx]
+        }
+    }
+}
+
+extension MaxPool2d {
+    /// The common 2×2, stride-2 case: branch-free maxima; the backward pass finds each window's first
+    /// maximum again by comparing with the output instead of storing indices.
+    static func pool2x2(_ input: Tensor, n: Int, c: Int, h: Int, w: Int, ho: Int, wo: Int) -> Tensor {
+        let out = Tensor.empty([n, c, ho, wo])
+        let planes = n * c
+        let src = UncheckedBox(UnsafePointer(input.storage.pointer)), dst = UncheckedBox(out.storage.pointer)
+        Parallel.forEachChunk(planes, costPerItem: ho * wo * 4) { range in
+            for plane in range {
+                let x = src.value + plane &* h &* w, y = dst.value + plane &* ho &* wo
+                for oy in 0..<ho {
+                    let r0 = x + 2 &* oy &* w, r1 = r0 + w, yr = y + oy &* wo
+                    for ox in 0..<wo {
+                        let j = 2 &* ox
+                        yr[ox] = Swift.max(Swift.max(r0[j], r0[j &+ 1]), Swift.max(r1[j], r1[j &+ 1]))
+                    }
+                }
+            }
+        }
+        return Tensor(shape: out.shape, storage: out.storage, parents: [input]) { grad in
+            let dx = Tensor.empty(input.shape)
+            let gBox = UncheckedBox(UnsafePointer(grad.storage.pointer)), dBox = UncheckedBox(dx.storage.pointer)
+            let yBox = UncheckedBox(UnsafePointer(out.storage.pointer))
+            Parallel.forEachChunk(planes, costPerItem: ho * wo * 4) { range in
+                for plane in range {
+                    let x = src.value + plane &* h &* w, d = dBox.value + plane &* h &* w
+                    let y = yBox.value + plane &* ho &* wo, g = gBox.value + plane &* ho &* wo
+                    if h != 2 * ho || w != 2 * wo { d.update(repeating: 0, count: h * w) }
+                    for oy in 0..<ho {
+                        let r0 = 2 &* oy &* w, r1 = r0 &+ w
+                        for ox in 0..<wo {
+                            let j = 2 &* ox, m = y[oy &* wo &+ ox], gv = g[oy &* wo &+ ox]
+                            // All loads first (no short-circuit on loads), then branch-free selects that
+                            // route to the first maximum in row-major window order, like the forward scan.
+                            let v0 = x[r0 &+ j], v1 = x[r0 &+ j &+ 1], v2 = x[r1 &+ j]
+                            // Bit masks instead of float selects: the compiler emits no branches.
+                            let k0: UInt32 = v0 == m ? .max : 0, k1: UInt32 = v1 == m ? .max : 0, k2: UInt32 = v2 == m ? .max : 0
+                            let bits = gv.bitPattern
+                            let t1 = ~k0, t2 = t1 & ~k1, t3 = t2 & ~k2
+                            let g0 = Float(bitPattern: bits & k0)
+                            let g1 = Float(bitPattern: bits & t1 & k1)
+                            let g2 = Float(bitPattern: bits & t2 & k2)
+                            let g3 = Float(bitPattern: bits & t3)
+                            d[r0 &+ j] = g0
+                            d[r0 &+ j &+ 1] = g1
+                            d[r1 &+ j] = g2
+                            d[r1 &+ j &+ 1] = g3
+                        }
+                    }
+                }
             }
             return [dx]
         }

@@ -3,7 +3,24 @@ import Foundation
 /// Activation functions and (log-)softmax as differentiable tensor operations.
 extension Tensor {
     /// max(x, 0).
-    public func relu() -> Tensor { leakyRelu(negativeSlope: 0) }
+    public func relu() -> Tensor {
+        let out = Tensor.empty(shape)
+        let p = UncheckedBox(UnsafePointer(storage.pointer)), po = UncheckedBox(out.storage.pointer)
+        let n = count
+        Parallel.forEachChunk(n) { r in
+            let x = p.value, y = po.value
+            for i in r { y[i] = Swift.max(x[i], 0) }
+        }
+        return Tensor(shape: shape, storage: out.storage, parents: [self]) { g in
+            let d = Tensor.empty(g.shape)
+            let pg = UncheckedBox(UnsafePointer(g.storage.pointer)), pd = UncheckedBox(d.storage.pointer)
+            Parallel.forEachChunk(n) { r in
+                let y = po.value, gv = pg.value, dv = pd.value
+                for i in r { let yi = y[i], gi = gv[i]; dv[i] = yi > 0 ? gi : 0 }   // unconditional loads: vectorizes
+            }
+            return [d]
+        }
+    }
 
     /// x for x > 0, `negativeSlope`·x otherwise.
     public func leakyRelu(negativeSlope: Float) -> Tensor {

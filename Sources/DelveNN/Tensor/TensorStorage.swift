@@ -1,7 +1,7 @@
 /// The memory behind a tensor: one contiguous, 64-byte aligned buffer of `Float` values that this object owns.
 ///
 /// Several tensors may share one storage (a reshaped view shares its source's storage). The buffer is
-/// freed when the last reference goes away.
+/// returned to the `BufferPool` (large buffers) or freed when the last reference goes away.
 public final class TensorStorage: @unchecked Sendable {
     /// The first element.
     public let pointer: UnsafeMutablePointer<Float>
@@ -12,7 +12,7 @@ public final class TensorStorage: @unchecked Sendable {
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -30,7 +30,7 @@ public final class TensorStorage: @unchecked Sendable {
         }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 
     /// The elements as a mutable buffer.
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
