@@ -29,8 +29,10 @@ public final class Embedding: Module {
         self.init(count: count, dimensions: dimensions, rng: &rng)
     }
 
+    /// No sub-modules.
     public override var children: [(name: String, module: Module)] { [] }
 
+    /// `weight`.
     public override var localParameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
 
     /// Looks up the vectors of `input`, a tensor of whole-number indices stored as `Float`; output `input.shape + [dimensions]`.

@@ -49,8 +49,10 @@ public final class LSTM: Module {
         self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: batchFirst, bias: bias, rng: &rng)
     }
 
+    /// No sub-modules.
     public override var children: [(name: String, module: Module)] { [] }
 
+    /// `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` for k = 0, 1, … (PyTorch order).
     public override var localParameters: [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { $0.element.named(layer: $0.offset) }
     }
