@@ -105,6 +105,15 @@ struct TensorTests {
         #expect(x.grad?.scalars == [7, 9])
     }
 
+    @Test("backward from a leaf sets its gradient to the seed")
+    func leafBackward() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        x.backward(gradient: Tensor(shape: [2], data: [3, 4]))
+        #expect(x.grad?.scalars == [3, 4])
+        x.backward(gradient: Tensor(shape: [2], data: [1, 1]))
+        #expect(x.grad?.scalars == [4, 5])
+    }
+
     @Test("no-grad mode records nothing")
     func noGrad() {
         let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)

@@ -183,6 +183,11 @@ public final class Tensor {
     }
 
     private func runBackward(seed: Tensor) {
+        if backwardFunction == nil {
+            // A leaf: its gradient is the seed itself.
+            if let existing = grad { addInPlace(existing, seed) } else { grad = Tensor(shape: shape, storage: seed.storage.copy()) }
+            return
+        }
         // Iterative depth-first post-order over the recorded (non-leaf) nodes.
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
