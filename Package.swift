@@ -64,6 +64,7 @@ let package = Package(
                 "DelveNN",
                 "DelveData",
                 "DelveNNTracking",
+                "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

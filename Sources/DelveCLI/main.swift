@@ -1,5 +1,6 @@
 import ArgumentParser
 import Delve
+import LinearAlgebra
 
 /// The `delve` command-line tool.
 struct DelveCommand: ParsableCommand {
@@ -10,4 +11,7 @@ struct DelveCommand: ParsableCommand {
         subcommands: [TrainCommand.self, DemoCommand.self, AnalyzeCommand.self, SampleCommand.self, ReportCommand.self, RethresholdCommand.self]
     )
 }
+// Debian's OpenBLAS falls back to slow SSE3 kernels on CPUs newer than itself; restart with the
+// AVX2/AVX-512 ones the CPU has (skipped when OPENBLAS_CORETYPE is already set).
+BLASKernels.relaunchWithFasterKernelsIfNeeded()
 DelveCommand.main()
