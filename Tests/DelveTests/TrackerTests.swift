@@ -1,20 +1,11 @@
 import Testing
 @testable import Delve
 
-/// Deterministic pseudo-random numbers for test data (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 52) - 1 }
-    mutating func floats(_ count: Int) -> [Float] { (0..<count).map { _ in Float(uniform()) } }
+typealias TestRandom = CovarianceTestRandom
+
+extension CovarianceTestRandom {
+    /// `count` values uniform in [-1, 1), as Float.
+    mutating func floats(_ count: Int) -> [Float] { (0..<count).map { _ in Float(uniform() * 2 - 1) } }
 }
 
 /// Population covariance of row-major `rows×d` data by the two-pass float64 formula.

@@ -88,15 +88,42 @@ final class TrainingRun {
     /// One pass over the training set; returns the mean loss and the accuracy.
     private func trainEpoch(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
         model.train()
-        writers.phaseStarted(epoch: epoch, phase: .train, totalBatches: loader.batchCount)
-        let start = Date()
-        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
-        for batch in loader.batches(epoch: epoch) {
+        return pass(epoch, phase: .train, loader: loader, order: epoch) { batch in
             optimizer.zeroGrad()
             let output = model(batch.inputs)
-            let loss = classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
+            let loss = lossValue(output, batch)
             loss.backward()
             optimizer.step()
+            return (output, loss)
+        }
+    }
+
+    /// One pass over the test set in evaluation mode, without gradients.
+    private func evaluate(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
+        model.eval()
+        defer { model.train() }
+        return GradMode.withoutGrad {
+            pass(epoch, phase: .eval, loader: loader, order: 0) { batch in
+                let output = model(batch.inputs)
+                return (output, lossValue(output, batch))
+            }
+        }
+    }
+
+    /// Cross-entropy for classifiers, MSE against the input for the autoencoder.
+    private func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
+        classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
+    }
+
+    /// Runs `step` on every batch of `loader` (shuffled as epoch `order`), reporting progress to the
+    /// writers; returns the mean loss and the accuracy (0 for the autoencoder).
+    private func pass(_ epoch: Int, phase: Phase, loader: DataLoader, order: Int,
+                      step: (TensorBatch) -> (output: Tensor, loss: Tensor)) -> (Double, Double) {
+        writers.phaseStarted(epoch: epoch, phase: phase, totalBatches: loader.batchCount)
+        let start = Date()
+        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+        for batch in loader.batches(epoch: order) {
+            let (output, loss) = step(batch)
             let n = batch.labels.count
             lossSum += Double(loss.item) * Double(n)
             if classifier {
@@ -104,35 +131,9 @@ final class TrainingRun {
             }
             seen += n
             batchIndex += 1
-            writers.batchFinished(BatchProgress(epoch: epoch, phase: .train, batch: batchIndex, totalBatches: loader.batchCount,
+            writers.batchFinished(BatchProgress(epoch: epoch, phase: phase, batch: batchIndex, totalBatches: loader.batchCount,
                                                 samples: seen, elapsed: Date().timeIntervalSince(start),
                                                 runningLoss: lossSum / Double(seen)))
-        }
-        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
-    }
-
-    /// One pass over the test set in evaluation mode, without gradients.
-    private func evaluate(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
-        model.eval()
-        defer { model.train() }
-        writers.phaseStarted(epoch: epoch, phase: .eval, totalBatches: loader.batchCount)
-        let start = Date()
-        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
-        GradMode.withoutGrad {
-            for batch in loader.batches(epoch: 0) {
-                let output = model(batch.inputs)
-                let loss = classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
-                let n = batch.labels.count
-                lossSum += Double(loss.item) * Double(n)
-                if classifier {
-                    for (predicted, label) in zip(output.argmaxLastAxis(), batch.labels) where predicted == label { correct += 1 }
-                }
-                seen += n
-                batchIndex += 1
-                writers.batchFinished(BatchProgress(epoch: epoch, phase: .eval, batch: batchIndex, totalBatches: loader.batchCount,
-                                                    samples: seen, elapsed: Date().timeIntervalSince(start),
-                                                    runningLoss: lossSum / Double(seen)))
-            }
         }
         return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
     }
