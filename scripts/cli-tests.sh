@@ -120,6 +120,15 @@ check_grep "train: the error names the path" "$work/err" 'no-such-dir'
 check_status "train: unknown writer is a usage error" 64 "$bin/delve" train --model mlp --writers csv,nope --out "$train_tmp/x"
 rm -rf "$train_tmp"
 
+# delve demo: the too-deep CNN shows the tail pattern, the right-sized one does not; reports are written.
+demo_tmp="$(mktemp -d)"
+check_status "delve demo (6 epochs)" 0 "$bin/delve" demo --epochs 6 --writers csv,jsonl,report --out "$demo_tmp"
+check_grep "demo: tail pattern in the deep CNN" "$work/out" 'deep-cnn: .*tail pattern in features'
+check_grep "demo: no tail pattern in the right-sized CNN" "$work/out" 'small-cnn: .*no tail pattern'
+check_grep "demo: advice names the remedies" "$work/out" 'remove these layers'
+check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"
+rm -rf "$demo_tmp"
+
 # delve-bench: a quick smoke run must print one flat JSON object with the documented keys.
 check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json
 check_json "delve-bench covariance: flat numeric object with stable keys" \

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Delve
 
@@ -243,5 +244,49 @@ struct TrackerTests {
         options = TrackerOptions()
         options.logInterval = 0
         #expect(throws: TrackerError.self) { try SaturationTracker(options: options) }
+    }
+}
+
+@Suite("Tracker and delve analyze agree")
+struct TrackerAnalyzeAgreementTests {
+    @Test("the tracker's statistics equal delve analyze on the same activations dumped to .npy",
+          arguments: [ConvMethod.channelwise, .mean, .flatten])
+    func sameNumbers(convMethod: ConvMethod) throws {
+        var rng = TestRandom(seed: 42)
+        let stats: [Statistic] = [.lsat, .idim, .trc, .logdet, .erank, .pr, .srank]
+        var options = TrackerOptions(statistics: stats, threshold: 0.9)
+        options.layout.convMethod = convMethod
+        let tracker = try SaturationTracker(options: options)
+        // Three batches of a 4-channel 3×3 convolution output with correlated channels.
+        var all: [Float] = []
+        for _ in 0..<3 {
+            var batch = rng.floats(5 * 4 * 9)
+            for i in stride(from: 0, to: batch.count, by: 36) {
+                for p in 0..<9 { batch[i + 27 + p] = 0.5 * batch[i + p] - batch[i + 9 + p] }   // channel 3 = f(0, 1)
+            }
+            try tracker.record(layer: "conv", phase: .train, values: batch, shape: [5, 4, 3, 3], kind: .convolution)
+            all += batch
+        }
+        let tracked = try #require(try tracker.endEpoch().layers.first)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("delve-agree-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("conv.npy").path
+        try NPYWriter.write(all, shape: [15, 4, 3, 3], to: path)
+        let analyzer = ActivationFileAnalyzer(layout: options.layout, statistics: stats, threshold: 0.9)
+        let analyzed = try analyzer.analyze(path: path)
+
+        #expect(analyzed.samples == tracked.samples)
+        #expect(analyzed.features == tracked.features)
+        for stat in stats {
+            let a = try #require(analyzed.statistics.values[stat]), t = try #require(tracked.statistics[stat])
+            if a.isFinite || t.isFinite {
+                #expect(abs(a - t) <= 1e-9 * max(1, abs(a)), "\(stat): analyze \(a), tracker \(t)")
+            } else {
+                #expect(a == t, "\(stat)")
+            }
+        }
+        #expect(tracked.statistics[.idim]! < Double(tracked.features), "the dependent channel lowers idim")
     }
 }
