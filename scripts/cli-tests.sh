@@ -97,6 +97,31 @@ check "rethreshold csv written" test -s "$report_tmp/run/statistics-threshold-0.
 check "delve rethreshold rejects δ > 1" bash -c "! '$bin/delve' rethreshold '$report_tmp/run' --threshold 1.5"
 rm -rf "$report_tmp"
 
+# delve merge: four processes each accumulate a quarter of a dataset and save their state; merging the
+# states equals analyzing the whole file in one process.
+mkdir -p "$work/states"
+"$d" analyze --save-state "$work/rank3-state" "$work/rank3.npy" >/dev/null 2>&1
+for k in 0 1 2 3; do "$d" analyze --save-state "$work/states" --format json "$work/part$k.npy" >/dev/null 2>&1 & done
+wait
+check "analyze --save-state wrote four states" test -s "$work/states/part0.state" -a -s "$work/states/part3.state"
+check_status "analyze the whole file" 0 "$d" analyze --format json --stats lsat,idim,trc,erank,logdet "$work/whole.npy"
+cp "$work/out" "$work/whole.json"
+check_status "merge four states" 0 "$d" merge --format json --stats lsat,idim,trc,erank,logdet -o "$work/merged.state" "$work"/states/part*.state
+check "merge equals one process (samples, idim exact; trc, erank, logdet to 1e-9)" python3 -c "
+import json,sys
+a=json.load(open('$work/whole.json'))['layers'][0]; b=json.load(open('$work/out'))['layers'][0]
+assert a['samples']==b['samples']==400 and a['features']==b['features']==6, (a,b)
+assert a['stats']['idim']==b['stats']['idim'] and a['stats']['lsat']==b['stats']['lsat'], (a,b)
+for k in ('trc','erank','logdet'):
+    x,y=a['stats'][k],b['stats'][k]
+    assert abs(x-y)<=1e-9*max(1,abs(x)), (k,x,y)
+"
+check "merge wrote the merged state" test -s "$work/merged.state"
+check_status "merge: a state of another width fails" 1 "$d" merge "$work/merged.state" "$work/rank3-state/rank3.state"
+check_status "merge: a file that is not a state fails" 1 "$d" merge "$work/merged.state" "$work/garbage.npy"
+check_grep "merge: the error names the file" "$work/err" 'garbage.npy'
+check_status "merge: no files is a usage error" 64 "$d" merge
+
 # delve train: one epoch of a small MLP on the embedded digits, then usage errors (exit 64) and file errors (exit 1).
 train_tmp="$(mktemp -d)"
 check_status "delve train mlp 2 epochs" 0 "$bin/delve" train --model mlp --epochs 2 --writers csv,jsonl --out "$train_tmp/run"

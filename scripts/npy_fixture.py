@@ -3,7 +3,8 @@
 
 usage: npy_fixture.py DIR — writes rank3.npy (200×8 float32 of exact rank 3), conv.npy
 (4×3×2×2 float32), sample3d.npy (4×3×2 float32), dense64.npy (50×4 float64), garbage.npy (not a .npy file), truncated.npy,
-vector.npy (1-D) and nan.npy (a NaN in a dense layer).
+vector.npy (1-D), nan.npy (a NaN in a dense layer), and whole.npy (400×6 float32) with its four
+consecutive quarters part0.npy … part3.npy (for delve merge).
 """
 import struct
 import sys
@@ -38,6 +39,13 @@ def main():
         f.truncate(header_size + 4 * 30)
     npy(out + "/vector.npy", (3,), [1.0, 2.0, 3.0])
     npy(out + "/nan.npy", (3, 2), [1.0, 2.0, float("nan"), 4.0, 5.0, 6.0])
+    whole = []
+    for r in range(400):
+        u, v, w = (r * 37) % 101 / 101.0 - 0.5, (r * 53) % 97 / 97.0 - 0.5, (r * 29) % 89 / 89.0 - 0.5
+        whole += [100 + 4 * u, 3 * v - u, 2 * w, u * v + w * w, 0.5 * (r % 3), 0.1 * ((r * 7) % 5)]
+    npy(out + "/whole.npy", (400, 6), whole)
+    for k in range(4):
+        npy(out + "/part%d.npy" % k, (100, 6), whole[k * 600:(k + 1) * 600])
 
 
 main()

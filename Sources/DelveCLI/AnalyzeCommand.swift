@@ -72,7 +72,17 @@ struct AnalyzeCommand: ParsableCommand {
         guard maxFeatures >= 1 else { throw ValidationError("--max-features must be at least 1, got \(maxFeatures)") }
     }
 
+    @Option(name: .customLong("save-state"), help: "Also save each layer's accumulator state as DIR/<name>.state (for delve merge).")
+    var saveState: String?
+
     func run() throws {
+        if let saveState {
+            do {
+                try FileManager.default.createDirectory(atPath: saveState, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("--save-state: cannot create the folder '\(saveState)': \(error.localizedDescription)")
+            }
+        }
         let statistics = (try? Statistic.parseList(stats)) ?? [.lsat, .idim]
         let analyzer = ActivationFileAnalyzer(
             layout: LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample),
@@ -82,7 +92,12 @@ struct AnalyzeCommand: ParsableCommand {
         var failures = 0
         for file in files {
             do {
-                results.append(try analyzer.analyze(path: file))
+                let (accumulator, shape, kind) = try analyzer.accumulate(path: file)
+                if let saveState {
+                    let path = URL(fileURLWithPath: saveState).appendingPathComponent("\(accumulator.name).state").path
+                    try accumulator.write(to: path)
+                }
+                results.append(try analyzer.result(of: accumulator, shape: shape, kind: kind, source: file))
             } catch {
                 failures += 1
                 printError("error: \(error)")

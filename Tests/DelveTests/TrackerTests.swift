@@ -253,7 +253,9 @@ struct TrackerAnalyzeAgreementTests {
           arguments: [ConvMethod.channelwise, .mean, .flatten])
     func sameNumbers(convMethod: ConvMethod) throws {
         var rng = TestRandom(seed: 42)
-        let stats: [Statistic] = [.lsat, .idim, .trc, .logdet, .erank, .pr, .srank]
+        // (No logdet: with an exactly dependent channel the smallest eigenvalue is rounding noise, so its
+        // logarithm depends on the summation order.)
+        let stats: [Statistic] = [.lsat, .idim, .trc, .dtrc, .erank, .pr, .srank]
         var options = TrackerOptions(statistics: stats, threshold: 0.9)
         options.layout.convMethod = convMethod
         let tracker = try SaturationTracker(options: options)

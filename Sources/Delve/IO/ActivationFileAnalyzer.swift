@@ -64,6 +64,32 @@ public struct ActivationFileAnalyzer: Sendable {
 
     /// Reads, reduces and accumulates the file at `path` and computes the statistics.
     public func analyze(path: String) throws(ActivationFileError) -> Result {
+        let (accumulator, shape, kind) = try accumulate(path: path)
+        return try result(of: accumulator, shape: shape, kind: kind, source: path)
+    }
+
+    /// The statistics of an accumulator (filled from a file, or merged from saved states); `source`
+    /// names it in errors.
+    public func result(of accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind,
+                       source: String) throws(ActivationFileError) -> Result {
+        let covariance = accumulator.covariance()
+        let spectrum: Spectrum
+        do {
+            spectrum = try Spectrum(covariance: covariance, features: accumulator.features, samples: accumulator.count)
+        } catch {
+            throw .spectrum(path: source, error: error)
+        }
+        let values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
+        return Result(name: accumulator.name, shape: shape, kind: kind, samples: accumulator.count,
+                      features: accumulator.features, statistics: values,
+                      covariance: statistics.contains(.cov) ? covariance : nil)
+    }
+
+    /// Reads the file at `path` in chunks through the layout into a new accumulator (named after the
+    /// file), without computing statistics — e.g. to save the state for `delve merge`.
+    public func accumulate(path: String) throws(ActivationFileError)
+        -> (accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind)
+    {
         let name = Self.layerName(forPath: path)
         let reader: NPYReader
         do { reader = try NPYReader(path: path) } catch { throw .npy(error) }
@@ -115,16 +141,7 @@ public struct ActivationFileAnalyzer: Sendable {
         } catch {
             throw .other(path: path, message: "\(error)")
         }
-        let covariance = accumulator.covariance()
-        let spectrum: Spectrum
-        do {
-            spectrum = try Spectrum(covariance: covariance, features: features, samples: accumulator.count)
-        } catch {
-            throw .spectrum(path: path, error: error)
-        }
-        let values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
-        return Result(name: name, shape: reader.shape, kind: kind, samples: accumulator.count, features: features,
-                      statistics: values, covariance: statistics.contains(.cov) ? covariance : nil)
+        return (accumulator, reader.shape, kind)
     }
 }
 

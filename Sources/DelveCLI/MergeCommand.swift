@@ -1,0 +1,68 @@
+import ArgumentParser
+import Delve
+import Foundation
+
+/// `delve merge STATE...`: combines accumulator states saved by several processes or machines
+/// (e.g. data-parallel workers, or `delve analyze --save-state` on parts of a dataset) exactly, with
+/// Chan et al.'s pairwise formula, and reports the statistics of the combined data.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine saved covariance accumulator states exactly and report their statistics.",
+        discussion: """
+        Every state must describe the same layer width. The result equals accumulating all the \
+        observations in one process, up to the rounding of the merge order. With --output the \
+        merged state is saved too (atomically), so merges can be chained.
+        """
+    )
+
+    @Argument(help: "Accumulator state files (CovarianceAccumulator.write(to:) or delve analyze --save-state).")
+    var states: [String]
+    @Option(name: .shortAndLong, help: "Also write the merged state to this file.")
+    var output: String?
+    @Option(help: "Comma-separated statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ",")).")
+    var stats = "lsat,idim"
+    @Option(help: "δ, the share of variance that idim and lsat explain; in (0, 1].")
+    var threshold = 0.99
+    @Option(help: "idim convention: 'paper' or 'delve'.")
+    var compat: IntrinsicDimensionalityConvention = .paper
+    @Option(help: "Output format.")
+    var format: AnalyzeCommand.Format = .table
+
+    func validate() throws {
+        guard !states.isEmpty else { throw ValidationError("give at least one state file") }
+        guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], got \(threshold)") }
+        do { _ = try Statistic.parseList(stats) } catch { throw ValidationError("--stats: \(error)") }
+    }
+
+    func run() throws {
+        let statistics = try Statistic.parseList(stats)
+        let merged: CovarianceAccumulator
+        do {
+            merged = try CovarianceAccumulator.read(from: states[0])
+            for path in states.dropFirst() {
+                let part = try CovarianceAccumulator.read(from: path, expectedFeatures: merged.features)
+                try merged.merge(part)
+            }
+            if let output { try merged.write(to: output) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let analyzer = ActivationFileAnalyzer(statistics: statistics, threshold: threshold, convention: compat)
+        let result: ActivationFileAnalyzer.Result
+        do {
+            result = try analyzer.result(of: merged, shape: [merged.count, merged.features], kind: .dense,
+                                         source: states.joined(separator: " + "))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let report = AnalyzeReport(threshold: threshold, statistics: statistics, results: [result])
+        switch format {
+        case .table: print(report.table(), terminator: "")
+        case .csv: print(report.csv(), terminator: "")
+        case .json: print(report.json())
+        }
+    }
+}
