@@ -39,15 +39,8 @@ enum OverheadBench: Bench {
 
     /// Best epoch seconds: untracked, tracked in float64, tracked in float32.
     static func measure(_ kind: String) throws -> (Double, Double, Double) {
-        var rng = SeededGenerator(seed: 0)
-        let (model, sampleShape) = try TrainBench.makeModel(kind, rng: &rng)
-        let samples = BenchSettings.quick ? 256 : TrainBench.samples, batchSize = TrainBench.batchSize
-        let x = Tensor.normal([samples] + sampleShape, using: &rng)
-        let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
-        let batches = stride(from: 0, to: samples, by: batchSize).map { start in
-            (x.narrowed(axis: 0, start: start, length: batchSize), Array(labels[start..<start + batchSize]))
-        }
-        let optimizer = SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
+        let (model, batches, optimizer) = try TrainBench.makeWorkload(
+            kind, samples: BenchSettings.quick ? 256 : TrainBench.samples)
         func epoch(_ tracker: SaturationTracker?) throws -> Double {
             let handle = tracker.map { $0.watch(model) }
             defer { handle?.remove() }

@@ -47,8 +47,11 @@ enum TrainBench: Bench {
         }
     }
 
-    /// Seconds per epoch: one warm-up epoch, then the best of `measuredEpochs`.
-    static func measure(_ kind: String) throws -> Double {
+    /// The named model (fixed seed), `samples` random inputs with random labels cut into batches of
+    /// `batchSize`, and SGD (lr 0.01, momentum 0.9), as in the reference script.
+    static func makeWorkload(_ kind: String, samples: Int) throws
+        -> (model: Module, batches: [(Tensor, [Int])], optimizer: SGD)
+    {
         var rng = SeededGenerator(seed: 0)
         let (model, sampleShape) = try makeModel(kind, rng: &rng)
         let x = Tensor.normal([samples] + sampleShape, using: &rng)
@@ -56,7 +59,12 @@ enum TrainBench: Bench {
         let batches = stride(from: 0, to: samples, by: batchSize).map { start in
             (x.narrowed(axis: 0, start: start, length: batchSize), Array(labels[start..<start + batchSize]))
         }
-        let optimizer = SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
+        return (model, batches, SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9))
+    }
+
+    /// Seconds per epoch: one warm-up epoch, then the best of `measuredEpochs`.
+    static func measure(_ kind: String) throws -> Double {
+        let (model, batches, optimizer) = try makeWorkload(kind, samples: samples)
         func epoch() -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             for (input, target) in batches {
