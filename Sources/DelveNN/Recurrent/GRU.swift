@@ -33,12 +33,8 @@ public final class GRU: Module {
         self.numLayers = numLayers
         self.batchFirst = batchFirst
         self.bias = bias
-        var layers: [RecurrentLayerWeights] = []
-        for k in 0..<numLayers {
-            layers.append(RecurrentLayerWeights(gates: 3, input: k == 0 ? inputSize : hiddenSize, hidden: hiddenSize,
-                                                bias: bias, rng: &rng))
-        }
-        self.layers = layers
+        layers = RecurrentLayerWeights.stack(gates: 3, input: inputSize, hidden: hiddenSize, layers: numLayers,
+                                             bias: bias, rng: &rng)
         super.init()
     }
 

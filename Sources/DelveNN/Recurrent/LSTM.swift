@@ -34,12 +34,8 @@ public final class LSTM: Module {
         self.numLayers = numLayers
         self.batchFirst = batchFirst
         self.bias = bias
-        var layers: [RecurrentLayerWeights] = []
-        for k in 0..<numLayers {
-            layers.append(RecurrentLayerWeights(gates: 4, input: k == 0 ? inputSize : hiddenSize, hidden: hiddenSize,
-                                                bias: bias, rng: &rng))
-        }
-        self.layers = layers
+        layers = RecurrentLayerWeights.stack(gates: 4, input: inputSize, hidden: hiddenSize, layers: numLayers,
+                                             bias: bias, rng: &rng)
         super.init()
     }
 

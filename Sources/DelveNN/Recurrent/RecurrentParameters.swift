@@ -11,6 +11,18 @@ struct RecurrentLayerWeights {
     let biasHH: Tensor?
 
     /// Fresh weights drawn from U(−1/√H, 1/√H), as PyTorch initializes `nn.LSTM` / `nn.GRU`.
+    /// The weights of `layers` stacked layers: the first reads `input` features, the others the
+    /// `hidden` features of the layer below.
+    static func stack(gates: Int, input: Int, hidden: Int, layers: Int, bias: Bool,
+                      rng: inout some RandomNumberGenerator) -> [RecurrentLayerWeights] {
+        var stack: [RecurrentLayerWeights] = []
+        for k in 0..<layers {
+            stack.append(RecurrentLayerWeights(gates: gates, input: k == 0 ? input : hidden, hidden: hidden,
+                                               bias: bias, rng: &rng))
+        }
+        return stack
+    }
+
     init(gates: Int, input: Int, hidden: Int, bias: Bool, rng: inout some RandomNumberGenerator) {
         let bound = 1 / Float(hidden).squareRoot()
         func draw(_ shape: [Int]) -> Tensor {
