@@ -24,12 +24,10 @@ enum LSTMKernel {
         let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
         let G = 4 * H
         // Pre-activations of every timestep: biases, then + X·W_ihᵀ in one gemm.
-        for r in 0..<(T * N) {
-            let row = gates + r * G
-            for j in 0..<G {
-                row[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0)
-            }
-        }
+        let biasRow = UnsafeMutablePointer<S>.allocate(capacity: G)
+        defer { biasRow.deallocate() }
+        for j in 0..<G { biasRow[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0) }
+        for r in 0..<(T * N) { (gates + r * G).update(from: biasRow, count: G) }
         S.gemm(.none, .transpose, m: T * N, n: G, k: I, alpha: 1, a: x, lda: I, b: weightIH, ldb: I,
                beta: 1, c: gates, ldc: G)
         for t in 0..<T {
@@ -44,18 +42,20 @@ enum LSTMKernel {
             let ct = cells + t * N * H
             Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
                 for n in rows {
-                    let row = gt + n * G
-                    for j in 0..<H {
-                        let i = S.sigmoid(row[j])
-                        let f = S.sigmoid(row[H + j])
-                        let g = S.tanh(row[2 * H + j])
-                        let o = S.sigmoid(row[3 * H + j])
-                        row[j] = i; row[H + j] = f; row[2 * H + j] = g; row[3 * H + j] = o
-                        let cPrev = previousC?[n * H + j] ?? 0
-                        let c = f * cPrev + i * g
-                        ct[n * H + j] = c
-                        ht[n * H + j] = o * S.tanh(c)
+                    // Gate nonlinearities on whole blocks: σ on [i, f] (contiguous), tanh on g, σ on o.
+                    let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
+                    S.sigmoid(i, i, count: 2 * H)
+                    S.tanh(g, g, count: H)
+                    S.sigmoid(o, o, count: H)
+                    let c = ct + n * H, h = ht + n * H
+                    if let previousC {
+                        let cPrev = previousC + n * H
+                        for j in 0..<H { c[j] = f[j] * cPrev[j] + i[j] * g[j] }
+                    } else {
+                        for j in 0..<H { c[j] = i[j] * g[j] }
                     }
+                    S.tanh(c, h, count: H)
+                    for j in 0..<H { h[j] *= o[j] }
                 }
             }
         }
@@ -93,21 +93,32 @@ enum LSTMKernel {
             let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
             let dOut = gradOutput.map { $0 + t * N * H }
             Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+                let tanhC = UnsafeMutablePointer<S>.allocate(capacity: H)
+                defer { tanhC.deallocate() }
                 for n in rows {
-                    let row = gt + n * G
-                    let drow = dgt + n * G
+                    let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
+                    let di = dgt + n * G, df = di + H, dg = di + 2 * H, dO = di + 3 * H
+                    let dhRow = dh + n * H, dcRow = dc + n * H
+                    S.tanh(ct + n * H, tanhC, count: H)
+                    if let dOut {
+                        let d = dOut + n * H
+                        for j in 0..<H { dhRow[j] += d[j] }
+                    }
+                    if let previousC {
+                        let cPrev = previousC + n * H
+                        for j in 0..<H { df[j] = cPrev[j] }
+                    } else {
+                        for j in 0..<H { df[j] = 0 }
+                    }
                     for j in 0..<H {
-                        let k = n * H + j
-                        let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
-                        let tanhC = S.tanh(ct[k])
-                        let dhk = dh[k] + (dOut?[k] ?? 0)
-                        let dck = dc[k] + dhk * o * (1 - tanhC * tanhC)
-                        let cPrev = previousC?[k] ?? 0
-                        drow[j] = dck * g * i * (1 - i)
-                        drow[H + j] = dck * cPrev * f * (1 - f)
-                        drow[2 * H + j] = dck * i * (1 - g * g)
-                        drow[3 * H + j] = dhk * tanhC * o * (1 - o)
-                        dc[k] = dck * f
+                        let dhj = dhRow[j], tc = tanhC[j]
+                        let ij = i[j], fj = f[j], gj = g[j], oj = o[j]
+                        let dcj = dcRow[j] + dhj * oj * (1 - tc * tc)
+                        di[j] = dcj * gj * ij * (1 - ij)
+                        df[j] = dcj * df[j] * fj * (1 - fj)
+                        dg[j] = dcj * ij * (1 - gj * gj)
+                        dO[j] = dhj * tc * oj * (1 - oj)
+                        dcRow[j] = dcj * fj
                     }
                 }
             }

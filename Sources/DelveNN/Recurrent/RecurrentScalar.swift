@@ -15,6 +15,10 @@ protocol RecurrentScalar: BinaryFloatingPoint {
     static func tanh(_ x: Self) -> Self
     /// The logistic function σ(x) = 1 / (1 + e^(−x)).
     static func sigmoid(_ x: Self) -> Self
+    /// `y[k] = σ(x[k])` for `k < count` (`x` and `y` may be the same array).
+    static func sigmoid(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
+    /// `y[k] = tanh(x[k])` for `k < count` (`x` and `y` may be the same array).
+    static func tanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
 }
 
 extension Float: RecurrentScalar {
@@ -28,6 +32,14 @@ extension Float: RecurrentScalar {
     }
     @inline(__always) static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
     @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.expf(-x)) }
+    /// Vectorized (``VectorMath``).
+    @inline(__always) static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.sigmoid(x, y, count: count)
+    }
+    /// Vectorized (``VectorMath``).
+    @inline(__always) static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        VectorMath.tanh(x, y, count: count)
+    }
 }
 
 extension Double: RecurrentScalar {
@@ -41,6 +53,14 @@ extension Double: RecurrentScalar {
     }
     @inline(__always) static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     @inline(__always) static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+    /// Element by element with the C library (the reference precision of the gradient checks).
+    @inline(__always) static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
+        for k in 0..<count { y[k] = sigmoid(x[k]) }
+    }
+    /// Element by element with the C library.
+    @inline(__always) static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
+        for k in 0..<count { y[k] = tanh(x[k]) }
+    }
 }
 
 /// The sizes of one recurrent layer run over a whole sequence, time-major.
