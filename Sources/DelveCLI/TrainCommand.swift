@@ -13,6 +13,11 @@ struct TrainCommand: ParsableCommand {
         every tracked layer (Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU) are computed for \
         both phases and written to the run directory (--out). At the end, the tail pattern — final \
         layers whose saturation sits far below the rest — is reported with what to try.
+
+        After every epoch a checkpoint is saved in <run>/checkpoint. `delve train --resume RUN_DIR` \
+        continues a stopped (or killed) run from its last completed epoch, with the recorded \
+        configuration, and produces the same statistics as an uninterrupted run; --epochs N raises the \
+        total number of epochs. Other options given with --resume must match the recorded ones.
         """
     )
 
@@ -39,8 +44,19 @@ struct TrainCommand: ParsableCommand {
     var writers = "console,csv,jsonl,plot,report"
     @Option(help: "The run directory (default: runs/<model>-<dataset>-<time>).")
     var out: String?
+    @Option(help: ArgumentHelp("Continue the run in this directory from its last checkpoint (configuration as recorded; --epochs N sets a new total).", valueName: "run-dir"))
+    var resume: String?
 
     func run() throws {
+        if let resume {
+            try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
+            return
+        }
+        try runTraining(try freshConfiguration())
+    }
+
+    /// The configuration the options describe.
+    func freshConfiguration() throws -> TrainingConfiguration {
         var configuration = TrainingConfiguration()
         configuration.model = model
         configuration.modelOptions = modelOptions
@@ -58,7 +74,61 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(String(describing: error))
         }
         configuration.output = out ?? "runs/\(model)-\(dataset)-\(timestamp())"
-        try runTraining(configuration)
+        return configuration
+    }
+
+    /// The long option names present on a command line (`--model mlp` and `--model=mlp` give "model").
+    static func givenOptions(_ arguments: [String]) -> Set<String> {
+        var names: Set<String> = []
+        for argument in arguments.dropFirst() {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--") else { continue }
+            names.insert(String(argument.dropFirst(2).split(separator: "=", maxSplits: 1).first ?? ""))
+        }
+        return names
+    }
+
+    /// `--resume RUN_DIR`: loads and verifies the checkpoint, checks the `given` options against the
+    /// recorded configuration (a different value is a usage error naming the option), and trains the
+    /// remaining epochs.
+    func resumeRun(_ path: String, given: Set<String>) throws {
+        let checkpoint: TrainingCheckpoint
+        do {
+            checkpoint = try TrainingCheckpoint.load(run: try RunDirectory(existing: path))
+        } catch {
+            throw failure(error)
+        }
+        var configuration = checkpoint.configuration
+        configuration.output = path
+        let requested = try freshConfiguration()
+        let recordedTexts = configuration.optionTexts, requestedTexts = requested.optionTexts
+        for name in given.sorted() {
+            guard let wanted = requestedTexts[name], let recorded = recordedTexts[name] else { continue }
+            var same = wanted == recorded
+            if name == "model-options", let a = try? ModelOptions(parsing: wanted), let b = try? ModelOptions(parsing: recorded) {
+                same = a == b
+            }
+            guard same else {
+                throw ValidationError("--\(name) \(wanted) conflicts with the configuration recorded in \(path) "
+                    + "(\(name) = \(recorded.isEmpty ? "(none)" : recorded)); leave it out to resume")
+            }
+        }
+        if given.contains("out"), let out,
+           URL(fileURLWithPath: out).standardizedFileURL.path != URL(fileURLWithPath: path).standardizedFileURL.path {
+            throw ValidationError("--out \(out) conflicts with --resume \(path): a resumed run writes into its own directory")
+        }
+        let completed = checkpoint.nextEpoch - configuration.tracker.initialEpoch
+        if given.contains("epochs") {
+            guard epochs >= completed, epochs >= 1 else {
+                throw ValidationError("--epochs \(epochs) is less than the \(completed) epoch(s) \(path) has already completed")
+            }
+            configuration.epochs = epochs
+        }
+        guard completed < configuration.epochs else {
+            printLine("Nothing to resume: \(path) has completed all \(configuration.epochs) epoch(s); pass --epochs N to train more.")
+            return
+        }
+        try runTraining(configuration, resume: checkpoint)
     }
 }
 
@@ -100,10 +170,11 @@ struct TrackingOptions: ParsableArguments {
 /// Runs one configuration to the end, printing where the outputs are and any tail-pattern advice.
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
-func runTraining(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
+func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
+                 say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
-        session = try TrainingRun(configuration, say: say)
+        session = try TrainingRun(configuration, resume: checkpoint, say: say)
     } catch let error as CLIError {
         if case .invalid = error { throw ValidationError(error.description) }
         throw failure(error)

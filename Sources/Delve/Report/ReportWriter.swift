@@ -27,6 +27,13 @@ public final class ReportWriter: EpochWriter {
         try render(running: false)
     }
 
+    /// Rewrites `report.html` from ``history`` alone, as a running page (after resuming a run, so that it
+    /// shows only completed epochs); does nothing when the history is empty.
+    public func redraw() throws(WriterError) {
+        guard !history.isEmpty else { return }
+        try render(running: true)
+    }
+
     private func render(running: Bool) throws(WriterError) {
         let info = try run.readInfo()
         let page = ReportPage.html(runName: run.url.lastPathComponent, info: info, history: history,

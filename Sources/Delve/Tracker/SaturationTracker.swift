@@ -29,23 +29,23 @@ public final class SaturationTracker: @unchecked Sendable {
     /// The layer names in the order their first batch arrived (network order for a forward pass).
     public var layerNames: [String] { lock.withLock { layerOrder } }
 
-    private let lock = NSLock()
+    let lock = NSLock()
     private let reducer: ActivationReducer
     private var writers: [any EpochWriter]
-    private var currentEpoch: Int
+    var currentEpoch: Int
     private var recording = true
-    private var layerOrder: [String] = []
-    private var slots: [SlotKey: Slot] = [:]
-    private var scalars: [(name: String, value: Double)] = []
+    var layerOrder: [String] = []
+    var slots: [SlotKey: Slot] = [:]
+    var scalars: [(name: String, value: Double)] = []
     private var rejected: [TrackerError] = []
 
-    private struct SlotKey: Hashable {
+    struct SlotKey: Hashable {
         let layer: String
         let phase: Phase
     }
 
     /// The running state of one layer in one phase.
-    private final class Slot {
+    final class Slot {
         let lock = NSLock()
         var accumulator: CovarianceAccumulator?
         var forwardPasses = 0

@@ -9,6 +9,8 @@ public enum TrackerError: Error, CustomStringConvertible {
     case invalidOption(String)
     /// A writer failed; the statistics of the epoch were computed and the other writers ran.
     case writerFailed(writer: String, reason: String)
+    /// A saved tracker state (``TrackerState``) could not be written, read or restored; `path` names the file.
+    case state(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum TrackerError: Error, CustomStringConvertible {
             return "invalid tracker option: \(message)"
         case let .writerFailed(writer, reason):
             return "writer '\(writer)' failed: \(reason)"
+        case let .state(path, reason):
+            return "tracker state \(path): \(reason)"
         }
     }
 }

@@ -22,8 +22,8 @@ public final class CSVWriter: EpochWriter {
     private var closed = false
 
     /// Creates the writer. With `initialEpoch > 0` (resuming a run) the existing file is read and its rows
-    /// with an index below `initialEpoch` are kept, so that new epochs are appended; otherwise the file
-    /// starts empty.
+    /// with an index below `initialEpoch` are kept (columns that only later rows filled are dropped), so
+    /// that new epochs are appended exactly as in an uninterrupted run; otherwise the file starts empty.
     public init(url: URL, initialEpoch: Int = 0) throws(WriterError) {
         self.url = url
         try createDirectory(url.deletingLastPathComponent())
@@ -31,6 +31,7 @@ public final class CSVWriter: EpochWriter {
             let table = try CSVWriter.parse(String(decoding: data, as: UTF8.self), path: url.path)
             columns = table.columns
             rows = table.rows.filter { $0.index < initialEpoch }
+            columns = table.columns.filter { column in rows.contains { $0.cells[column] != nil } }
         }
     }
 

@@ -35,6 +35,13 @@ public final class PlotWriter: EpochWriter {
 
     public func close() throws(WriterError) {}
 
+    /// Redraws the plots from ``history`` alone (after resuming a run, so that they show only completed
+    /// epochs); does nothing when the history is empty.
+    public func redraw() throws(WriterError) {
+        guard !history.isEmpty else { return }
+        try PlotWriter.writeFigures(RunPlots.figures(history: history), to: directory, formats: formats)
+    }
+
     /// Writes each figure as `<name>.<format>` into `directory`.
     public static func writeFigures(_ figures: [(name: String, figure: Figure)], to directory: URL, formats: [Format]) throws(WriterError) {
         for (name, figure) in figures {

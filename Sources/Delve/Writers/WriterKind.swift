@@ -29,16 +29,22 @@ public enum WriterKind: String, CaseIterable, Sendable {
         return kinds
     }
 
-    /// Creates the writer of this kind for `run`; `initialEpoch > 0` resumes the existing files.
-    public func makeWriter(run: RunDirectory, initialEpoch: Int = 0) throws(WriterError) -> any EpochWriter {
+    /// Creates the writer of this kind for `run`; `initialEpoch > 0` resumes the existing files. The plot,
+    /// report and TensorBoard writers start from `history` (the records of the completed epochs) when
+    /// given, else from the run's `statistics.jsonl`.
+    public func makeWriter(run: RunDirectory, initialEpoch: Int = 0, history given: [EpochRecord]? = nil) throws(WriterError) -> any EpochWriter {
+        func earlier() throws(WriterError) -> [EpochRecord] {
+            if let given { return given.filter { $0.epoch < initialEpoch } }
+            return try history(run, before: initialEpoch)
+        }
         switch self {
         case .csv: return try CSVWriter(url: run.csvURL, initialEpoch: initialEpoch)
         case .jsonl: return try JSONLWriter(url: run.jsonlURL, initialEpoch: initialEpoch)
         case .console: return ConsoleWriter()
-        case .tensorboard: return try TensorBoardWriter(directory: run.url, history: try history(run, before: initialEpoch))
-        case .report: return ReportWriter(run: run, history: try history(run, before: initialEpoch))
+        case .tensorboard: return try TensorBoardWriter(directory: run.url, history: try earlier())
+        case .report: return ReportWriter(run: run, history: try earlier())
         case .npy: return try NPYEpochWriter(directory: run.npyDirectory)
-        case .plot: return try PlotWriter(directory: run.plotsDirectory, history: try history(run, before: initialEpoch))
+        case .plot: return try PlotWriter(directory: run.plotsDirectory, history: try earlier())
         }
     }
 }
@@ -51,13 +57,24 @@ func history(_ run: RunDirectory, before initialEpoch: Int) throws(WriterError) 
 
 /// Creates the writers `kinds` (plus `extra` instances) for `run` as one ``CompositeWriter``, and records
 /// the run's `configuration` with status "running" in `run.json`; closing the composite marks the run closed.
+///
+/// Resuming (`initialEpoch > 0`): the writers keep the completed epochs of their files (see
+/// ``WriterKind/makeWriter(run:initialEpoch:history:)``), and the plots and the report are redrawn at once
+/// from `history` (or `statistics.jsonl`), so that no file shows an epoch that was not completed.
 public func makeWriters(
     _ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
-    configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0
+    configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0, history: [EpochRecord]? = nil
 ) throws(WriterError) -> CompositeWriter {
     try run.writeInfo(RunInfo(configuration: configuration, status: .running))
     var writers: [any EpochWriter] = [RunStatusWriter(run: run)]
-    for kind in kinds { writers.append(try kind.makeWriter(run: run, initialEpoch: initialEpoch)) }
+    for kind in kinds {
+        let writer = try kind.makeWriter(run: run, initialEpoch: initialEpoch, history: history)
+        if initialEpoch > 0 {
+            if let plots = writer as? PlotWriter { try plots.redraw() }
+            if let report = writer as? ReportWriter { try report.redraw() }
+        }
+        writers.append(writer)
+    }
     return CompositeWriter(writers + extra)
 }
 

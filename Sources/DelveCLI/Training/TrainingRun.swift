@@ -14,7 +14,8 @@ func printLine(_ text: String) {
 /// Every epoch trains on the training set (the tracker records the `train` phase through forward
 /// hooks), evaluates on the test set in `eval()` mode (the `eval` phase), adds the losses and
 /// accuracies as scalars, and ends the tracker's epoch, which computes the statistics and writes
-/// every output file.
+/// every output file. Then a ``TrainingCheckpoint`` is saved, from which `delve train --resume`
+/// continues exactly as if the run had not stopped.
 final class TrainingRun {
     let configuration: TrainingConfiguration
     let run: RunDirectory
@@ -22,16 +23,25 @@ final class TrainingRun {
     let tracker: SaturationTracker
     let writers: CompositeWriter
     let watch: WatchHandle
+    /// The first epoch this process trains (the initial epoch, or the checkpoint's next epoch).
+    let startEpoch: Int
     private let train: LabeledImages
     private let test: LabeledImages
-    private let optimizer: any Optimizer
+    private let optimizer: any CheckpointableOptimizer
     private let classifier: Bool
     private let flatten: Bool
+    /// The records of the completed epochs (saved with every checkpoint, for the plots).
+    private var history: [EpochRecord]
     /// Where human-readable lines go (standard output by default).
     private let say: (String) -> Void
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
-    init(_ configuration: TrainingConfiguration, say: @escaping (String) -> Void = printLine) throws {
+    ///
+    /// With `checkpoint` (from ``TrainingCheckpoint/load(run:)``, `configuration.output` being its run
+    /// directory) it restores the model, optimizer, random generators and tracker first — any failure
+    /// leaves the run directory untouched — then rewinds the outputs to the completed epochs.
+    init(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
+         say: @escaping (String) -> Void = printLine) throws {
         self.configuration = configuration
         self.say = say
         guard configuration.epochs >= 1 else { throw CLIError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
@@ -56,33 +66,66 @@ final class TrainingRun {
         default:
             throw CLIError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
         }
-        run = try RunDirectory(path: configuration.output)
+        tracker = try SaturationTracker(options: configuration.tracker)
+        if let checkpoint {
+            run = try RunDirectory(existing: configuration.output)
+            let folder = checkpoint.folderURL(run)
+            try model.loadSafetensors(from: folder.appendingPathComponent(TrainingCheckpoint.modelFile))
+            try model.restoreRandomGeneratorStates(checkpoint.randomStates, source: TrainingCheckpoint.manifestURL(run).path)
+            let optimizerURL = folder.appendingPathComponent(TrainingCheckpoint.optimizerFile)
+            try optimizer.importState(try OptimizerState.read(from: optimizerURL), source: optimizerURL.path)
+            let trackerURL = folder.appendingPathComponent(TrainingCheckpoint.trackerFolder)
+            let state = try TrackerState.read(from: trackerURL)
+            guard state.epoch == checkpoint.nextEpoch else {
+                throw CLIError.failed("\(trackerURL.path)/\(TrackerState.fileName): epoch \(state.epoch), the manifest says \(checkpoint.nextEpoch)")
+            }
+            try tracker.restoreState(state, source: trackerURL.path)
+            history = try checkpoint.history(run)
+            try checkpoint.checkOutputs(run)
+            // Everything is loaded and checked: only now change the run directory.
+            try checkpoint.rewindOutputs(run)
+            startEpoch = checkpoint.nextEpoch
+        } else {
+            run = try RunDirectory(path: configuration.output)
+            history = []
+            startEpoch = configuration.tracker.initialEpoch
+        }
         writers = try makeWriters(configuration.writers, run: run, configuration: configuration.pairs,
-                                  initialEpoch: configuration.tracker.initialEpoch)
-        tracker = try SaturationTracker(options: configuration.tracker, writers: [writers])
+                                  initialEpoch: startEpoch, history: history)
+        tracker.addWriter(writers)
         watch = tracker.watch(model)
     }
 
-    /// Trains every epoch and returns the last epoch's record.
+    /// The epoch after the last one of the run.
+    var endEpoch: Int { configuration.tracker.initialEpoch + configuration.epochs }
+
+    /// Trains every remaining epoch, saving a checkpoint after each, and returns the last epoch's record.
     @discardableResult
     func trainAll() throws -> EpochRecord {
         say(watch.report.description)
+        if startEpoch > configuration.tracker.initialEpoch {
+            say("Resuming at epoch \(startEpoch) of \(configuration.tracker.initialEpoch)..<\(endEpoch)")
+        }
         let loader = try DataLoader(train, batchSize: configuration.batchSize, shuffle: true,
                                     seed: configuration.seed, prefetch: true, flatten: flatten)
         let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var last: EpochRecord?
-        let first = configuration.tracker.initialEpoch
-        for epoch in first..<(first + configuration.epochs) {
+        for epoch in startEpoch..<endEpoch {
             let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
             let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
             tracker.addScalar("train-loss", trainLoss)
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
-            last = try tracker.endEpoch()
+            let record = try tracker.endEpoch()
+            history.append(record.withoutCovariance)
+            try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
+                                        optimizer: optimizer, tracker: tracker, history: history)
+            last = record
         }
         try tracker.close()
-        return last!
+        guard let last else { throw CLIError.failed("no epoch to train (\(startEpoch)..<\(endEpoch))") }
+        return last
     }
 
     /// One pass over the training set; returns the mean loss and the accuracy.

@@ -1,10 +1,12 @@
 /// Dropout (PyTorch `nn.Dropout`): in training, each element is zeroed with probability `p` and the
 /// survivors are scaled by 1/(1 − p); in evaluation mode the input passes through unchanged.
-/// Each layer draws from its own seeded generator, so seeded runs are reproducible.
-public final class Dropout: Module {
+/// Each layer draws from its own seeded generator, so seeded runs are reproducible; the generator is
+/// part of a training checkpoint (``RandomizedModule``), so a resumed run draws the same masks.
+public final class Dropout: Module, RandomizedModule {
     /// The probability of zeroing an element.
     public let p: Float
-    private var generator: SeededGenerator
+    /// The generator the masks are drawn from (read to save its state, assign to restore it).
+    public var generator: SeededGenerator
 
     /// Creates the layer with its own generator seeded by `seed` (default: drawn from `RandomState`).
     public init(p: Float = 0.5, seed: UInt64? = nil) {

@@ -18,7 +18,7 @@ public class AdamOptimizer: Optimizer {
     /// Whether the weight decay is decoupled (AdamW).
     public let decoupledWeightDecay: Bool
     /// The number of steps taken.
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     private var moments: [(m: TensorStorage, v: TensorStorage)?]
 
     init(parameters: [Tensor], learningRate: Float, betas: (Float, Float), epsilon: Float,
@@ -61,6 +61,27 @@ public class AdamOptimizer: Optimizer {
     }
 
     public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    /// Copies of the first and second moments (nil before a parameter's first update), for checkpoints.
+    var momentArrays: [(m: [Float], v: [Float])?] {
+        get {
+            moments.enumerated().map { index, pair in
+                pair.map { pair in
+                    let n = parameters[index].count
+                    return (Array(UnsafeBufferPointer(start: pair.m.pointer, count: n)),
+                            Array(UnsafeBufferPointer(start: pair.v.pointer, count: n)))
+                }
+            }
+        }
+        set {
+            func storage(_ values: [Float]) -> TensorStorage {
+                let storage = TensorStorage(uninitializedCount: values.count)
+                for i in 0..<values.count { storage.pointer[i] = values[i] }
+                return storage
+            }
+            moments = newValue.map { pair in pair.map { (storage($0.m), storage($0.v)) } }
+        }
+    }
 }
 
 /// Adam with L2 weight decay added to the gradient (PyTorch `torch.optim.Adam`).

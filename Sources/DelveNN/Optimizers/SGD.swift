@@ -62,4 +62,18 @@ public final class SGD: Optimizer {
     }
 
     public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    /// Copies of the momentum buffers (nil before a parameter's first update), for checkpoints.
+    var momentumBuffers: [[Float]?] {
+        get { buffers.enumerated().map { index, buffer in buffer.map { Array(UnsafeBufferPointer(start: $0.pointer, count: parameters[index].count)) } } }
+        set {
+            buffers = newValue.map { values in
+                values.map { values in
+                    let storage = TensorStorage(uninitializedCount: values.count)
+                    for i in 0..<values.count { storage.pointer[i] = values[i] }
+                    return storage
+                }
+            }
+        }
+    }
 }

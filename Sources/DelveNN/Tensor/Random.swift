@@ -20,6 +20,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(&x); s1 = splitMix(&x); s2 = splitMix(&x); s3 = splitMix(&x)
     }
 
+    /// The generator's complete state (the four xoshiro256** words), e.g. for a training checkpoint;
+    /// ``init(state:)`` continues the same stream.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// Continues the stream of a generator whose ``state`` was saved; nil unless `state` has exactly
+    /// four words that are not all zero (the all-zero state is not a valid xoshiro256** state).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+    }
+
     /// The next 64 random bits (xoshiro256**).
     @inlinable public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

@@ -1,0 +1,285 @@
+import Delve
+import DelveNN
+import Foundation
+
+/// The checkpoint `delve train` writes into the run directory after every completed epoch, and
+/// `delve train --resume` restores:
+///
+/// ```
+/// <run>/checkpoint/checkpoint.json          manifest (written last, atomically: temporary file + rename)
+/// <run>/checkpoint/epoch-<N>/model.safetensors      every parameter and buffer (BatchNorm statistics)
+/// <run>/checkpoint/epoch-<N>/optimizer.safetensors  momentum buffers / Adam moments, step count, lr
+/// <run>/checkpoint/epoch-<N>/tracker/tracker.json   next epoch, layer order (+ accumulators when kept)
+/// <run>/checkpoint/epoch-<N>/history.jsonl          the records of the completed epochs (for plots)
+/// ```
+///
+/// N is the number of the next epoch. The manifest names the folder, the completed epoch count, the full
+/// configuration, the random generators' states, the size and CRC-32C of every file in the folder, and
+/// the sizes of the append-only outputs (`statistics.jsonl`, TensorBoard event files) at the epoch end.
+/// A new folder is complete before the manifest points to it, and old folders are removed only
+/// afterwards, so that a `kill -9` at any moment leaves a manifest that points to a complete folder.
+struct TrainingCheckpoint {
+    /// The manifest's format name and version.
+    static let format = "delve-train-checkpoint", version = 1
+    /// The files of a checkpoint folder, relative to it.
+    static let modelFile = "model.safetensors", optimizerFile = "optimizer.safetensors"
+    static let trackerFolder = "tracker", historyFile = "history.jsonl"
+
+    /// The epoch the resumed run starts with (= initial epoch + completed epochs).
+    var nextEpoch: Int
+    /// The folder inside `checkpoint/` that holds the state.
+    var folder: String
+    /// The configuration the run was started with (`epochs` is the planned total).
+    var configuration: TrainingConfiguration
+    /// The states of the model's random generators (Dropout), by module path.
+    var randomStates: [String: [UInt64]]
+    /// Size and CRC-32C of each file of the folder, by relative path.
+    var files: [(path: String, size: Int, crc: UInt32)]
+    /// The size of each append-only output at the checkpoint, by file name in the run directory.
+    var appended: [(name: String, size: Int)]
+
+    /// `<run>/checkpoint`.
+    static func directory(_ run: RunDirectory) -> URL { run.url.appendingPathComponent("checkpoint", isDirectory: true) }
+    /// `<run>/checkpoint/checkpoint.json`.
+    static func manifestURL(_ run: RunDirectory) -> URL { directory(run).appendingPathComponent("checkpoint.json") }
+
+    /// The append-only outputs of a run directory: `statistics.jsonl` and the TensorBoard event files.
+    static func appendOnlyFiles(_ run: RunDirectory) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: run.url.path)) ?? []
+        return names.filter { $0 == "statistics.jsonl" || $0.hasPrefix("events.out.tfevents.") }.sorted()
+    }
+
+    // MARK: Saving
+
+    /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch.
+    static func save(run: RunDirectory, nextEpoch: Int, configuration: TrainingConfiguration, model: Module,
+                     optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: [EpochRecord]) throws {
+        let root = directory(run)
+        let folder = String(format: "epoch-%06d", nextEpoch)
+        let target = root.appendingPathComponent(folder, isDirectory: true)
+        try? FileManager.default.removeItem(at: target)   // a leftover of an interrupted save
+        do {
+            try FileManager.default.createDirectory(at: target.appendingPathComponent(trackerFolder), withIntermediateDirectories: true)
+        } catch {
+            throw CLIError.failed("\(target.path): cannot create the checkpoint folder: \(error.localizedDescription)")
+        }
+        try model.saveSafetensors(to: target.appendingPathComponent(modelFile))
+        try optimizer.exportState().write(to: target.appendingPathComponent(optimizerFile))
+        try tracker.exportState().write(to: target.appendingPathComponent(trackerFolder))
+        let lines = history.map { $0.jsonValue.text + "\n" }.joined()
+        try writeFile(Data(lines.utf8), to: target.appendingPathComponent(historyFile))
+
+        var files: [(path: String, size: Int, crc: UInt32)] = []
+        for path in try listFiles(target) {
+            let data = try readFile(target.appendingPathComponent(path))
+            files.append((path, data.count, CRC32C.checksum(data)))
+        }
+        var appended: [(name: String, size: Int)] = []
+        for name in appendOnlyFiles(run) {
+            appended.append((name, try fileSize(run.url.appendingPathComponent(name))))
+        }
+        let checkpoint = TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: configuration,
+                                            randomStates: model.randomGeneratorStates(), files: files, appended: appended)
+        let manifest = manifestURL(run)
+        let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
+        try writeFile(Data((checkpoint.jsonValue.text + "\n").utf8), to: temporary)
+        guard rename(temporary.path, manifest.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw CLIError.failed("\(manifest.path): cannot rename the new manifest into place: \(reason)")
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+            where name.hasPrefix("epoch-") && name != folder {
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
+        }
+    }
+
+    /// The manifest as JSON.
+    var jsonValue: JSONValue {
+        .object([
+            ("format", .string(Self.format)),
+            ("version", .number(Double(Self.version))),
+            ("next-epoch", .number(Double(nextEpoch))),
+            ("completed-epochs", .number(Double(nextEpoch - configuration.tracker.initialEpoch))),
+            ("folder", .string(folder)),
+            ("configuration", configuration.jsonValue),
+            ("random-generators", .object(randomStates.keys.sorted().map { path in
+                (path, .array(randomStates[path]!.map { .string(String($0)) }))
+            })),
+            ("files", .array(files.map {
+                .object([("path", .string($0.path)), ("size", .number(Double($0.size))), ("crc32c", .number(Double($0.crc)))])
+            })),
+            ("append-only-outputs", .array(appended.map {
+                .object([("name", .string($0.name)), ("size", .number(Double($0.size)))])
+            })),
+        ])
+    }
+
+    // MARK: Loading
+
+    /// Reads and verifies the checkpoint of `run` (manifest, then the size and checksum of every file it
+    /// lists). Nothing is changed. Errors name the file and say what was expected.
+    static func load(run: RunDirectory) throws(CLIError) -> TrainingCheckpoint {
+        let manifest = manifestURL(run)
+        guard FileManager.default.fileExists(atPath: manifest.path) else {
+            throw .failed("\(manifest.path): no checkpoint (the run has not completed an epoch yet, or was not started by this version of delve train)")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(String(decoding: try readFile(manifest), as: UTF8.self), source: manifest.path)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw .failed("corrupt checkpoint manifest: \(error)")
+        }
+        let source = manifest.path
+        func fail(_ reason: String) -> CLIError { .failed("\(source): corrupt checkpoint manifest: \(reason)") }
+        guard json["format"]?.stringValue == format else { throw fail("\"format\" is not \"\(format)\"") }
+        guard json["version"]?.doubleValue == Double(version) else {
+            throw fail("unsupported version \(json["version"]?.text ?? "(missing)"), this delve reads version \(version)")
+        }
+        func int(_ value: JSONValue?, _ what: String) throws(CLIError) -> Int {
+            guard let number = value?.doubleValue, number >= 0, number == number.rounded(), number < 1e15 else {
+                throw fail("\(what) must be a non-negative integer")
+            }
+            return Int(number)
+        }
+        let nextEpoch = try int(json["next-epoch"], "\"next-epoch\"")
+        guard let folder = json["folder"]?.stringValue, folder.hasPrefix("epoch-"), !folder.contains("/") else {
+            throw fail("\"folder\" must name an epoch-N folder")
+        }
+        guard let configurationJSON = json["configuration"] else { throw fail("no \"configuration\"") }
+        let configuration = try TrainingConfiguration(json: configurationJSON, source: source)
+        guard nextEpoch >= configuration.tracker.initialEpoch else { throw fail("\"next-epoch\" is before the initial epoch") }
+        var randomStates: [String: [UInt64]] = [:]
+        for (path, value) in json["random-generators"]?.objectValue ?? [] {
+            let words = (value.arrayValue ?? []).compactMap { $0.stringValue.flatMap(UInt64.init) }
+            guard words.count == 4 else { throw fail("random generator '\(path)' must have 4 words") }
+            randomStates[path] = words
+        }
+        let root = directory(run).appendingPathComponent(folder, isDirectory: true)
+        var files: [(path: String, size: Int, crc: UInt32)] = []
+        for item in json["files"]?.arrayValue ?? [] {
+            guard let path = item["path"]?.stringValue, !path.hasPrefix("/"), !path.contains("..") else {
+                throw fail("a file entry has no valid relative \"path\"")
+            }
+            let size = try int(item["size"], "the size of \(path)")
+            let crc = try int(item["crc32c"], "the checksum of \(path)")
+            let url = root.appendingPathComponent(path)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw .failed("\(url.path): checkpoint file missing or unreadable")
+            }
+            guard data.count == size else {
+                throw .failed("\(url.path): corrupt checkpoint file: \(data.count) bytes, the manifest expects \(size) (truncated or damaged)")
+            }
+            guard CRC32C.checksum(data) == UInt32(truncatingIfNeeded: crc) else {
+                throw .failed("\(url.path): corrupt checkpoint file: checksum mismatch (the data is damaged)")
+            }
+            files.append((path, size, UInt32(truncatingIfNeeded: crc)))
+        }
+        for required in [modelFile, optimizerFile, "\(trackerFolder)/\(TrackerState.fileName)", historyFile]
+            where !files.contains(where: { $0.path == required }) {
+            throw fail("the file list lacks \(required)")
+        }
+        var appended: [(name: String, size: Int)] = []
+        for item in json["append-only-outputs"]?.arrayValue ?? [] {
+            guard let name = item["name"]?.stringValue, !name.contains("/") else { throw fail("an output entry has no valid \"name\"") }
+            appended.append((name, try int(item["size"], "the size of \(name)")))
+        }
+        return TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: configuration,
+                                  randomStates: randomStates, files: files, appended: appended)
+    }
+
+    /// The checkpoint folder.
+    func folderURL(_ run: RunDirectory) -> URL {
+        Self.directory(run).appendingPathComponent(folder, isDirectory: true)
+    }
+
+    /// The records of the completed epochs.
+    func history(_ run: RunDirectory) throws -> [EpochRecord] {
+        let url = folderURL(run).appendingPathComponent(Self.historyFile)
+        let text = String(decoding: try readFile(url), as: UTF8.self)
+        var records: [EpochRecord] = []
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            records.append(try EpochRecord(json: try JSONValue.parse(String(line), source: url.path, line: i + 1),
+                                           source: url.path, line: i + 1))
+        }
+        return records
+    }
+
+    /// Checks that every append-only output is at least as long as at the checkpoint (nothing changed).
+    func checkOutputs(_ run: RunDirectory) throws(CLIError) {
+        for (name, size) in appended {
+            let url = run.url.appendingPathComponent(name)
+            let actual: Int
+            do { actual = try fileSize(url) } catch { throw .failed("\(url.path): missing; the checkpoint expects \(size) bytes") }
+            guard actual >= size else {
+                throw .failed("\(url.path): \(actual) bytes, shorter than the \(size) bytes at the checkpoint (the file was changed)")
+            }
+        }
+    }
+
+    /// Brings the run directory back to the checkpoint: cuts each append-only output to its size at the
+    /// checkpoint (dropping records of an epoch that did not complete), removes event files started
+    /// after it, and removes temporary files left by an interrupted write. Call after ``checkOutputs(_:)``.
+    func rewindOutputs(_ run: RunDirectory) throws {
+        for (name, size) in appended {
+            let path = run.url.appendingPathComponent(name).path
+            guard truncate(path, off_t(size)) == 0 else {
+                throw CLIError.failed("\(path): cannot truncate to \(size) bytes: \(String(cString: strerror(errno)))")
+            }
+        }
+        let kept = Set(appended.map(\.name))
+        for name in Self.appendOnlyFiles(run) where name.hasPrefix("events.out.tfevents.") && !kept.contains(name) {
+            try? FileManager.default.removeItem(at: run.url.appendingPathComponent(name))
+        }
+        for folder in [run.url, run.plotsDirectory, Self.directory(run)] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.contains(".tmp") {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
+        if let walker = FileManager.default.enumerator(atPath: run.npyDirectory.path) {
+            while let path = walker.nextObject() as? String {
+                if (path as NSString).lastPathComponent.contains(".tmp-") {
+                    try? FileManager.default.removeItem(at: run.npyDirectory.appendingPathComponent(path))
+                }
+            }
+        }
+    }
+}
+
+/// The files under `directory`, as sorted relative paths.
+private func listFiles(_ directory: URL) throws -> [String] {
+    guard let walker = FileManager.default.enumerator(atPath: directory.path) else {
+        throw CLIError.failed("\(directory.path): cannot list the checkpoint folder")
+    }
+    var paths: [String] = []
+    while let path = walker.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path, isDirectory: &isDirectory),
+           !isDirectory.boolValue {
+            paths.append(path)
+        }
+    }
+    return paths.sorted()
+}
+
+/// The bytes of a file; the error names it.
+func readFile(_ url: URL) throws(CLIError) -> Data {
+    guard let data = FileManager.default.contents(atPath: url.path) else { throw .failed("\(url.path): missing or unreadable") }
+    return data
+}
+
+/// Writes a whole file (not atomically: callers write into a folder or temporary name first).
+private func writeFile(_ data: Data, to url: URL) throws(CLIError) {
+    do { try data.write(to: url) } catch { throw .failed("\(url.path): cannot write: \(error.localizedDescription)") }
+}
+
+/// The size of a file in bytes.
+private func fileSize(_ url: URL) throws(CLIError) -> Int {
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+          let size = (attributes[.size] as? NSNumber)?.intValue else {
+        throw .failed("\(url.path): cannot read the file size")
+    }
+    return size
+}
