@@ -35,6 +35,7 @@ test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
 	@bash scripts/cli-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/crash-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 
 ## bench: run every benchmark (prints ratios measured side by side).

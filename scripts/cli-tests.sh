@@ -143,6 +143,56 @@ check_status "train: mnist without --data is a usage error" 64 "$bin/delve" trai
 check_status "train: a missing MNIST folder fails" 1 "$bin/delve" train --dataset mnist --data "$train_tmp/no-such-dir" --out "$train_tmp/x"
 check_grep "train: the error names the path" "$work/err" 'no-such-dir'
 check_status "train: unknown writer is a usage error" 64 "$bin/delve" train --model mlp --writers csv,nope --out "$train_tmp/x"
+
+# delve train --resume: 4 uninterrupted epochs versus 2 epochs + resume to 4 give byte-identical statistics
+# (MLP with SGD momentum; CNN with BatchNorm and Adam).
+r="$train_tmp/resume"; mkdir -p "$r"
+mlp=(train --model mlp --model-options hidden=32 --writers csv,jsonl,plot,report,tensorboard)
+check_status "resume: mlp 4 epochs straight" 0 "$d" "${mlp[@]}" --epochs 4 --out "$r/full"
+check_status "resume: mlp 2 epochs" 0 "$d" "${mlp[@]}" --epochs 2 --out "$r/part"
+check "resume: checkpoint manifest after 2 epochs" python3 -c "
+import json; m=json.load(open('$r/part/checkpoint/checkpoint.json'))
+assert m['completed-epochs']==2 and m['configuration']['model']=='mlp' and m['configuration']['epochs']==2, m"
+check_status "resume: --resume --epochs 4" 0 "$d" train --resume "$r/part" --epochs 4
+check "resume: mlp CSV identical to the uninterrupted run" cmp "$r/full/statistics.csv" "$r/part/statistics.csv"
+check "resume: mlp JSONL identical to the uninterrupted run" cmp "$r/full/statistics.jsonl" "$r/part/statistics.jsonl"
+check "resume: plots redrawn identically (SVG)" cmp "$r/full/plots/saturation-over-epochs.svg" "$r/part/plots/saturation-over-epochs.svg"
+check "resume: one event file per process, none empty" test "$(ls "$r/part" | grep -c tfevents)" -eq 2
+cnn=(train --model cnn --model-options depth=2,width=4,batchnorm=true --optimizer adam --lr 0.01 --batch-size 128 --writers csv,jsonl)
+check_status "resume: cnn+batchnorm (adam) 3 epochs straight" 0 "$d" "${cnn[@]}" --epochs 3 --out "$r/cnn-full"
+check_status "resume: cnn+batchnorm 1 epoch" 0 "$d" "${cnn[@]}" --epochs 1 --out "$r/cnn-part"
+check_status "resume: cnn+batchnorm to 3" 0 "$d" train --resume "$r/cnn-part" --epochs 3
+check "resume: cnn+batchnorm CSV identical" cmp "$r/cnn-full/statistics.csv" "$r/cnn-part/statistics.csv"
+check "resume: cnn+batchnorm JSONL identical" cmp "$r/cnn-full/statistics.jsonl" "$r/cnn-part/statistics.jsonl"
+check_status "resume: a finished run has nothing to do" 0 "$d" train --resume "$r/cnn-part"
+check_grep "resume: says so" "$work/out" 'Nothing to resume'
+check_status "resume: a conflicting option is a usage error" 64 "$d" train --resume "$r/part" --model cnn --epochs 5
+check_grep "resume: the conflict names the option" "$work/err" '--model cnn conflicts'
+check_status "resume: the same value is no conflict" 0 "$d" train --resume "$r/cnn-part" --model cnn --optimizer adam
+check_status "resume: fewer epochs than completed is a usage error" 64 "$d" train --resume "$r/part" --epochs 1
+mkdir -p "$r/empty"
+check_status "resume: no checkpoint fails" 1 "$d" train --resume "$r/empty"
+check_grep "resume: no checkpoint names the manifest" "$work/err" 'checkpoint.json: no checkpoint'
+check_status "resume: a missing run directory fails" 1 "$d" train --resume "$r/nowhere"
+cp -r "$r/part" "$r/corrupt"
+folder="$(python3 -c "import json; print(json.load(open('$r/corrupt/checkpoint/checkpoint.json'))['folder'])")"
+python3 -c "
+p='$r/corrupt/checkpoint/$folder/optimizer.safetensors'; b=bytearray(open(p,'rb').read()); b[-5]^=0xFF; open(p,'wb').write(b)"
+before="$(cd "$r/corrupt" && find . -type f -exec cksum {} + | sort)"
+check_status "resume: a damaged checkpoint file fails" 1 "$d" train --resume "$r/corrupt" --epochs 6
+check_grep "resume: the error names the damaged file" "$work/err" 'optimizer.safetensors: corrupt checkpoint file'
+check "resume: nothing in the run directory changed" test "$before" = "$(cd "$r/corrupt" && find . -type f -exec cksum {} + | sort)"
+head -c 40 "$r/part/checkpoint/checkpoint.json" > "$r/corrupt/checkpoint/checkpoint.json"
+check_status "resume: a truncated manifest fails" 1 "$d" train --resume "$r/corrupt" --epochs 6
+check_grep "resume: the error names the manifest" "$work/err" 'checkpoint.json'
+rm -rf "$r/mismatch"; cp -r "$r/part" "$r/mismatch"
+python3 - "$r/mismatch/checkpoint/checkpoint.json" <<'PY'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p)); m["configuration"]["model-options"] = "hidden=16"
+open(p, "w").write(json.dumps(m))
+PY
+check_status "resume: weights of another model shape fail" 1 "$d" train --resume "$r/mismatch" --epochs 6
+check_grep "resume: the mismatch names the weight file" "$work/err" 'model.safetensors.*do not fit'
 rm -rf "$train_tmp"
 
 # delve demo: the too-deep CNN shows the tail pattern, the right-sized one does not; reports are written.

@@ -37,9 +37,6 @@ extension Module {
         guard unexpected.isEmpty else {
             throw .mismatch(source: source, reason: "generator states for modules the model does not have: \(unexpected.joined(separator: ", "))")
         }
-        for target in targets {
-            var module = target.module
-            module.generator = target.generator
-        }
+        for target in targets { target.module.generator = target.generator }
     }
 }

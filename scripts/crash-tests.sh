@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# kill -9 checks of `delve train`: starts a small run in the background, kills it with SIGKILL at several
+# moments (after fixed fractions of an uninterrupted run's duration, and right after the N-th epoch row
+# appears in statistics.csv), validates every output file (scripts/crash_check.py), then resumes with
+# `delve train --resume` and requires statistics identical to the uninterrupted run. Called by `make test`.
+#   scripts/crash-tests.sh BIN_DIR
+set -euo pipefail
+bin="${1:?usage: scripts/crash-tests.sh BIN_DIR}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+d="$bin/delve"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+pass=0; fail=0
+args=(train --model mlp --model-options hidden=32 --epochs 4 --writers csv,jsonl,npy,plot,report,tensorboard)
+
+start=$(date +%s%N)
+"$d" "${args[@]}" --out "$work/reference" >/dev/null
+duration_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+
+survived=""
+kill_and_check() { # kill_and_check NAME — the run $work/NAME was just killed; validate, resume, compare
+  local name="$1" run="$work/$1" completed status=0
+  if ! completed=$(python3 "$here/crash_check.py" "$run" "$work/reference" 2>"$work/err"); then
+    echo "FAIL: $name: files invalid after kill -9"; sed 's/^/  | /' "$work/err"; fail=$((fail+1)); return
+  fi
+  survived="$survived $completed"
+  "$d" train --resume "$run" >"$work/out" 2>&1 || status=$?
+  if [ "$completed" -eq 0 ] && [ ! -e "$run/checkpoint/checkpoint.json" ]; then
+    # No epoch completed: resuming must fail cleanly (exit 1), naming the missing checkpoint.
+    if [ "$status" -eq 1 ] && grep -q "no checkpoint" "$work/out"; then pass=$((pass+1)); else
+      echo "FAIL: $name: resume without a checkpoint gave exit $status"; fail=$((fail+1)); fi
+    return
+  fi
+  if [ "$status" -ne 0 ]; then echo "FAIL: $name: resume exited $status"; sed 's/^/  | /' "$work/out" | tail -3; fail=$((fail+1)); return; fi
+  if cmp -s "$run/statistics.csv" "$work/reference/statistics.csv" && cmp -s "$run/statistics.jsonl" "$work/reference/statistics.jsonl" \
+     && python3 "$here/crash_check.py" "$run" "$work/reference" >/dev/null; then
+    pass=$((pass+1)); else echo "FAIL: $name: resumed statistics differ from the uninterrupted run"; fail=$((fail+1)); fi
+}
+
+# Kill after fixed fractions of the uninterrupted duration (process start-up included).
+for percent in 10 25 40 55 70 85; do
+  "$d" "${args[@]}" --out "$work/t$percent" >/dev/null 2>&1 & pid=$!
+  sleep "$(python3 -c "print($duration_ms * $percent / 100000)")"
+  kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  kill_and_check "t$percent"
+done
+# Kill right after the N-th epoch row is in statistics.csv (before or during that epoch's checkpoint).
+for n in 1 3; do
+  "$d" "${args[@]}" --out "$work/e$n" >/dev/null 2>&1 & pid=$!
+  for _ in $(seq 1 2000); do
+    rows=$( [ -f "$work/e$n/statistics.csv" ] && wc -l <"$work/e$n/statistics.csv" || echo 0)
+    [ "$rows" -gt "$n" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.002
+  done
+  kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  kill_and_check "e$n"
+done
+
+echo "crash: $pass passed, $fail failed (uninterrupted run ${duration_ms} ms; completed epochs at the kills:$survived)"
+[ "$fail" -eq 0 ]

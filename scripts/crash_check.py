@@ -1,0 +1,164 @@
+"""Validates a `delve train` run directory after the process was killed (kill -9) at any moment.
+
+Usage: crash_check.py RUN_DIR REFERENCE_DIR
+Checks, with the standard library only: run.json is valid JSON; statistics.csv has the same field count
+on every line and consecutive epochs; every line of statistics.jsonl is valid JSON; every TensorBoard
+event file is a sequence of whole TFRecord records with valid CRC-32C; every .npy file has a valid
+header and the size it declares; PNG/SVG plots and report.html are complete; the checkpoint manifest
+is valid and every file it lists has its recorded size and CRC-32C; and every epoch the checkpoint
+says is completed is present in the CSV and JSONL, byte-identical to the uninterrupted REFERENCE_DIR.
+Temporary files of interrupted atomic writes (names containing ".tmp") are ignored.
+Prints the number of completed epochs (0 without a checkpoint); exits non-zero with a message on a failure.
+"""
+import ast
+import glob
+import json
+import os
+import sys
+
+
+def fail(message):
+    print(f"crash-check: FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def crc32c(data):
+    table = crc32c.table
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+crc32c.table = _table()
+
+
+def masked(crc):
+    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def lines(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data and not data.endswith(b"\n"):
+        fail(f"{path}: the last line is incomplete")
+    return data.split(b"\n")[:-1] if data else []
+
+
+def main():
+    run, reference = sys.argv[1], sys.argv[2]
+    temporary = lambda p: ".tmp" in os.path.basename(p)
+
+    info = os.path.join(run, "run.json")
+    if os.path.exists(info):
+        with open(info) as f:
+            json.load(f)
+
+    csv = os.path.join(run, "statistics.csv")
+    csv_rows = []
+    if os.path.exists(csv):
+        rows = lines(csv)
+        if rows:
+            width = rows[0].count(b";")
+            for number, row in enumerate(rows[1:], start=2):
+                if row.count(b";") != width:
+                    fail(f"{csv}:{number}: {row.count(b';') + 1} fields, the header has {width + 1}")
+                if int(row.split(b";")[0]) != number - 2:
+                    fail(f"{csv}:{number}: epoch {row.split(b';')[0]!r}, expected {number - 2}")
+            csv_rows = rows[1:]
+
+    jsonl = os.path.join(run, "statistics.jsonl")
+    jsonl_rows = []
+    if os.path.exists(jsonl):
+        jsonl_rows = lines(jsonl)
+        for number, row in enumerate(jsonl_rows, start=1):
+            try:
+                json.loads(row)
+            except ValueError as error:
+                fail(f"{jsonl}:{number}: not valid JSON ({error})")
+
+    for path in glob.glob(os.path.join(run, "events.out.tfevents.*")):
+        with open(path, "rb") as f:
+            data = f.read()
+        offset = 0
+        while offset < len(data):
+            header = data[offset:offset + 8]
+            if len(data) < offset + 12:
+                fail(f"{path}: a record header is cut at byte {offset}")
+            length = int.from_bytes(header, "little")
+            if int.from_bytes(data[offset + 8:offset + 12], "little") != masked(crc32c(header)):
+                fail(f"{path}: bad length CRC at byte {offset}")
+            if len(data) < offset + 16 + length:
+                fail(f"{path}: the record at byte {offset} is cut")
+            payload = data[offset + 12:offset + 12 + length]
+            if int.from_bytes(data[offset + 12 + length:offset + 16 + length], "little") != masked(crc32c(payload)):
+                fail(f"{path}: bad data CRC at byte {offset}")
+            offset += 16 + length
+
+    for path in glob.glob(os.path.join(run, "npy", "**", "*.npy"), recursive=True):
+        if temporary(path):
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:6] != b"\x93NUMPY":
+            fail(f"{path}: bad magic")
+        size = int.from_bytes(data[8:10], "little")
+        header = ast.literal_eval(data[10:10 + size].decode("latin1"))
+        count = 1
+        for n in header["shape"]:
+            count *= n
+        if len(data) != 10 + size + 8 * count:
+            fail(f"{path}: {len(data)} bytes, the header declares {10 + size + 8 * count}")
+
+    for path in glob.glob(os.path.join(run, "plots", "*")):
+        if temporary(path):
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        if path.endswith(".png") and not (data.startswith(b"\x89PNG") and data[-8:-4] == b"IEND"):
+            fail(f"{path}: not a complete PNG")
+        if path.endswith(".svg") and not data.rstrip().endswith(b"</svg>"):
+            fail(f"{path}: not a complete SVG")
+    report = os.path.join(run, "report.html")
+    if os.path.exists(report):
+        with open(report, "rb") as f:
+            if not f.read().rstrip().endswith(b"</html>"):
+                fail(f"{report}: not a complete page")
+
+    completed = 0
+    manifest = os.path.join(run, "checkpoint", "checkpoint.json")
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            state = json.load(f)
+        completed = state["completed-epochs"]
+        folder = os.path.join(run, "checkpoint", state["folder"])
+        for entry in state["files"]:
+            with open(os.path.join(folder, entry["path"]), "rb") as f:
+                data = f.read()
+            if len(data) != entry["size"] or crc32c(data) != entry["crc32c"]:
+                fail(f"{folder}/{entry['path']}: size or checksum differs from the manifest")
+        for entry in state["append-only-outputs"]:
+            if os.path.getsize(os.path.join(run, entry["name"])) < entry["size"]:
+                fail(f"{entry['name']}: shorter than at the checkpoint")
+    with open(os.path.join(reference, "statistics.csv"), "rb") as f:
+        reference_csv = f.read().split(b"\n")[1:]
+    with open(os.path.join(reference, "statistics.jsonl"), "rb") as f:
+        reference_jsonl = f.read().split(b"\n")
+    if len(csv_rows) < completed or csv_rows[:completed] != reference_csv[:completed]:
+        fail(f"{csv}: the {completed} completed epoch(s) are not all present and identical to the uninterrupted run")
+    if len(jsonl_rows) < completed or jsonl_rows[:completed] != reference_jsonl[:completed]:
+        fail(f"{jsonl}: the {completed} completed epoch(s) are not all present and identical to the uninterrupted run")
+    print(completed)
+
+
+main()
