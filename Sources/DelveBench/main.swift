@@ -21,6 +21,7 @@ struct BenchCommand: ParsableCommand {
             CovarianceCommand.self,
             TrainCommand.self,
             OverheadCommand.self,
+            AllocationsCommand.self,
             AllCommand.self,
         ]
     )

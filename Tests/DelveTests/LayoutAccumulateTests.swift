@@ -24,15 +24,23 @@ struct LayoutAccumulateTests {
         return c.map { $0 / Double(rows) }
     }
 
-    private func check(_ shape: [Int], _ kind: ActivationKind, _ options: LayoutOptions, batches: Int = 2) throws {
+    /// Accumulates `batches` batches (or one per entry of `sampleCounts`, which then replace the
+    /// sample axis of `shape`), through `scratch` when given, and compares with the reduced rows.
+    private func check(_ shape: [Int], _ kind: ActivationKind, _ options: LayoutOptions, batches: Int = 2,
+                       sampleCounts: [Int]? = nil, scratch: ReductionScratch? = nil) throws {
         let reducer = ActivationReducer(options: options)
         let features = try reducer.features(shape: shape, kind: kind)
         let accumulator = CovarianceAccumulator(features: features)
         var allRows: [Float] = []
         var rowCount = 0
-        for b in 0..<batches {
+        let sampleAxis = kind == .sequence(batchFirst: false) ? 1 : 0
+        for b in 0..<(sampleCounts?.count ?? batches) {
+            var shape = shape
+            if let sampleCounts { shape[sampleAxis] = sampleCounts[b] }
             let data = values(shape.reduce(1, *)).map { $0 + Float(b) * 0.3 }
-            try data.withUnsafeBufferPointer { try reducer.accumulate($0, shape: shape, kind: kind, into: accumulator) }
+            try data.withUnsafeBufferPointer {
+                try reducer.accumulate($0, shape: shape, kind: kind, into: accumulator, scratch: scratch)
+            }
             let reduced = try data.withUnsafeBufferPointer { try reducer.reduce($0, shape: shape, kind: kind) }
             allRows += reduced.values
             rowCount += reduced.rows
@@ -55,6 +63,23 @@ struct LayoutAccumulateTests {
         for method in TimeseriesMethod.allCases {
             try check([4, 3, 3], .sequence(batchFirst: true), LayoutOptions(timeseriesMethod: method))
             try check([3, 4, 3], .sequence(batchFirst: false), LayoutOptions(timeseriesMethod: method))
+        }
+    }
+
+    @Test("one reused scratch gives the same results across batches of different sizes")
+    func reusedScratchAcrossBatchSizes() throws {
+        // Large, small, larger: the grown buffers are only partly used by the small batch.
+        let counts = [5, 2, 7]
+        for method in ConvMethod.allCases {
+            try check([5, 3, 2, 3], .convolution, LayoutOptions(convMethod: method), sampleCounts: counts, scratch: ReductionScratch())
+            try check([5, 3, 5, 4], .convolution, LayoutOptions(convMethod: method, downsample: 3), sampleCounts: counts,
+                      scratch: ReductionScratch())
+        }
+        for method in TimeseriesMethod.allCases {
+            try check([5, 3, 3], .sequence(batchFirst: true), LayoutOptions(timeseriesMethod: method), sampleCounts: counts,
+                      scratch: ReductionScratch())
+            try check([3, 5, 3], .sequence(batchFirst: false), LayoutOptions(timeseriesMethod: method), sampleCounts: counts,
+                      scratch: ReductionScratch())
         }
     }
 

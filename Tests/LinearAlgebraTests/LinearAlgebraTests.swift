@@ -82,6 +82,21 @@ struct SymmetricEigenTests {
         for k in 1..<n { #expect(w[k - 1] >= w[k]) }
     }
 
+    @Test("only the row-major upper triangle is read")
+    func upperTriangleOnly() throws {
+        // Upper triangle of [[2,1,0],[1,2,0],[0,0,7]] (eigenvalues 7, 3, 1); junk below the diagonal.
+        let m: [Double] = [2, 1, 0,
+                           -40, 2, 0,
+                           13, 99, 7]
+        let w = try SymmetricEigen.eigenvalues(of: m, dimension: 3)
+        #expect(zip(w, [7.0, 3, 1]).allSatisfy { abs($0 - $1) < 1e-12 })
+        let (values, vectors) = try SymmetricEigen.decompose(m, dimension: 3)
+        #expect(zip(values, [7.0, 3, 1]).allSatisfy { abs($0 - $1) < 1e-12 })
+        // Column 0 is ±e₃; column 1 is ±(1,1,0)/√2.
+        #expect(abs(abs(vectors[2 * 3 + 0]) - 1) < 1e-12)
+        #expect(abs(vectors[0 * 3 + 1] - vectors[1 * 3 + 1]) < 1e-12 && abs(vectors[2 * 3 + 1]) < 1e-12)
+    }
+
     @Test("bad input throws")
     func errors() {
         #expect(throws: LinearAlgebraError.notSquare(count: 3, dimension: 2)) {

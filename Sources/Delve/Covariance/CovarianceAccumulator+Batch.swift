@@ -143,9 +143,10 @@ extension CovarianceAccumulator {
         throws(CovarianceError)
     {
         let batchIndex = batches + 1
-        for (argument, value) in [("batch", batch), ("channels", channels), ("spatial", spatial)] where value < 0 {
-            throw .invalidSize(layer: name, argument: argument, value: value)
-        }
+        // Checked one by one: a literal array of pairs here would be a heap allocation per batch.
+        if batch < 0 { throw .invalidSize(layer: name, argument: "batch", value: batch) }
+        if channels < 0 { throw .invalidSize(layer: name, argument: "channels", value: channels) }
+        if spatial < 0 { throw .invalidSize(layer: name, argument: "spatial", value: spatial) }
         guard channels == features else {
             throw .featureMismatch(layer: name, context: "updateChannelwise (channels of NCHW batch \(batchIndex))",
                                    expected: features, found: channels)
@@ -238,7 +239,9 @@ extension CovarianceAccumulator {
         }
         // Every block passed: merge the batch-local state into the accumulator (Chan).
         let weight = prepareDelta(batchRows: obs)
-        let localDiagonal = (0..<c).map { localMoment[$0 * c + $0] }.max() ?? 0
+        var localDiagonal = 0.0
+        for ch in 0..<c { localDiagonal = max(localDiagonal, localMoment[ch * c + ch]) }
+        if (0..<c).contains(where: { localMoment[$0 * c + $0].isNaN }) { localDiagonal = .nan }
         guard localDiagonal.isFinite else { throw .overflow(layer: name, batch: batchIndex) }
         try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex, extraDiagonal: localDiagonal)
         let w2 = weight * weight

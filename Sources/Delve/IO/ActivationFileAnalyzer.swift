@@ -123,12 +123,13 @@ public struct ActivationFileAnalyzer: Sendable {
                 }
             } else {
                 var buffer = [Float](repeating: 0, count: rowsPerChunk * reader.rowElements)
+                let scratch = ReductionScratch()
                 while true {
                     let rows = try buffer.withUnsafeMutableBufferPointer { (p) throws(NPYError) in try reader.readRows(count: rowsPerChunk, into: p) }
                     if rows == 0 { break }
                     try buffer.withUnsafeBufferPointer { p in
                         try reducer.accumulate(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]),
-                                               shape: [rows] + rowShape, kind: kind, into: accumulator)
+                                               shape: [rows] + rowShape, kind: kind, into: accumulator, scratch: scratch)
                     }
                 }
             }

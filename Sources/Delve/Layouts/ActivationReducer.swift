@@ -129,49 +129,61 @@ public struct ActivationReducer: Sendable {
 
     /// Reduces an N×C×H′×W′ buffer (already downsampled) to the plan's rows×features.
     func reduceConvolution(_ data: UnsafeBufferPointer<Float>, plan: Plan) -> [Float] {
+        if options.convMethod == .flatten { return Array(data) }
+        var out = [Float](repeating: 0, count: plan.rows * plan.features)
+        var median: [Float] = []
+        out.withUnsafeMutableBufferPointer { reduceConvolution(data, plan: plan, into: $0, median: &median) }
+        return out
+    }
+
+    /// Reduces an N×C×H′×W′ buffer into `out` (plan.rows × plan.features values) for the
+    /// `channelwise`, `mean`, `max` and `median` methods; `median` is grown as needed and reused.
+    func reduceConvolution(_ data: UnsafeBufferPointer<Float>, plan: Plan, into out: UnsafeMutableBufferPointer<Float>,
+                           median: inout [Float]) {
         let n = plan.batch, c = plan.width, spatial = plan.outHeight * plan.outWidth
         switch options.convMethod {
         case .flatten:
-            return Array(data)
+            _ = out.update(fromContentsOf: data)
         case .channelwise:
-            var out = [Float](repeating: 0, count: n * spatial * c)
-            out.withUnsafeMutableBufferPointer { out in
-                for sample in 0..<n {
-                    for channel in 0..<c {
-                        let source = (sample * c + channel) * spatial
-                        for s in 0..<spatial { out[(sample * spatial + s) * c + channel] = data[source + s] }
-                    }
+            for sample in 0..<n {
+                for channel in 0..<c {
+                    let source = (sample * c + channel) * spatial
+                    for s in 0..<spatial { out[(sample * spatial + s) * c + channel] = data[source + s] }
                 }
             }
-            return out
         case .mean, .max, .median:
-            var out = [Float](repeating: 0, count: n * c)
-            var scratch = [Float](repeating: 0, count: options.convMethod == .median ? spatial : 0)
+            if options.convMethod == .median { ReductionScratch.reserve(&median, spatial) }
             for plane in 0..<(n * c) {
                 let values = UnsafeBufferPointer(rebasing: data[(plane * spatial)..<((plane + 1) * spatial)])
                 switch options.convMethod {
                 case .mean: out[plane] = Self.mean(values)
                 case .max: out[plane] = Self.maximum(values)
-                default: out[plane] = Self.lowerMedian(values, scratch: &scratch)
+                default: out[plane] = Self.lowerMedian(values, scratch: &median)
                 }
             }
-            return out
         }
     }
 
     /// The last timestep of each sequence, N×F.
     static func lastTimestep(_ data: UnsafeBufferPointer<Float>, plan: Plan, batchFirst: Bool) -> [Float] {
+        var out = [Float](repeating: 0, count: plan.batch * plan.width)
+        out.withUnsafeMutableBufferPointer { lastTimestep(data, plan: plan, batchFirst: batchFirst, into: $0) }
+        return out
+    }
+
+    /// Writes the last timestep of each sequence (N×F values) into `out`.
+    static func lastTimestep(_ data: UnsafeBufferPointer<Float>, plan: Plan, batchFirst: Bool,
+                             into out: UnsafeMutableBufferPointer<Float>) {
         let n = plan.batch, t = plan.height, f = plan.width
         if !batchFirst {
             // T×N×F: the last N×F block.
-            return Array(data[((t - 1) * n * f)..<(t * n * f)])
+            _ = out.update(fromContentsOf: data[((t - 1) * n * f)..<(t * n * f)])
+            return
         }
-        var out = [Float](repeating: 0, count: n * f)
         for sample in 0..<n {
             let source = (sample * t + t - 1) * f
             for feature in 0..<f { out[sample * f + feature] = data[source + feature] }
         }
-        return out
     }
 
     /// The mean, summed in double precision.

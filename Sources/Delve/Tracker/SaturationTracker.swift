@@ -54,6 +54,7 @@ public final class SaturationTracker: @unchecked Sendable {
         var skippedThisEpoch = 0
         var rejectedBatches = 0
         var scratch: [Float] = []
+        let reduction = ReductionScratch()
     }
 
     /// A tracker with the given options, handing each epoch to `writers`.
@@ -158,7 +159,7 @@ public final class SaturationTracker: @unchecked Sendable {
         let total = kind.sampleCount(shape: shape)
         if take == total {
             try batch.withUnsafeFloats { values in
-                try reducer.accumulate(values, shape: shape, kind: kind, into: accumulator)
+                try reducer.accumulate(values, shape: shape, kind: kind, into: accumulator, scratch: slot.reduction)
             }
             return
         }
@@ -180,14 +181,14 @@ public final class SaturationTracker: @unchecked Sendable {
                 }
             }
             try slot.scratch.withUnsafeBufferPointer { values in
-                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<needed]), shape: cut, kind: kind, into: accumulator)
+                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<needed]), shape: cut, kind: kind, into: accumulator, scratch: slot.reduction)
             }
         default:
             // The leading axis is the sample axis: the first samples are a prefix.
             cut[0] = take
             let prefix = cut.reduce(1, *)
             try batch.withUnsafeFloats { values in
-                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<prefix]), shape: cut, kind: kind, into: accumulator)
+                try reducer.accumulate(UnsafeBufferPointer(rebasing: values[0..<prefix]), shape: cut, kind: kind, into: accumulator, scratch: slot.reduction)
             }
         }
     }
