@@ -224,6 +224,53 @@ struct CovarianceAccumulatorTests {
         #expect(conv.serialized() == before)
     }
 
+    @Test("channelwise batches split across threads equal one thread and the transposed reference",
+          arguments: AccumulationPrecision.allCases)
+    func channelwiseWorkers(precision: AccumulationPrecision) throws {
+        var rng = CovarianceTestRandom(seed: 21)
+        let (batch, channels, spatial) = (7, 5, 1500)   // 2–3 samples per worker
+        let reference = CovarianceAccumulator(features: channels)
+        var split: [CovarianceAccumulator] = []
+        for threads in [1, 2, 3] {
+            let acc = CovarianceAccumulator(features: channels, precision: precision)
+            acc.maxChannelwiseThreads = threads
+            acc.channelwiseParallelWork = 0
+            split.append(acc)
+        }
+        for round in 0..<3 {
+            let nchw = (0..<(batch * channels * spatial)).map { _ in Float(rng.gaussian() * 1.5 + Double(round) * 4 - 2) }
+            var transposed = [Float](repeating: 0, count: nchw.count)
+            for b in 0..<batch { for c in 0..<channels { for s in 0..<spatial {
+                transposed[(b * spatial + s) * channels + c] = nchw[(b * channels + c) * spatial + s]
+            } } }
+            for acc in split {
+                try nchw.withUnsafeBufferPointer { try acc.updateChannelwise($0, batch: batch, channels: channels, spatial: spatial) }
+            }
+            try reference.update(transposed, rows: batch * spatial)
+        }
+        #expect(split[1].channelwiseWorkspaces.count == 2 && split[2].channelwiseWorkspaces.count == 3)
+        let tolerance = precision == .float64 ? 1e-12 : 1e-5
+        for acc in split {
+            #expect(acc.count == 3 * batch * spatial)
+            #expect(relativeError(acc.covariance(), reference.covariance()) < tolerance)
+            #expect(relativeError(acc.mean, reference.mean) < 1e-13)
+        }
+        // A NaN in the last worker's range (sample 6, channel 1, position 9) is reported with its
+        // observation row and leaves the state unchanged; so is one in the first worker's range.
+        for (sample, channel, position) in [(6, 1, 9), (0, 4, 1499)] {
+            let acc = split[2]
+            let before = acc.serialized()
+            var bad = [Float](repeating: 0.25, count: batch * channels * spatial)
+            bad[(sample * channels + channel) * spatial + position] = -.infinity
+            bad[(6 * channels + 0) * spatial + 1499] = sample == 0 ? .nan : 0.25   // a later one must not win
+            #expect(throws: CovarianceError.nonFinite(layer: "", batch: 4, row: sample * spatial + position,
+                                                       feature: channel, value: -.infinity)) {
+                try bad.withUnsafeBufferPointer { try acc.updateChannelwise($0, batch: batch, channels: channels, spatial: spatial) }
+            }
+            #expect(acc.serialized() == before)
+        }
+    }
+
     @Test("NaN or ∞ in a batch: the error names layer, batch, row and feature; the state is unchanged")
     func nonFiniteRejected() throws {
         let acc = CovarianceAccumulator(features: 3, name: "conv2")

@@ -131,127 +131,6 @@ extension CovarianceAccumulator {
         max(1, min(rows, max(256, (1 << 18) / max(d, 1))))
     }
 
-    /// NCHW batch×C×S feature maps, one observation per (sample, position).
-    ///
-    /// Blocked so that each block of samples is read from memory once: pass 1 (block mean, finiteness)
-    /// brings the block into cache, pass 2 centres it from cache into a C × (block·spatial [+1]) scratch
-    /// (row ch = channel ch of the block's observations) and one syrk adds its co-moment. Blocks are
-    /// combined with Chan's formula into a batch-local state (the extra scratch column carries
-    /// √(n_t·n_k/(n_t+n_k))·δ), which is merged into the accumulator only after every block has passed
-    /// its checks, so a rejected batch leaves the accumulator unchanged.
-    func accumulateChannelwise(_ x: UnsafeBufferPointer<Float>, batch: Int, channels: Int, spatial: Int)
-        throws(CovarianceError)
-    {
-        let batchIndex = batches + 1
-        // Checked one by one: a literal array of pairs here would be a heap allocation per batch.
-        if batch < 0 { throw .invalidSize(layer: name, argument: "batch", value: batch) }
-        if channels < 0 { throw .invalidSize(layer: name, argument: "channels", value: channels) }
-        if spatial < 0 { throw .invalidSize(layer: name, argument: "spatial", value: spatial) }
-        guard channels == features else {
-            throw .featureMismatch(layer: name, context: "updateChannelwise (channels of NCHW batch \(batchIndex))",
-                                   expected: features, found: channels)
-        }
-        let (obs, o1) = batch.multipliedReportingOverflow(by: spatial)
-        let (expected, o2) = obs.multipliedReportingOverflow(by: channels)
-        guard !o1, !o2, obs <= Self.maxBLASRows else {
-            throw .invalidSize(layer: name, argument: "batch × spatial", value: o1 ? Int.max : obs)
-        }
-        guard x.count == expected else {
-            throw .bufferSize(layer: name, batch: batchIndex,
-                              shape: "batch × channels × spatial = \(batch) × \(channels) × \(spatial)",
-                              expected: expected, count: x.count)
-        }
-        guard obs > 0 else { return }
-        let c = channels, s = spatial
-        guard c > 0, let src = x.baseAddress else { commitCountOnly(obs); return }
-
-        let chunk = Self.channelwiseChunk(channels: c, spatial: s, batch: batch)
-        let local = channelwiseLocalState()          // batch-local co-moment (C×C), then block mean (C)
-        let localMoment = local, blockMean = local + c * c
-        localMoment.update(repeating: 0, count: c * c)
-        let localMean = batchMean                    // batch-local mean, n_t observations so far
-        var localCount = 0
-        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
-        let a64 = precision == .float64 ? scratchDouble(count: c * ld) : nil
-        let a32 = precision == .float32 ? scratchFloat(count: c * ld) : nil
-        let m32 = precision == .float32 ? moment32Buffer() : nil
-
-        var start = 0
-        while start < batch {
-            let m = min(chunk, batch - start), columns = m * s
-            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block.
-            for ch in 0..<c {
-                let shift = Double(src[(start * c + ch) * s])
-                var sum = 0.0
-                for i in 0..<m { sum += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: shift) }
-                blockMean[ch] = shift + sum / Double(columns)
-            }
-            if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
-                for b in start..<(start + m) {
-                    for p in 0..<s {
-                        for ch in 0..<c where !src[(b * c + ch) * s + p].isFinite {
-                            throw .nonFinite(layer: name, batch: batchIndex, row: b * s + p, feature: ch,
-                                             value: Double(src[(b * c + ch) * s + p]))
-                        }
-                    }
-                }
-                throw .overflow(layer: name, batch: batchIndex)
-            }
-            // Chan weight of this block against the blocks before it.
-            let total = localCount + columns
-            let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
-            for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
-            // Pass 2 (block, from cache): centre on the block mean, one syrk.
-            if let a = a64 {
-                for ch in 0..<c {
-                    let mu = blockMean[ch], out = a + ch * ld
-                    for i in 0..<m {
-                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
-                        for p in 0..<s { dst[p] = Double(run[p]) - mu }
-                    }
-                    out[columns] = weight * delta[ch]
-                }
-                let k = weight > 0 ? columns + 1 : columns
-                BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: localMoment, ldc: c)
-            } else if let a = a32, let m32 {
-                for ch in 0..<c {
-                    let mu = blockMean[ch], out = a + ch * ld
-                    for i in 0..<m {
-                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
-                        for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
-                    }
-                }
-                BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: ld, beta: 0, c: m32, ldc: c)
-                let w2 = weight * weight
-                for r in 0..<c {
-                    let dr = delta[r] * w2
-                    for col in r..<c { localMoment[r * c + col] += Double(m32[r * c + col]) + dr * delta[col] }
-                }
-            }
-            if localCount == 0 {
-                for ch in 0..<c { localMean[ch] = blockMean[ch] }
-            } else {
-                let shift = Double(columns) / Double(total)
-                for ch in 0..<c { localMean[ch] += (blockMean[ch] - localMean[ch]) * shift }
-            }
-            localCount = total
-            start += m
-        }
-        // Every block passed: merge the batch-local state into the accumulator (Chan).
-        let weight = prepareDelta(batchRows: obs)
-        var localDiagonal = 0.0
-        for ch in 0..<c { localDiagonal = max(localDiagonal, localMoment[ch * c + ch]) }
-        if (0..<c).contains(where: { localMoment[$0 * c + $0].isNaN }) { localDiagonal = .nan }
-        guard localDiagonal.isFinite else { throw .overflow(layer: name, batch: batchIndex) }
-        try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex, extraDiagonal: localDiagonal)
-        let w2 = weight * weight
-        for r in 0..<c {
-            let dr = delta[r] * w2
-            for col in r..<c { moment[r * c + col] += localMoment[r * c + col] + dr * delta[col] }
-        }
-        commit(batchRows: obs)
-    }
-
     /// Σ (pᵢ − shift) over `count` floats, in float64 with eight independent partial sums (a single
     /// running sum would be bound by the latency of one addition per element).
     @inline(__always)
@@ -277,15 +156,6 @@ extension CovarianceAccumulator {
         return sum
     }
 
-    /// Scratch for the channelwise batch-local state: C×C co-moment plus C block means.
-    private func channelwiseLocalState() -> UnsafeMutablePointer<Double> {
-        if let p = channelwiseState { return p }
-        let d = max(features, 1)
-        let p = UnsafeMutablePointer<Double>.allocate(capacity: d * d + d)
-        channelwiseState = p
-        return p
-    }
-
     /// Samples per block of the channelwise update: about 64 Ki values (512 KB in float64, cache-sized),
     /// but at least max(256, C) observations per syrk so that each call does enough work.
     static func channelwiseChunk(channels c: Int, spatial s: Int, batch: Int) -> Int {
@@ -295,14 +165,14 @@ extension CovarianceAccumulator {
     }
 
     /// δ = μ_b − μ_a into `delta`; returns √(n_a·n_b/n), the weight of δ in the co-moment (0 for the first batch).
-    private func prepareDelta(batchRows nb: Int) -> Double {
+    func prepareDelta(batchRows nb: Int) -> Double {
         for j in 0..<features { delta[j] = batchMean[j] - meanState[j] }
         guard n > 0 else { return 0 }
         return (Double(n) * Double(nb) / Double(n + nb)).squareRoot()
     }
 
     /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any change).
-    private func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int,
+    func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int,
                                 extraDiagonal: Double = 0) throws(CovarianceError) {
         var maxDelta = 0.0, maxDiagonal = 0.0
         for j in 0..<features {
@@ -325,7 +195,7 @@ extension CovarianceAccumulator {
     }
 
     /// Updates the mean, count and batch count after the co-moment has been updated.
-    private func commit(batchRows nb: Int) {
+    func commit(batchRows nb: Int) {
         let shift = Double(nb) / Double(n + nb)
         for j in 0..<features { meanState[j] += delta[j] * shift }
         n += nb
@@ -333,7 +203,7 @@ extension CovarianceAccumulator {
     }
 
     /// For D = 0: only the counts change.
-    private func commitCountOnly(_ nb: Int) {
+    func commitCountOnly(_ nb: Int) {
         n += nb
         batches += 1
     }

@@ -53,7 +53,11 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var scratch32: UnsafeMutablePointer<Float>? = nil
     var scratch32Capacity = 0
     var moment32: UnsafeMutablePointer<Float>? = nil // D×D, only in float32 mode
-    var channelwiseState: UnsafeMutablePointer<Double>? = nil // D×D + D, only for updateChannelwise
+    var channelwiseWorkspaces: [ChannelwiseWorkspace] = []  // one per worker, only for updateChannelwise
+    /// Upper limit on the threads of one channelwise update (nil: ``BLAS/threadCount``); tests set it.
+    var maxChannelwiseThreads: Int? = nil
+    /// Multiply-adds a channelwise batch needs before it is split across threads; tests lower it.
+    var channelwiseParallelWork = 4_194_304.0
     /// Upper limit on the rows per syrk block of the row-major update (tests lower it to exercise blocking).
     var maxRowsPerBlock = Int.max
 
@@ -84,7 +88,6 @@ public final class CovarianceAccumulator: @unchecked Sendable {
         scratch64?.deallocate()
         scratch32?.deallocate()
         moment32?.deallocate()
-        channelwiseState?.deallocate()
     }
 
     /// The number of observations (rows) accumulated so far, n.

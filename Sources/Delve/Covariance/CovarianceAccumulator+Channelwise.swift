@@ -1,0 +1,246 @@
+import Dispatch
+import LinearAlgebra
+
+/// The memory one worker of the channelwise update uses: its batch-local co-moment and mean, the
+/// current block's mean and Chan δ, the centred block (float64 or float32) and, in float32 mode, the
+/// block's float32 co-moment. Allocated on first use, grown never shrunk, reused by every batch.
+/// Sendable because exactly one worker uses a workspace at a time (under the accumulator's lock).
+final class ChannelwiseWorkspace: @unchecked Sendable {
+    let channels: Int
+    let localMoment: UnsafeMutablePointer<Double>   // C×C, upper triangle
+    let localMean: UnsafeMutablePointer<Double>     // C
+    let blockMean: UnsafeMutablePointer<Double>     // C
+    let delta: UnsafeMutablePointer<Double>         // C
+    var blockMoment32: UnsafeMutablePointer<Float>? = nil
+    var scratch64: UnsafeMutablePointer<Double>? = nil
+    var scratch32: UnsafeMutablePointer<Float>? = nil
+    var capacity = 0
+    /// Observations folded into the local state by the last run.
+    var count = 0
+    /// The error of the last run, if it stopped on one.
+    var failure: CovarianceError? = nil
+
+    init(channels: Int) {
+        self.channels = channels
+        let c = max(channels, 1)
+        localMoment = .allocate(capacity: c * c)
+        localMean = .allocate(capacity: c)
+        blockMean = .allocate(capacity: c)
+        delta = .allocate(capacity: c)
+    }
+
+    deinit {
+        localMoment.deallocate(); localMean.deallocate(); blockMean.deallocate(); delta.deallocate()
+        blockMoment32?.deallocate(); scratch64?.deallocate(); scratch32?.deallocate()
+    }
+
+    /// Makes room for `count` scratch values of the given precision (and the float32 block moment).
+    func reserve(_ count: Int, precision: AccumulationPrecision) {
+        if capacity < count {
+            scratch64?.deallocate(); scratch32?.deallocate()
+            scratch64 = nil; scratch32 = nil
+            capacity = count
+        }
+        switch precision {
+        case .float64:
+            if scratch64 == nil { scratch64 = .allocate(capacity: max(capacity, 1)) }
+        case .float32:
+            if scratch32 == nil { scratch32 = .allocate(capacity: max(capacity, 1)) }
+            if blockMoment32 == nil { blockMoment32 = .allocate(capacity: max(channels * channels, 1)) }
+        }
+    }
+}
+
+extension CovarianceAccumulator {
+    /// NCHW batch×C×S feature maps, one observation per (sample, position).
+    ///
+    /// The samples are split into one contiguous range per worker (two or more threads when the batch
+    /// is large enough and ``BLAS/threadCount`` allows it, as the training's own BLAS calls do: the
+    /// rest of a training step keeps both cores busy, this work should too). Each worker goes through
+    /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
+    /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
+    /// block's observations) and one syrk adds its co-moment; blocks are combined with Chan's formula
+    /// into the worker's local state (the extra scratch column carries √(n_t·n_k/(n_t+n_k))·δ). The
+    /// workers' states are combined in range order (Chan again), and merged into the accumulator only
+    /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
+    /// The split depends only on the batch size and the thread count, so results are reproducible.
+    func accumulateChannelwise(_ x: UnsafeBufferPointer<Float>, batch: Int, channels: Int, spatial: Int)
+        throws(CovarianceError)
+    {
+        let batchIndex = batches + 1
+        // Checked one by one: a literal array of pairs here would be a heap allocation per batch.
+        if batch < 0 { throw .invalidSize(layer: name, argument: "batch", value: batch) }
+        if channels < 0 { throw .invalidSize(layer: name, argument: "channels", value: channels) }
+        if spatial < 0 { throw .invalidSize(layer: name, argument: "spatial", value: spatial) }
+        guard channels == features else {
+            throw .featureMismatch(layer: name, context: "updateChannelwise (channels of NCHW batch \(batchIndex))",
+                                   expected: features, found: channels)
+        }
+        let (obs, o1) = batch.multipliedReportingOverflow(by: spatial)
+        let (expected, o2) = obs.multipliedReportingOverflow(by: channels)
+        guard !o1, !o2, obs <= Int(Int32.max) - 1 else {
+            throw .invalidSize(layer: name, argument: "batch × spatial", value: o1 ? Int.max : obs)
+        }
+        guard x.count == expected else {
+            throw .bufferSize(layer: name, batch: batchIndex,
+                              shape: "batch × channels × spatial = \(batch) × \(channels) × \(spatial)",
+                              expected: expected, count: x.count)
+        }
+        guard obs > 0 else { return }
+        let c = channels, s = spatial
+        guard c > 0, let src = x.baseAddress else { commitCountOnly(obs); return }
+
+        let chunk = Self.channelwiseChunk(channels: c, spatial: s, batch: batch)
+        let workers = Self.channelwiseWorkers(channels: c, observations: obs, batch: batch,
+                                              threads: maxChannelwiseThreads ?? BLAS.threadCount,
+                                              minimumWork: channelwiseParallelWork)
+        while channelwiseWorkspaces.count < workers { channelwiseWorkspaces.append(ChannelwiseWorkspace(channels: c)) }
+        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
+        for w in 0..<workers { channelwiseWorkspaces[w].reserve(c * ld, precision: precision) }
+
+        if workers == 1 {
+            runChannelwise(src, samples: 0..<batch, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
+                           into: channelwiseWorkspaces[0])
+        } else {
+            // The workspaces array is not touched while the workers run; each worker owns one workspace.
+            let spaces = channelwiseWorkspaces
+            nonisolated(unsafe) let source = UnsafePointer(src)   // read-only while the workers run
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = (batch * w / workers)..<(batch * (w + 1) / workers)
+                runChannelwise(source, samples: range, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
+                               into: spaces[w])
+            }
+        }
+        // The first failing worker in sample order reports (its error names the earliest bad value it saw).
+        for w in 0..<workers {
+            if let failure = channelwiseWorkspaces[w].failure { throw failure }
+        }
+        // Combine the workers' states in range order into workspace 0 (Chan).
+        let first = channelwiseWorkspaces[0]
+        for w in 1..<max(workers, 1) {
+            let other = channelwiseWorkspaces[w]
+            guard other.count > 0 else { continue }
+            let total = first.count + other.count
+            let w2 = Double(first.count) * Double(other.count) / Double(total)
+            let shift = Double(other.count) / Double(total)
+            for ch in 0..<c { first.delta[ch] = other.localMean[ch] - first.localMean[ch] }
+            for r in 0..<c {
+                let dr = first.delta[r] * w2
+                for col in r..<c {
+                    first.localMoment[r * c + col] += other.localMoment[r * c + col] + dr * first.delta[col]
+                }
+            }
+            for ch in 0..<c { first.localMean[ch] += first.delta[ch] * shift }
+            first.count = total
+        }
+        // Every block passed: merge the batch-local state into the accumulator (Chan).
+        for ch in 0..<c { batchMean[ch] = first.localMean[ch] }
+        let weight = prepareDelta(batchRows: obs)
+        var localDiagonal = 0.0
+        for ch in 0..<c {
+            let v = first.localMoment[ch * c + ch]
+            guard v.isFinite else { throw .overflow(layer: name, batch: batchIndex) }
+            localDiagonal = max(localDiagonal, v)
+        }
+        try checkMagnitude(maxAbs: 0, rows: obs, weight: weight, batchIndex: batchIndex, extraDiagonal: localDiagonal)
+        let w2 = weight * weight
+        for r in 0..<c {
+            let dr = delta[r] * w2
+            for col in r..<c { moment[r * c + col] += first.localMoment[r * c + col] + dr * delta[col] }
+        }
+        commit(batchRows: obs)
+    }
+
+    /// How many workers share a channelwise batch: one per thread allowed, but only when each gets at
+    /// least two samples and enough work (`minimumWork`, by default 2²² multiply-adds) to pay for the
+    /// hand-off.
+    static func channelwiseWorkers(channels c: Int, observations: Int, batch: Int, threads: Int,
+                                   minimumWork: Double) -> Int {
+        let work = Double(observations) * Double(c) * Double(c) / 2
+        guard threads > 1, work >= minimumWork else { return 1 }
+        return max(1, min(threads, batch / 2))
+    }
+
+    /// One worker: samples `range` of the batch, block by block, into `space`'s local state. Reads only
+    /// the accumulator's immutable settings, so several run at once on disjoint workspaces.
+    private func runChannelwise(_ src: UnsafePointer<Float>, samples range: Range<Int>, channels c: Int, spatial s: Int,
+                                chunk: Int, batchIndex: Int, into space: ChannelwiseWorkspace) {
+        space.failure = nil
+        space.count = 0
+        let localMoment = space.localMoment, localMean = space.localMean
+        let blockMean = space.blockMean, delta = space.delta
+        localMoment.update(repeating: 0, count: c * c)
+        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
+        var localCount = 0
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let m = min(chunk, range.upperBound - start), columns = m * s
+            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block.
+            for ch in 0..<c {
+                let shift = Double(src[(start * c + ch) * s])
+                var sum = 0.0
+                for i in 0..<m { sum += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: shift) }
+                blockMean[ch] = shift + sum / Double(columns)
+            }
+            if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
+                space.failure = firstNonFinite(src, samples: start..<(start + m), channels: c, spatial: s, batchIndex: batchIndex)
+                return
+            }
+            // Chan weight of this block against the blocks before it.
+            let total = localCount + columns
+            let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
+            for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
+            // Pass 2 (block, from cache): centre on the block mean, one syrk.
+            if let a = space.scratch64, precision == .float64 {
+                for ch in 0..<c {
+                    let mu = blockMean[ch], out = a + ch * ld
+                    for i in 0..<m {
+                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
+                        for p in 0..<s { dst[p] = Double(run[p]) - mu }
+                    }
+                    out[columns] = weight * delta[ch]
+                }
+                let k = weight > 0 ? columns + 1 : columns
+                BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: localMoment, ldc: c)
+            } else if let a = space.scratch32, let m32 = space.blockMoment32 {
+                for ch in 0..<c {
+                    let mu = blockMean[ch], out = a + ch * ld
+                    for i in 0..<m {
+                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
+                        for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
+                    }
+                }
+                BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: ld, beta: 0, c: m32, ldc: c)
+                let w2 = weight * weight
+                for r in 0..<c {
+                    let dr = delta[r] * w2
+                    for col in r..<c { localMoment[r * c + col] += Double(m32[r * c + col]) + dr * delta[col] }
+                }
+            }
+            if localCount == 0 {
+                for ch in 0..<c { localMean[ch] = blockMean[ch] }
+            } else {
+                let shift = Double(columns) / Double(total)
+                for ch in 0..<c { localMean[ch] += (blockMean[ch] - localMean[ch]) * shift }
+            }
+            localCount = total
+            start += m
+        }
+        space.count = localCount
+    }
+
+    /// The error for the first non-finite value (in observation order) of the given samples, or
+    /// `.overflow` when all are finite but their sum is not.
+    private func firstNonFinite(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int, spatial s: Int,
+                                batchIndex: Int) -> CovarianceError {
+        for b in samples {
+            for p in 0..<s {
+                for ch in 0..<c where !src[(b * c + ch) * s + p].isFinite {
+                    return .nonFinite(layer: name, batch: batchIndex, row: b * s + p, feature: ch,
+                                      value: Double(src[(b * c + ch) * s + p]))
+                }
+            }
+        }
+        return .overflow(layer: name, batch: batchIndex)
+    }
+}
