@@ -223,6 +223,10 @@ check_grep "truncated MNIST: file and byte offset" "$work/err" 'train-images-idx
 check_status "train a cnn on CIFAR-10 batches" 0 "$d" train --dataset cifar10 --data "$data_tmp/cifar" --model cnn --model-options depth=2,width=4 --epochs 1 --batch-size 8 --out "$data_tmp/r-cifar"
 check_grep "CIFAR-10 run: conv layer tracked" "$data_tmp/r-cifar/statistics.csv" 'train-saturation_features.0'
 check_status "train on a CSV table" 0 "$d" train --dataset csv --data "$data_tmp/table.csv" --model mlp --model-options hidden=8 --epochs 1 --batch-size 8 --out "$data_tmp/r-csv"
+check_status "resume: a run with a relative --data path" 0 bash -c "cd '$data_tmp' && '$d' train --dataset csv --data table.csv --model mlp --model-options hidden=8 --epochs 1 --batch-size 8 --writers csv --out r-rel"
+check_status "resume: from another directory finds the data" 0 bash -c "cd / && '$d' train --resume '$data_tmp/r-rel' --epochs 2"
+check_status "resume: the same --data, given relative, is no conflict" 0 bash -c "cd '$data_tmp' && '$d' train --resume r-rel --data table.csv --epochs 3"
+check "resume: 3 epochs in the CSV" test "$(wc -l < "$data_tmp/r-rel/statistics.csv")" -eq 4
 check_status "train on a CSV with a bad cell fails" 1 "$d" train --dataset csv --data "$data_tmp/bad.csv" --model mlp --epochs 1 --out "$data_tmp/r-bad"
 check_grep "bad CSV: line and column" "$work/err" "bad.csv: line 3, column 2: 'oops' is not a finite number"
 check "train with an unknown model fails" bash -c "! '$d' train --model transformer --epochs 1 --out '$data_tmp/r-x'"

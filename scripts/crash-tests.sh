@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kill -9 checks of `delve train`: starts a small run in the background, kills it with SIGKILL at several
-# moments (after fixed fractions of an uninterrupted run's duration, and right after the N-th epoch row
-# appears in statistics.csv), validates every output file (scripts/crash_check.py), then resumes with
-# `delve train --resume` and requires statistics identical to the uninterrupted run. Called by `make test`.
+# moments (after fixed fractions of an uninterrupted run's duration, right after the N-th epoch row
+# appears in statistics.csv, and a resumed run after its first new epoch), validates every output file
+# (scripts/crash_check.py), then resumes with `delve train --resume` and requires statistics identical
+# to the uninterrupted run. Called by `make test`.
 #   scripts/crash-tests.sh BIN_DIR
 set -euo pipefail
 bin="${1:?usage: scripts/crash-tests.sh BIN_DIR}"
@@ -18,13 +19,14 @@ start=$(date +%s%N)
 duration_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 
 survived=""
-kill_and_check() { # kill_and_check NAME — the run $work/NAME was just killed; validate, resume, compare
+kill_and_check() { # kill_and_check NAME [RESUME-OPTION...] — $work/NAME was just killed; validate, resume, compare
   local name="$1" run="$work/$1" completed status=0
+  shift
   if ! completed=$(python3 "$here/crash_check.py" "$run" "$work/reference" 2>"$work/err"); then
     echo "FAIL: $name: files invalid after kill -9"; sed 's/^/  | /' "$work/err"; fail=$((fail+1)); return
   fi
   survived="$survived $completed"
-  "$d" train --resume "$run" >"$work/out" 2>&1 || status=$?
+  "$d" train --resume "$run" "$@" >"$work/out" 2>&1 || status=$?
   if [ "$completed" -eq 0 ] && [ ! -e "$run/checkpoint/checkpoint.json" ]; then
     # No epoch completed: resuming must fail cleanly (exit 1), naming the missing checkpoint.
     if [ "$status" -eq 1 ] && grep -q "no checkpoint" "$work/out"; then pass=$((pass+1)); else
@@ -44,18 +46,27 @@ for percent in 10 25 40 55 70 85; do
   kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   kill_and_check "t$percent"
 done
+wait_rows() { # wait_rows RUN N PID — until RUN/statistics.csv has N epoch rows or PID has ended
+  for _ in $(seq 1 2000); do
+    rows=$( [ -f "$1/statistics.csv" ] && wc -l <"$1/statistics.csv" || echo 0)
+    [ "$rows" -gt "$2" ] && return
+    kill -0 "$3" 2>/dev/null || return
+    sleep 0.002
+  done
+}
 # Kill right after the N-th epoch row is in statistics.csv (before or during that epoch's checkpoint).
 for n in 1 3; do
   "$d" "${args[@]}" --out "$work/e$n" >/dev/null 2>&1 & pid=$!
-  for _ in $(seq 1 2000); do
-    rows=$( [ -f "$work/e$n/statistics.csv" ] && wc -l <"$work/e$n/statistics.csv" || echo 0)
-    [ "$rows" -gt "$n" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.002
-  done
+  wait_rows "$work/e$n" "$n" "$pid"
   kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   kill_and_check "e$n"
 done
+# Kill a resumed run (2 epochs, then --resume --epochs 4 killed after its first new epoch row), resume again.
+"$d" "${args[@]}" --epochs 2 --out "$work/again" >/dev/null 2>&1
+"$d" train --resume "$work/again" --epochs 4 >/dev/null 2>&1 & pid=$!
+wait_rows "$work/again" 3 "$pid"
+kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+kill_and_check again --epochs 4
 
 echo "crash: $pass passed, $fail failed (uninterrupted run ${duration_ms} ms; completed epochs at the kills:$survived)"
 [ "$fail" -eq 0 ]

@@ -113,8 +113,7 @@ struct TrainCommand: ParsableCommand {
                     + "(\(name) = \(recorded.isEmpty ? "(none)" : recorded)); leave it out to resume")
             }
         }
-        if given.contains("out"), let out,
-           URL(fileURLWithPath: out).standardizedFileURL.path != URL(fileURLWithPath: path).standardizedFileURL.path {
+        if given.contains("out"), let out, absolutePath(out) != absolutePath(path) {
             throw ValidationError("--out \(out) conflicts with --resume \(path): a resumed run writes into its own directory")
         }
         let completed = checkpoint.nextEpoch - configuration.tracker.initialEpoch

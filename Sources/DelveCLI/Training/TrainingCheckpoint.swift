@@ -72,13 +72,16 @@ struct TrainingCheckpoint {
         var files: [(path: String, size: Int, crc: UInt32)] = []
         for path in try listFiles(target) {
             let data = try readFile(target.appendingPathComponent(path))
-            files.append((path, data.count, CRC32C.checksum(data)))
+            files.append((path, data.count, data.withUnsafeBytes { CRC32C.checksum($0) }))
         }
         var appended: [(name: String, size: Int)] = []
         for name in appendOnlyFiles(run) {
             appended.append((name, try fileSize(run.url.appendingPathComponent(name))))
         }
-        let checkpoint = TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: configuration,
+        // The data path is recorded absolute, so that a resume from another directory finds the data.
+        var recorded = configuration
+        recorded.dataPath = configuration.dataPath.map(absolutePath)
+        let checkpoint = TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: recorded,
                                             randomStates: model.randomGeneratorStates(), files: files, appended: appended)
         let manifest = manifestURL(run)
         let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
@@ -172,7 +175,7 @@ struct TrainingCheckpoint {
             guard data.count == size else {
                 throw .failed("\(url.path): corrupt checkpoint file: \(data.count) bytes, the manifest expects \(size) (truncated or damaged)")
             }
-            guard CRC32C.checksum(data) == UInt32(truncatingIfNeeded: crc) else {
+            guard data.withUnsafeBytes { CRC32C.checksum($0) } == UInt32(truncatingIfNeeded: crc) else {
                 throw .failed("\(url.path): corrupt checkpoint file: checksum mismatch (the data is damaged)")
             }
             files.append((path, size, UInt32(truncatingIfNeeded: crc)))
@@ -234,13 +237,15 @@ struct TrainingCheckpoint {
             try? FileManager.default.removeItem(at: run.url.appendingPathComponent(name))
         }
         for folder in [run.url, run.plotsDirectory, Self.directory(run)] {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.contains(".tmp") {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                where name.hasPrefix(".") && name.contains(".tmp") {
                 try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
             }
         }
         if let walker = FileManager.default.enumerator(atPath: run.npyDirectory.path) {
             while let path = walker.nextObject() as? String {
-                if (path as NSString).lastPathComponent.contains(".tmp-") {
+                let name = (path as NSString).lastPathComponent
+                if name.hasPrefix("."), name.contains(".tmp-") {
                     try? FileManager.default.removeItem(at: run.npyDirectory.appendingPathComponent(path))
                 }
             }
@@ -262,6 +267,11 @@ private func listFiles(_ directory: URL) throws -> [String] {
         }
     }
     return paths.sorted()
+}
+
+/// `path` made absolute (against the current directory) and standardized.
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
 }
 
 /// The bytes of a file; the error names it.

@@ -109,7 +109,7 @@ extension TrainingConfiguration {
     /// with `--resume` against the recorded configuration.
     var optionTexts: [String: String] {
         [
-            "model": model, "model-options": modelOptions, "dataset": dataset, "data": dataPath ?? "",
+            "model": model, "model-options": modelOptions, "dataset": dataset, "data": dataPath.map(absolutePath) ?? "",
             "batch-size": String(batchSize), "lr": learningRate.description, "optimizer": optimizer,
             "seed": String(seed), "stats": tracker.statistics.map(\.rawValue).joined(separator: ","),
             "threshold": String(tracker.threshold), "conv-method": tracker.layout.convMethod.rawValue,

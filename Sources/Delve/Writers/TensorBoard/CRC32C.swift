@@ -13,6 +13,16 @@ public enum CRC32C {
         return ~crc
     }
 
+    /// The CRC-32C of raw bytes: the same value as the generic version, without per-element generic
+    /// dispatch (for large buffers such as checkpoint files).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return ~crc
+    }
+
     /// TFRecord's masked form: `((crc >> 15) | (crc << 17)) + 0xa282ead8` (mod 2³²).
     public static func masked(_ crc: UInt32) -> UInt32 {
         ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
