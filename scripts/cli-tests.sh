@@ -164,6 +164,16 @@ check_status "resume: cnn+batchnorm 1 epoch" 0 "$d" "${cnn[@]}" --epochs 1 --out
 check_status "resume: cnn+batchnorm to 3" 0 "$d" train --resume "$r/cnn-part" --epochs 3
 check "resume: cnn+batchnorm CSV identical" cmp "$r/cnn-full/statistics.csv" "$r/cnn-part/statistics.csv"
 check "resume: cnn+batchnorm JSONL identical" cmp "$r/cnn-full/statistics.jsonl" "$r/cnn-part/statistics.jsonl"
+keep=(train --model mlp --model-options hidden=16 --keep-covariance --writers csv,jsonl)
+check_status "resume: --keep-covariance 3 epochs straight" 0 "$d" "${keep[@]}" --epochs 3 --out "$r/keep-full"
+check_status "resume: --keep-covariance 1 epoch" 0 "$d" "${keep[@]}" --epochs 1 --out "$r/keep-part"
+check "resume: the checkpoint holds the running accumulators" bash -c "ls '$r'/keep-part/checkpoint/epoch-*/tracker/train-0.cov"
+check_status "resume: --keep-covariance to 3" 0 "$d" train --resume "$r/keep-part" --epochs 3
+check "resume: accumulated statistics identical" cmp "$r/keep-full/statistics.jsonl" "$r/keep-part/statistics.jsonl"
+check "resume: accumulated samples grow over epochs" python3 -c "
+import json; rows=[json.loads(l) for l in open('$r/keep-part/statistics.jsonl')]
+s=[r['layers'][0]['samples'] for r in rows]; assert s[1]==2*s[0] and s[2]==3*s[0], s"
+check_status "resume: --keep-covariance on a per-epoch run is a conflict" 64 "$d" train --resume "$r/part" --keep-covariance --epochs 5
 check_status "resume: a finished run has nothing to do" 0 "$d" train --resume "$r/cnn-part"
 check_grep "resume: says so" "$work/out" 'Nothing to resume'
 check_status "resume: a conflicting option is a usage error" 64 "$d" train --resume "$r/part" --model cnn --epochs 5

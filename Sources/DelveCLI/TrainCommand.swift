@@ -151,6 +151,8 @@ struct TrackingOptions: ParsableArguments {
     var logInterval = 1
     @Option(name: .customLong("max-samples"), help: "At most this many samples per layer, phase and epoch.")
     var maxSamples: Int?
+    @Flag(name: .customLong("keep-covariance"), help: "Accumulate the covariance over all epochs instead of starting each epoch afresh (Delve's reset_covariance=False).")
+    var keepCovariance = false
 
     /// The tracker options these arguments describe.
     func trackerOptions() throws -> TrackerOptions {
@@ -162,6 +164,7 @@ struct TrackingOptions: ParsableArguments {
         options.precision = precision
         options.logInterval = logInterval
         options.maxSamples = maxSamples
+        options.resetCovariance = !keepCovariance
         return options
     }
 }

@@ -118,6 +118,7 @@ extension TrainingConfiguration {
             "compat": tracker.convention.rawValue, "precision": tracker.precision.rawValue,
             "log-interval": String(tracker.logInterval), "max-samples": tracker.maxSamples.map(String.init) ?? "",
             "writers": writers.map(\.rawValue).joined(separator: ","),
+            "keep-covariance": tracker.resetCovariance ? "off" : "on",
         ]
     }
 }

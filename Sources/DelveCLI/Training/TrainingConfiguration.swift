@@ -36,6 +36,7 @@ struct TrainingConfiguration: Sendable {
             .init("downsample", tracker.layout.downsample.map(String.init) ?? "off"),
             .init("compat", tracker.convention.rawValue),
             .init("precision", tracker.precision.rawValue),
+            .init("covariance", tracker.resetCovariance ? "per epoch" : "accumulated over epochs"),
             .init("writers", writers.map(\.rawValue).joined(separator: ",")),
         ]
     }
