@@ -114,6 +114,7 @@ extension SGD: CheckpointableOptimizer {
         ], arrays: arrays)
     }
 
+    /// Restores a state of ``exportState()``; μ, τ, λ, Nesterov and the parameter sizes must match.
     public func importState(_ state: OptimizerState, source: String = "<memory>") throws(TrainingStateError) {
         guard state.kind == "sgd" else {
             throw .mismatch(source: source, reason: "the state is of optimizer '\(state.kind)', expected 'sgd'")
@@ -153,6 +154,8 @@ extension AdamOptimizer: CheckpointableOptimizer {
         ], arrays: arrays)
     }
 
+    /// Restores a state of ``exportState()``; the kind (Adam or AdamW), β₁, β₂, ε, λ and the parameter
+    /// sizes must match.
     public func importState(_ state: OptimizerState, source: String = "<memory>") throws(TrainingStateError) {
         guard state.kind == kind else {
             throw .mismatch(source: source, reason: "the state is of optimizer '\(state.kind)', expected '\(kind)'")
