@@ -21,6 +21,10 @@ public struct ActivationFileAnalyzer: Sendable {
     public var maximumFeatures: Int
     /// A chunk is also limited to this many bytes of `Float` values (at least one row is read).
     public var maximumChunkBytes: Int
+    /// What a chunk that the accumulator rejects (NaN or ±∞ values) does: `.fail` (the default) stops
+    /// with an error naming the file and chunk; `.skip` leaves the chunk out, counts it in
+    /// ``Result/skippedBatches`` and adds a note.
+    public var badBatchPolicy: BadBatchPolicy = .fail
 
     /// Creates an analyzer; the defaults are those of `delve analyze`.
     public init(layout: LayoutOptions = LayoutOptions(), statistics: [Statistic] = [.lsat, .idim],
@@ -53,6 +57,8 @@ public struct ActivationFileAnalyzer: Sendable {
         public var statistics: LayerStatistics
         /// The D×D covariance (row-major), when ``Statistic/cov`` was requested.
         public var covariance: [Double]?
+        /// The chunks left out under ``BadBatchPolicy/skip`` (0 otherwise).
+        public var skippedBatches: Int = 0
     }
 
     /// The layer name for a path: its last component without a `.npy` extension.
@@ -64,14 +70,14 @@ public struct ActivationFileAnalyzer: Sendable {
 
     /// Reads, reduces and accumulates the file at `path` and computes the statistics.
     public func analyze(path: String) throws(ActivationFileError) -> Result {
-        let (accumulator, shape, kind) = try accumulate(path: path)
-        return try result(of: accumulator, shape: shape, kind: kind, source: path)
+        let (accumulator, shape, kind, skipped) = try accumulate(path: path)
+        return try result(of: accumulator, shape: shape, kind: kind, source: path, skippedBatches: skipped)
     }
 
     /// The statistics of an accumulator (filled from a file, or merged from saved states); `source`
-    /// names it in errors.
+    /// names it in errors; `skippedBatches` chunks were left out (reported in a note).
     public func result(of accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind,
-                       source: String) throws(ActivationFileError) -> Result {
+                       source: String, skippedBatches: Int = 0) throws(ActivationFileError) -> Result {
         let covariance = accumulator.covariance()
         let spectrum: Spectrum
         do {
@@ -79,16 +85,20 @@ public struct ActivationFileAnalyzer: Sendable {
         } catch {
             throw .spectrum(path: source, error: error)
         }
-        let values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
+        var values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
+        if skippedBatches > 0 {
+            values.notes.insert("skipped \(skippedBatches) chunk(s) with NaN or infinite values (--skip-bad-batches)", at: 0)
+        }
         return Result(name: accumulator.name, shape: shape, kind: kind, samples: accumulator.count,
                       features: accumulator.features, statistics: values,
-                      covariance: statistics.contains(.cov) ? covariance : nil)
+                      covariance: statistics.contains(.cov) ? covariance : nil, skippedBatches: skippedBatches)
     }
 
     /// Reads the file at `path` in chunks through the layout into a new accumulator (named after the
-    /// file), without computing statistics — e.g. to save the state for `delve merge`.
+    /// file), without computing statistics — e.g. to save the state for `delve merge`. Also returns
+    /// the number of chunks skipped under ``BadBatchPolicy/skip``.
     public func accumulate(path: String) throws(ActivationFileError)
-        -> (accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind)
+        -> (accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind, skippedBatches: Int)
     {
         let name = Self.layerName(forPath: path)
         let reader: NPYReader
@@ -107,29 +117,47 @@ public struct ActivationFileAnalyzer: Sendable {
             throw .tooManyFeatures(path: path, features: features, limit: maximumFeatures)
         }
         let accumulator = CovarianceAccumulator(features: features, name: name, precision: precision)
-        let rowBytes = max(1, reader.rowElements) * MemoryLayout<Float>.stride
-        let rowsPerChunk = max(1, min(chunkRows, maximumChunkBytes / rowBytes))
+        // A row's bytes may overflow when the file has no rows at all (shape (0, 2^40, 2^40)); the
+        // buffer never holds more rows than the file, whose size the reader has checked.
+        let (rowBytes, rowOverflow) = max(1, reader.rowElements).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        let rowsPerChunk = max(1, min(chunkRows, maximumChunkBytes / (rowOverflow ? Int.max : rowBytes)))
+        let bufferCount = min(rowsPerChunk, reader.rowCount) * reader.rowElements
         let rowShape = Array(reader.shape.dropFirst())
+        var skipped = 0
+        // Under the skip policy a chunk the accumulator rejects (it checks every value before it
+        // changes its state) is counted and left out.
+        func feed(_ body: () throws(CovarianceError) -> Void) throws(CovarianceError) {
+            do { try body() } catch {
+                guard badBatchPolicy == .skip else { throw error }
+                skipped += 1
+            }
+        }
         do {
             if kind == .dense && reader.dataType == .float64 {
                 // Keep float64 data in double precision all the way.
-                var buffer = [Double](repeating: 0, count: rowsPerChunk * reader.rowElements)
+                var buffer = [Double](repeating: 0, count: bufferCount)
                 while true {
                     let rows = try buffer.withUnsafeMutableBufferPointer { (p) throws(NPYError) in try reader.readRows(count: rowsPerChunk, into: p) }
                     if rows == 0 { break }
-                    try buffer.withUnsafeBufferPointer { (p) throws(CovarianceError) in
-                        try accumulator.update(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]), rows: rows)
+                    try feed { () throws(CovarianceError) in
+                        try buffer.withUnsafeBufferPointer { (p) throws(CovarianceError) in
+                            try accumulator.update(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]), rows: rows)
+                        }
                     }
                 }
             } else {
-                var buffer = [Float](repeating: 0, count: rowsPerChunk * reader.rowElements)
+                var buffer = [Float](repeating: 0, count: bufferCount)
                 let scratch = ReductionScratch()
                 while true {
                     let rows = try buffer.withUnsafeMutableBufferPointer { (p) throws(NPYError) in try reader.readRows(count: rowsPerChunk, into: p) }
                     if rows == 0 { break }
-                    try buffer.withUnsafeBufferPointer { p in
-                        try reducer.accumulate(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]),
-                                               shape: [rows] + rowShape, kind: kind, into: accumulator, scratch: scratch)
+                    do {
+                        try buffer.withUnsafeBufferPointer { p in
+                            try reducer.accumulate(UnsafeBufferPointer(rebasing: p[0..<(rows * reader.rowElements)]),
+                                                   shape: [rows] + rowShape, kind: kind, into: accumulator, scratch: scratch)
+                        }
+                    } catch let error as CovarianceError {
+                        try feed { () throws(CovarianceError) in throw error }
                     }
                 }
             }
@@ -142,7 +170,7 @@ public struct ActivationFileAnalyzer: Sendable {
         } catch {
             throw .other(path: path, message: "\(error)")
         }
-        return (accumulator, reader.shape, kind)
+        return (accumulator, reader.shape, kind, skipped)
     }
 }
 

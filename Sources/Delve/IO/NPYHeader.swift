@@ -104,6 +104,32 @@ public struct NPYHeader: Equatable, Sendable {
         return bytes
     }
 
+    /// Parses and validates a complete header: the fixed prefix (the first 12 bytes of the file, or
+    /// all of them when shorter), then the dictionary, which `readDictionary(offset, count)` supplies
+    /// once its length has been checked against `fileSize` and ``maximumDictionaryLength``; finally
+    /// the element count, checked for overflow and against the data bytes the file holds (so a header
+    /// claiming 10¹² elements is rejected before anything of that size is allocated).
+    static func parse(prefix: [UInt8], fileSize: Int, path: String,
+                      readDictionary: (_ offset: Int, _ count: Int) throws(NPYError) -> [UInt8]) throws(NPYError) -> NPYHeader {
+        let parsed = try parsePrefix(prefix, path: path)
+        let (headerEnd, overflow) = parsed.prefixLength.addingReportingOverflow(parsed.dictionaryLength)
+        guard !overflow, headerEnd <= fileSize else {
+            throw NPYError(path: path, kind: .headerBeyondFile(headerEnd: overflow ? Int.max : headerEnd, fileSize: fileSize))
+        }
+        guard parsed.dictionaryLength <= maximumDictionaryLength else {
+            throw NPYError(path: path, kind: .malformedHeader(
+                "the header dictionary claims \(parsed.dictionaryLength) bytes, more than the \(maximumDictionaryLength)-byte limit"))
+        }
+        let dictionary = try readDictionary(parsed.prefixLength, parsed.dictionaryLength)
+        let (dataType, shape) = try parseDictionary(dictionary, path: path)
+        let byteCount = try checkedByteCount(shape: shape, dataType: dataType, path: path)
+        let available = fileSize - headerEnd
+        guard byteCount <= available else {
+            throw NPYError(path: path, kind: .truncated(expectedBytes: byteCount, actualBytes: available))
+        }
+        return NPYHeader(version: (parsed.major, parsed.minor), dataType: dataType, shape: shape, dataOffset: headerEnd)
+    }
+
     /// Parses the fixed prefix (magic, version, header length) from the first bytes of a file and
     /// returns the version and the length of the dictionary text that follows.
     static func parsePrefix(_ bytes: [UInt8], path: String) throws(NPYError) -> (major: Int, minor: Int, prefixLength: Int, dictionaryLength: Int) {

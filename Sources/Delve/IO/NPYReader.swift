@@ -44,30 +44,46 @@ public final class NPYReader {
         do throws(NPYError) {
             let fileSize = try POSIXFile.size(fd, path: path)
             let prefix = try POSIXFile.readBytes(fd, count: min(12, fileSize), offset: 0, path: path)
-            let parsed = try NPYHeader.parsePrefix(prefix, path: path)
-            let (headerEnd, overflow) = parsed.prefixLength.addingReportingOverflow(parsed.dictionaryLength)
-            guard !overflow, headerEnd <= fileSize else {
-                throw NPYError(path: path, kind: .headerBeyondFile(headerEnd: overflow ? Int.max : headerEnd, fileSize: fileSize))
+            header = try NPYHeader.parse(prefix: prefix, fileSize: fileSize, path: path) { (offset, count) throws(NPYError) in
+                try POSIXFile.readBytes(fd, count: count, offset: offset, path: path)
             }
-            guard parsed.dictionaryLength <= NPYHeader.maximumDictionaryLength else {
-                throw NPYError(path: path, kind: .malformedHeader(
-                    "the header dictionary claims \(parsed.dictionaryLength) bytes, more than the \(NPYHeader.maximumDictionaryLength)-byte limit"))
-            }
-            let dictionary = try POSIXFile.readBytes(fd, count: parsed.dictionaryLength, offset: parsed.prefixLength, path: path)
-            let (dataType, shape) = try NPYHeader.parseDictionary(dictionary, path: path)
-            let byteCount = try NPYHeader.checkedByteCount(shape: shape, dataType: dataType, path: path)
-            let available = fileSize - headerEnd
-            guard byteCount <= available else {
-                throw NPYError(path: path, kind: .truncated(expectedBytes: byteCount, actualBytes: available))
-            }
-            header = NPYHeader(version: (parsed.major, parsed.minor), dataType: dataType, shape: shape, dataOffset: headerEnd)
-            rowCount = shape.first ?? 1
-            rowElements = shape.dropFirst().reduce(1, *)
+            (rowCount, rowElements) = try Self.rowLayout(header, path: path)
             self.fd = fd
         } catch {
             close(fd)
             throw error
         }
+    }
+
+    /// The leading-axis row count and the elements per row of `header`'s shape, checked against
+    /// overflow (a shape such as `(0, 2^40, 2^40)` holds no data but its rows would overflow `Int`).
+    static func rowLayout(_ header: NPYHeader, path: String) throws(NPYError) -> (rows: Int, elements: Int) {
+        var elements = 1
+        for dimension in header.shape.dropFirst() {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw NPYError(path: path, kind: .sizeOverflow(shape: header.shape)) }
+            elements = product
+        }
+        return (header.shape.first ?? 1, elements)
+    }
+
+    /// Decodes a complete `.npy` file held in memory (header validated as by ``init(path:)``) and
+    /// returns its header and values converted to `Double`; `path` names the bytes in errors.
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws(NPYError) -> (header: NPYHeader, values: [Double]) {
+        let header = try NPYHeader.parse(prefix: Array(bytes.prefix(12)), fileSize: bytes.count, path: path) { (offset, count) throws(NPYError) in
+            Array(bytes[offset..<(offset + count)])
+        }
+        _ = try rowLayout(header, path: path)
+        let count = header.elementCount
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBytes { out in
+                guard let destination = out.baseAddress else { return }
+                let data = UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + count * header.dataType.byteCount)])
+                convert(data, from: header.dataType, count: count, to: destination, as: .float64)
+            }
+        }
+        return (header, values)
     }
 
     deinit {

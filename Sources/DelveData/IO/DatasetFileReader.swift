@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// Sequential reader of a dataset file that is either plain or gzip-compressed (zlib's gz API reads a
-/// plain file transparently). It tracks the byte offset in the (decompressed) stream so every error can
+/// plain file transparently), or of the bytes of such a file already in memory (not decompressed). It tracks the byte offset in the (decompressed) stream so every error can
 /// name it, and it never allocates more than the data actually present: a header that announces an
 /// absurd size fails with `.truncated` after reading what exists, not with a huge allocation.
 final class DatasetFileReader {
@@ -14,7 +14,10 @@ final class DatasetFileReader {
     let isCompressed: Bool
     /// The size of the file on disk.
     let sizeOnDisk: Int
-    private let handle: gzFile
+    /// The open file, or nil when reading from ``memory``.
+    private let handle: gzFile?
+    /// The bytes being read when the reader was created from memory.
+    private let memory: [UInt8]?
     private var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
     private static let chunk = 1 << 20
 
@@ -32,12 +35,23 @@ final class DatasetFileReader {
             throw .cannotOpen(file: path, reason: String(cString: strerror(errno)))
         }
         self.handle = handle
+        memory = nil
         gzbuffer(handle, 1 << 17)
         isCompressed = gzdirect(handle) == 0
     }
 
+    /// Reads `bytes` (the uncompressed content of a file) from memory; `name` stands for the path
+    /// in error messages.
+    init(bytes: [UInt8], name: String) {
+        path = name
+        memory = bytes
+        handle = nil
+        isCompressed = false
+        sizeOnDisk = bytes.count
+    }
+
     deinit {
-        gzclose(handle)
+        if let handle { gzclose(handle) }
         scratch.deallocate()
     }
 
@@ -82,6 +96,13 @@ final class DatasetFileReader {
 
     /// Appends up to `limit` bytes to `bytes`; returns how many were read (fewer only at the end).
     private func readChunk(into bytes: inout [UInt8], upTo limit: Int) throws(DatasetError) -> Int {
+        guard let handle else {
+            let source = memory ?? []
+            let filled = min(limit, source.count - offset)
+            bytes.append(contentsOf: source[offset ..< offset + filled])
+            offset += filled
+            return filled
+        }
         if scratch.count < limit {
             scratch.deallocate()
             scratch = .allocate(capacity: limit)

@@ -16,28 +16,44 @@ public enum CIFAR10 {
         var pixels = [Float]()
         var labels = [Int]()
         for file in files {
-            let bytes = try DatasetFileReader(path: file).readToEnd()
-            guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
-                let complete = bytes.count / recordSize
-                throw .truncated(
-                    file: file, offset: bytes.count,
-                    needed: bytes.isEmpty ? recordSize : recordSize - bytes.count % recordSize,
-                    what: "record \(complete) (a CIFAR-10 batch is a multiple of \(recordSize) bytes)")
-            }
-            let records = bytes.count / recordSize
-            pixels.reserveCapacity(pixels.count + records * (recordSize - 1))
-            labels.reserveCapacity(labels.count + records)
-            for record in 0 ..< records {
-                let base = record * recordSize
-                let label = Int(bytes[base])
-                guard label < 10 else { throw .invalidLabel(file: file, offset: base, label: label, classCount: 10) }
-                labels.append(label)
-                for i in base + 1 ..< base + recordSize { pixels.append(Float(bytes[i])) }
-            }
+            try appendRecords(of: DatasetFileReader(path: file).readToEnd(), file: file, pixels: &pixels, labels: &labels)
         }
         return try LabeledImages(
             sampleShape: [3, 32, 32], pixels: pixels, labels: labels, classCount: 10,
             classNames: classNames, valueRange: 0 ... 255)
+    }
+
+    /// Parses the bytes of one uncompressed batch file held in memory into a dataset of shape
+    /// `[3, 32, 32]`; `name` stands for the file in errors.
+    public static func decode(_ bytes: [UInt8], name: String = "<memory>") throws(DatasetError) -> LabeledImages {
+        var pixels = [Float]()
+        var labels = [Int]()
+        try appendRecords(of: bytes, file: name, pixels: &pixels, labels: &labels)
+        return try LabeledImages(
+            sampleShape: [3, 32, 32], pixels: pixels, labels: labels, classCount: 10,
+            classNames: classNames, valueRange: 0 ... 255)
+    }
+
+    /// Checks that `bytes` is a whole number of records with labels 0...9 and appends their pixels
+    /// and labels.
+    static func appendRecords(of bytes: [UInt8], file: String, pixels: inout [Float], labels: inout [Int]) throws(DatasetError) {
+        guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
+            let complete = bytes.count / recordSize
+            throw .truncated(
+                file: file, offset: bytes.count,
+                needed: bytes.isEmpty ? recordSize : recordSize - bytes.count % recordSize,
+                what: "record \(complete) (a CIFAR-10 batch is a multiple of \(recordSize) bytes)")
+        }
+        let records = bytes.count / recordSize
+        pixels.reserveCapacity(pixels.count + records * (recordSize - 1))
+        labels.reserveCapacity(labels.count + records)
+        for record in 0 ..< records {
+            let base = record * recordSize
+            let label = Int(bytes[base])
+            guard label < 10 else { throw .invalidLabel(file: file, offset: base, label: label, classCount: 10) }
+            labels.append(label)
+            for i in base + 1 ..< base + recordSize { pixels.append(Float(bytes[i])) }
+        }
     }
 
     /// Reads the standard batch files of `split` from `directory` (or its `cifar-10-batches-bin`

@@ -53,10 +53,18 @@ public enum CSVDataset {
 
     /// Reads `path`. The result's `valueRange` is the observed range of the feature values.
     public static func load(_ path: String, options: Options = Options()) throws(DatasetError) -> LabeledImages {
+        guard options.delimiter.asciiValue != nil, options.delimiter != "\"", options.delimiter != "\n" else {
+            throw .invalidArgument("CSVDataset.load: the delimiter must be an ASCII character other than a quote or newline, got '\(options.delimiter)'")
+        }
+        return try decode(DatasetFileReader(path: path).readToEnd(), name: path, options: options)
+    }
+
+    /// Parses the bytes of an uncompressed CSV file held in memory, as ``load(_:options:)`` does;
+    /// `name` stands for the file in errors.
+    public static func decode(_ bytes: [UInt8], name path: String = "<memory>", options: Options = Options()) throws(DatasetError) -> LabeledImages {
         guard let delimiter = options.delimiter.asciiValue, options.delimiter != "\"", options.delimiter != "\n" else {
             throw .invalidArgument("CSVDataset.load: the delimiter must be an ASCII character other than a quote or newline, got '\(options.delimiter)'")
         }
-        let bytes = try DatasetFileReader(path: path).readToEnd()
         var lines: [(number: Int, cells: [String])] = []
         var lineNumber = 0
         var start = 0

@@ -57,7 +57,17 @@ public enum MNIST {
 
     /// Reads an IDX images file: returns the count, rows, columns and the pixel bytes.
     public static func readImages(_ path: String) throws(DatasetError) -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
-        let reader = try DatasetFileReader(path: path)
+        try readImages(from: DatasetFileReader(path: path))
+    }
+
+    /// Parses the bytes of an uncompressed IDX images file held in memory; `name` stands for the
+    /// file in errors. Returns the count, rows, columns and the pixel bytes.
+    public static func decodeImages(_ bytes: [UInt8], name: String = "<memory>") throws(DatasetError) -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
+        try readImages(from: DatasetFileReader(bytes: bytes, name: name))
+    }
+
+    static func readImages(from reader: DatasetFileReader) throws(DatasetError) -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
+        let path = reader.path
         let magic = try reader.readBigEndianUInt32(what: "the magic number")
         guard magic == imagesMagic else { throw .badMagic(file: path, offset: 0, expected: imagesMagic, found: magic) }
         let count = Int(try reader.readBigEndianUInt32(what: "the image count"))
@@ -78,7 +88,17 @@ public enum MNIST {
 
     /// Reads an IDX labels file: returns one byte per label.
     public static func readLabels(_ path: String) throws(DatasetError) -> [UInt8] {
-        let reader = try DatasetFileReader(path: path)
+        try readLabels(from: DatasetFileReader(path: path))
+    }
+
+    /// Parses the bytes of an uncompressed IDX labels file held in memory; `name` stands for the
+    /// file in errors. Returns one byte per label.
+    public static func decodeLabels(_ bytes: [UInt8], name: String = "<memory>") throws(DatasetError) -> [UInt8] {
+        try readLabels(from: DatasetFileReader(bytes: bytes, name: name))
+    }
+
+    static func readLabels(from reader: DatasetFileReader) throws(DatasetError) -> [UInt8] {
+        let path = reader.path
         let magic = try reader.readBigEndianUInt32(what: "the magic number")
         guard magic == labelsMagic else { throw .badMagic(file: path, offset: 0, expected: labelsMagic, found: magic) }
         let count = Int(try reader.readBigEndianUInt32(what: "the label count"))
