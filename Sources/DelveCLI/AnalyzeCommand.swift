@@ -53,6 +53,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Refuse layers with more features than this after the layout reduction (the covariance takes 8·D² bytes).")
     var maxFeatures: Int = 16384
 
+    @Flag(name: .customLong("skip-bad-batches"),
+          help: "Leave out a chunk of --batch-size rows with NaN/±inf values (counted and reported per file) instead of failing the file.")
+    var skipBadBatches = false
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one .npy file") }
         let parsed: [Statistic]
@@ -84,20 +88,21 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         let statistics = (try? Statistic.parseList(stats)) ?? [.lsat, .idim]
-        let analyzer = ActivationFileAnalyzer(
+        var analyzer = ActivationFileAnalyzer(
             layout: LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample),
             statistics: statistics, threshold: threshold, convention: compat, precision: precision,
             chunkRows: batchSize, maximumFeatures: maxFeatures)
+        analyzer.badBatchPolicy = skipBadBatches ? .skip : .fail
         var results: [ActivationFileAnalyzer.Result] = []
         var failures = 0
         for file in files {
             do {
-                let (accumulator, shape, kind) = try analyzer.accumulate(path: file)
+                let (accumulator, shape, kind, skipped) = try analyzer.accumulate(path: file)
                 if let saveState {
                     let path = URL(fileURLWithPath: saveState).appendingPathComponent("\(accumulator.name).state").path
                     try accumulator.write(to: path)
                 }
-                results.append(try analyzer.result(of: accumulator, shape: shape, kind: kind, source: file))
+                results.append(try analyzer.result(of: accumulator, shape: shape, kind: kind, source: file, skippedBatches: skipped))
             } catch {
                 failures += 1
                 printError("error: \(error)")

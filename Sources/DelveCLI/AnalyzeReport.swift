@@ -12,7 +12,8 @@ struct AnalyzeReport {
 
     private var scalarStatistics: [Statistic] { statistics.filter(\.isScalar) }
 
-    /// `{"threshold": δ, "layers": [{"name", "samples", "features", "stats": {...}}]}`; non-finite
+    /// `{"threshold": δ, "layers": [{"name", "samples", "features", "stats": {...}}]}` (plus
+    /// `"skipped_batches"` when chunks were skipped); non-finite
     /// numbers as the strings "inf", "-inf", "nan"; `cov` as nested arrays.
     func json() -> String {
         let layers: [JSONValue] = results.map { result in
@@ -30,12 +31,14 @@ struct AnalyzeReport {
                     stats.append((statistic.rawValue, .double(result.statistics.values[statistic] ?? .nan)))
                 }
             }
-            return .object([
+            var fields: [(String, JSONValue)] = [
                 ("name", .string(result.name)),
                 ("samples", .number(Double(result.samples))),
                 ("features", .number(Double(result.features))),
                 ("stats", .object(stats)),
-            ])
+            ]
+            if result.skippedBatches > 0 { fields.append(("skipped_batches", .number(Double(result.skippedBatches)))) }
+            return .object(fields)
         }
         return JSONValue.object([("threshold", .double(threshold)), ("layers", .array(layers))]).text
     }

@@ -24,6 +24,9 @@ struct DemoCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")).")
     var writers = "console,csv,jsonl,plot,report,tensorboard"
+    @Flag(name: .customLong("skip-bad-batches"),
+          help: "Skip a layer's batch with NaN/±inf values, a changed width or no samples (counted per layer and reported) instead of stopping with an error.")
+    var skipBadBatches = false
 
     func run() throws {
         let kinds: [WriterKind]
@@ -42,6 +45,7 @@ struct DemoCommand: ParsableCommand {
             configuration.seed = seed
             configuration.writers = kinds
             configuration.output = "\(out)/\(name)"
+            configuration.tracker.badBatchPolicy = skipBadBatches ? .skip : .fail
             let (session, record) = try runTraining(configuration)
             let sats = record.layers.filter { $0.phase == .eval }.compactMap { layer in
                 layer.statistics[.lsat].map { "\(layer.layer) \(Int(($0 * 100).rounded()))%" }

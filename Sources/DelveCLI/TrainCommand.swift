@@ -153,6 +153,9 @@ struct TrackingOptions: ParsableArguments {
     var maxSamples: Int?
     @Flag(name: .customLong("keep-covariance"), help: "Accumulate the covariance over all epochs instead of starting each epoch afresh (Delve's reset_covariance=False).")
     var keepCovariance = false
+    @Flag(name: .customLong("skip-bad-batches"),
+          help: "Skip a layer's batch with NaN/±inf values, a changed width or no samples (counted per layer and reported) instead of stopping with an error.")
+    var skipBadBatches = false
 
     /// The tracker options these arguments describe.
     func trackerOptions() throws -> TrackerOptions {
@@ -165,6 +168,7 @@ struct TrackingOptions: ParsableArguments {
         options.logInterval = logInterval
         options.maxSamples = maxSamples
         options.resetCovariance = !keepCovariance
+        options.badBatchPolicy = skipBadBatches ? .skip : .fail
         return options
     }
 }

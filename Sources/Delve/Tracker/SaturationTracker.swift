@@ -52,6 +52,9 @@ public final class SaturationTracker: @unchecked Sendable {
         var samplesThisEpoch = 0
         var batchesThisEpoch = 0
         var skippedThisEpoch = 0
+        /// Batches offered this epoch after `logInterval` and `maxSamples` (accepted, skipped or rejected).
+        var offeredThisEpoch = 0
+        var firstSkipReason: String?
         var rejectedBatches = 0
         var scratch: [Float] = []
         let reduction = ReductionScratch()
@@ -116,8 +119,10 @@ public final class SaturationTracker: @unchecked Sendable {
             take = min(take, limit - slot.samplesThisEpoch)
             guard take > 0 else { return }
         }
-        let batchNumber = slot.batchesThisEpoch + slot.skippedThisEpoch + 1
+        slot.offeredThisEpoch += 1
+        let batchNumber = slot.offeredThisEpoch
         do {
+            guard kind.sampleCount(shape: shape) > 0 else { throw EmptyBatch(shape: shape) }
             if slot.accumulator == nil {
                 let features = try reducer.features(shape: shape, kind: kind)
                 slot.accumulator = CovarianceAccumulator(features: features, name: layer, precision: options.precision)
@@ -131,11 +136,18 @@ public final class SaturationTracker: @unchecked Sendable {
                                                 reason: String(describing: error))
             if options.badBatchPolicy == .skip {
                 slot.skippedThisEpoch += 1
+                if slot.firstSkipReason == nil { slot.firstSkipReason = "batch \(batchNumber): \(error)" }
                 return
             }
             slot.rejectedBatches += 1
             throw failure
         }
+    }
+
+    /// Why a batch without samples is bad.
+    private struct EmptyBatch: Error, CustomStringConvertible {
+        let shape: [Int]
+        var description: String { "the batch is empty (shape \(shape), no samples)" }
     }
 
     /// Records a batch given as raw values (row-major) with its shape and kind.
@@ -263,6 +275,8 @@ public final class SaturationTracker: @unchecked Sendable {
                     slot.samplesThisEpoch = 0
                     slot.batchesThisEpoch = 0
                     slot.skippedThisEpoch = 0
+                    slot.offeredThisEpoch = 0
+                    slot.firstSkipReason = nil
                     slot.forwardPasses = 0
                     if options.resetCovariance { slot.accumulator?.reset() }
                 }
@@ -284,19 +298,25 @@ public final class SaturationTracker: @unchecked Sendable {
         return record
     }
 
-    /// The statistics of one layer in one phase for the epoch that ends.
+    /// The statistics of one layer in one phase for the epoch that ends. A layer whose every batch
+    /// was skipped still gets an entry (no statistics, 0 samples) so that the skips are reported.
     private func values(for key: SlotKey, slot: Slot) -> LayerEpochValues? {
         slot.lock.lock()
         defer { slot.lock.unlock() }
-        guard let accumulator = slot.accumulator, accumulator.count > 0 else { return nil }
+        var notes: [String] = []
+        if slot.skippedThisEpoch > 0 {
+            notes.append("skipped \(slot.skippedThisEpoch) bad batch(es); the first: \(slot.firstSkipReason ?? "?")")
+        }
+        guard let accumulator = slot.accumulator, accumulator.count > 0 else {
+            guard slot.skippedThisEpoch > 0 else { return nil }
+            notes.append("no batch was accepted this epoch")
+            return LayerEpochValues(layer: key.layer, phase: key.phase, features: slot.accumulator?.features ?? 0,
+                                    samples: 0, statistics: [:], notes: notes, skippedBatches: slot.skippedThisEpoch)
+        }
         let features = accumulator.features
         let covariance = accumulator.covariance()
         var trace = 0.0
         for i in 0..<features { trace += covariance[i * features + i] }
-        var notes: [String] = []
-        if slot.skippedThisEpoch > 0 {
-            notes.append("skipped \(slot.skippedThisEpoch) bad batch(es)")
-        }
         let scalarStats = options.statistics.filter(\.isScalar)
         var statistics: [Statistic: Double] = [:]
         var eigenvalues: [Double]? = nil
@@ -313,7 +333,8 @@ public final class SaturationTracker: @unchecked Sendable {
         return LayerEpochValues(
             layer: key.layer, phase: key.phase, features: features, samples: accumulator.count,
             statistics: statistics, eigenvalues: eigenvalues,
-            covariance: options.statistics.contains(.cov) ? covariance : nil, notes: notes)
+            covariance: options.statistics.contains(.cov) ? covariance : nil, notes: notes,
+            skippedBatches: slot.skippedThisEpoch)
     }
 
     /// Closes every writer (call once, after the last epoch).

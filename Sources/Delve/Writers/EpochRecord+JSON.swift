@@ -8,6 +8,7 @@
 ///  "scalars":[{"name":"test-accuracy","value":0.9}]}
 /// ```
 ///
+/// A layer entry also has `"skipped_batches":N` when bad batches were skipped.
 /// `values` holds every number under its output key (``EpochRecord/keyedValues``); `layers` and `scalars`
 /// keep the structure so that the record can be read back (covariance matrices are not included: the npy
 /// writer stores them). Non-finite numbers are the strings `"inf"`, `"-inf"`, `"nan"`.
@@ -25,6 +26,7 @@ extension EpochRecord {
             ]
             if let eigen = entry.eigenvalues { pairs.append(("eigenvalues", .array(eigen.map(JSONValue.double)))) }
             pairs.append(("notes", .array(entry.notes.map(JSONValue.string))))
+            if entry.skippedBatches > 0 { pairs.append(("skipped_batches", .number(Double(entry.skippedBatches)))) }
             return .object(pairs)
         }
         let scalars = self.scalars.map { JSONValue.object([("name", .string($0.name)), ("value", .double($0.value))]) }
@@ -70,7 +72,8 @@ extension EpochRecord {
                 features: Int(item["features"]?.doubleValue ?? 0),
                 samples: Int(item["samples"]?.doubleValue ?? 0),
                 statistics: statistics, eigenvalues: eigenvalues,
-                notes: (item["notes"]?.arrayValue ?? []).compactMap(\.stringValue)))
+                notes: (item["notes"]?.arrayValue ?? []).compactMap(\.stringValue),
+                skippedBatches: Int(item["skipped_batches"]?.doubleValue ?? 0)))
         }
         var scalars: [(name: String, value: Double)] = []
         for item in json["scalars"]?.arrayValue ?? [] {

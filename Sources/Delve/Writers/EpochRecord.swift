@@ -22,13 +22,17 @@ public struct LayerEpochValues: Sendable, Equatable {
     public var covariance: [Double]?
     /// Remarks for the user (e.g. "fewer samples than features"), shown by the console and the report.
     public var notes: [String]
+    /// How many bad batches (NaN or ±∞ values, a changed width, no samples) of this layer and phase
+    /// were skipped in the epoch under ``BadBatchPolicy/skip``; 0 otherwise.
+    public var skippedBatches: Int
 
     /// Creates the values of one layer and phase.
     public init(
         layer: String, phase: Phase, features: Int, samples: Int,
         statistics: [Statistic: Double], eigenvalues: [Double]? = nil,
-        covariance: [Double]? = nil, notes: [String] = []
+        covariance: [Double]? = nil, notes: [String] = [], skippedBatches: Int = 0
     ) {
+        self.skippedBatches = skippedBatches
         self.layer = layer
         self.phase = phase
         self.features = features
@@ -83,6 +87,10 @@ public struct EpochRecord: Sendable {
         for scalar in scalars { result.append((scalar.name, scalar.value)) }
         return result
     }
+
+    /// The number of bad batches skipped in this epoch over every layer and phase (see
+    /// ``LayerEpochValues/skippedBatches``).
+    public var skippedBatches: Int { layers.reduce(0) { $0 + $1.skippedBatches } }
 
     /// The value of the user scalar `name`, if the record has one.
     public func scalar(named name: String) -> Double? {

@@ -30,7 +30,7 @@ public enum Rethreshold {
                 layers.append(LayerEpochValues(
                     layer: entry.layer, phase: entry.phase, features: eigenvalues.count, samples: entry.samples,
                     statistics: [.lsat: spectrum.saturation(threshold: threshold, convention: convention), .idim: Double(idim)],
-                    eigenvalues: eigenvalues, notes: entry.notes))
+                    eigenvalues: eigenvalues, notes: entry.notes, skippedBatches: entry.skippedBatches))
             }
             result.append(EpochRecord(epoch: record.epoch, layers: layers, scalars: record.scalars, threshold: threshold))
         }
