@@ -8,7 +8,7 @@ RELEASE    := -c release
 TESTFLAGS  := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench fuzz tsan rss clean
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -38,6 +38,21 @@ test: deps
 	@bash scripts/crash-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+
+## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
+fuzz: deps
+	@bash scripts/fuzz.sh
+
+## tsan: the concurrency tests under ThreadSanitizer (debug build in .build/tsan).
+TSAN_FILTER := concurrentUpdates|perThreadAccumulatorsMerged|TrackerConcurrencyTests|threadedGateLoops
+tsan: deps
+	$(SWIFT) build --scratch-path .build/tsan --build-tests --sanitize=thread
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan-suppressions.txt" \
+	  $(SWIFT) test --scratch-path .build/tsan --sanitize=thread --skip-build --filter '$(TSAN_FILTER)'
+
+## rss: peak memory of `delve analyze` on a 2 GB .npy (written to /tmp and deleted; see scripts/rss-check.sh).
+rss: build
+	@bash scripts/rss-check.sh "$(BIN)"
 
 ## bench: run every benchmark (prints ratios measured side by side).
 bench: build

@@ -71,6 +71,9 @@ check_status "analyze 1-D file" 1 "$d" analyze "$work/vector.npy"
 check_grep "analyze 1-D: shape named" "$work/err" 'vector.npy.*\[3\]'
 check_status "analyze NaN" 1 "$d" analyze "$work/nan.npy"
 check_grep "analyze NaN: file and value named" "$work/err" 'nan.npy.*non-finite'
+check_status "analyze NaN --skip-bad-batches" 0 "$d" analyze --skip-bad-batches --batch-size 1 --stats trc --format json "$work/nan.npy"
+check_json "analyze NaN skipped: the NaN row's chunk is left out and counted" \
+  'd["layers"][0]["samples"] == 2 and d["layers"][0]["skipped_batches"] == 1 and abs(d["layers"][0]["stats"]["trc"] - 8.0) < 1e-12'
 check_status "analyze good and bad files" 1 "$d" analyze --format json "$work/rank3.npy" "$work/garbage.npy" "$work/conv.npy"
 check_json "analyze good and bad: the good ones are reported" '[l["name"] for l in d["layers"]] == ["rank3", "conv"]'
 check_status "analyze unknown stat" 64 "$d" analyze --stats lsat,bogus "$work/rank3.npy"
@@ -135,6 +138,16 @@ assert [r['epoch'] for r in rows]==[0,1], rows
 v=rows[-1]['values']
 assert v['test-accuracy']>0.8, v['test-accuracy']
 assert all(0<=x<=1 for k,x in v.items() if 'saturation_' in k)
+"
+# A learning rate of 1e8 diverges within a few batches: NaN activations.
+check_status "train: NaN activations stop the run by default" 1 "$bin/delve" train --model mlp --epochs 1 --lr 1e8 --writers jsonl --out "$train_tmp/nan"
+check_grep "train: the NaN error names layer and batch" "$work/err" "layer '[a-z0-9.]*' (train), batch [0-9]"
+check_status "train --skip-bad-batches finishes" 0 "$bin/delve" train --model mlp --epochs 1 --lr 1e8 --writers console,jsonl --skip-bad-batches --out "$train_tmp/skip"
+check_grep "train --skip-bad-batches: console note" "$work/out" 'note: features.0 (train): skipped [0-9]* bad batch'
+check "train --skip-bad-batches: JSONL counts per layer" python3 -c "
+import json
+r=[json.loads(l) for l in open('$train_tmp/skip/statistics.jsonl')][-1]
+assert all(l.get('skipped_batches',0)>0 for l in r['layers']), r['layers']
 "
 check_status "train: unknown model is a usage error" 64 "$bin/delve" train --model nosuch --epochs 1 --out "$train_tmp/x"
 check_grep "train: unknown model names the valid ones" "$work/err" 'cnn'
