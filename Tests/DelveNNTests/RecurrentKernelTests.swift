@@ -247,4 +247,37 @@ struct RecurrentKernelTests {
         #expect(serial == threaded)
         #expect(serial.contains { $0 != 0 } && serial.allSatisfy(\.isFinite))
     }
+
+    @Test("LSTM backward with the saved tanh(c_t) equals backward recomputing it (Float)")
+    func lstmSavedTanhCells() {
+        let shape = RecurrentShape(steps: 3, batch: 5, input: 4, hidden: 19)   // 19: vector groups plus a tail
+        let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
+        let f: ([Double]) -> [Float] = { $0.map(Float.init) }
+        let x = f(testValues(T * N * I, seed: 301, scale: 1)), wih = f(testValues(4 * H * I, seed: 302))
+        let whh = f(testValues(4 * H * H, seed: 303)), b = f(testValues(4 * H, seed: 304))
+        let gradOut = f(testValues(T * N * H, seed: 305, scale: 1))
+        var y = [Float](repeating: 0, count: T * N * H), c = y, tc = y, cache = [Float](repeating: 0, count: T * N * 4 * H)
+        LSTMKernel.forward(shape, x: x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: nil, h0: nil, c0: nil,
+                           output: &y, cells: &c, gates: &cache, tanhCells: &tc)
+        #expect(zip(c, tc).allSatisfy { abs(tanh(Double($0)) - Double($1)) < 1e-6 })
+        func gradients(saved: Bool) -> [Float] {
+            var gx = [Float](repeating: 0, count: T * N * I), gwih = [Float](repeating: 0, count: wih.count)
+            var gwhh = [Float](repeating: 0, count: whh.count), gb = [Float](repeating: 0, count: b.count)
+            if saved {
+                LSTMKernel.backward(shape, x: x, weightIH: wih, weightHH: whh, h0: nil, c0: nil, output: y, cells: c,
+                                    gates: cache, tanhCells: tc, gradOutput: gradOut, gradFinalHidden: nil,
+                                    gradFinalCell: nil, gradX: &gx, gradWeightIH: &gwih, gradWeightHH: &gwhh,
+                                    gradBias: &gb, gradH0: nil, gradC0: nil)
+            } else {
+                LSTMKernel.backward(shape, x: x, weightIH: wih, weightHH: whh, h0: nil, c0: nil, output: y, cells: c,
+                                    gates: cache, gradOutput: gradOut, gradFinalHidden: nil,
+                                    gradFinalCell: nil, gradX: &gx, gradWeightIH: &gwih, gradWeightHH: &gwhh,
+                                    gradBias: &gb, gradH0: nil, gradC0: nil)
+            }
+            return gx + gwih + gwhh + gb
+        }
+        let withSaved = gradients(saved: true)
+        #expect(withSaved == gradients(saved: false))
+        #expect(withSaved.contains { $0 != 0 } && withSaved.allSatisfy(\.isFinite))
+    }
 }

@@ -94,11 +94,13 @@ public final class LSTM: Module {
         let packed = TensorStorage(uninitializedCount: (T + 1) * N * H)
         let cells = TensorStorage(uninitializedCount: T * N * H)
         let gates = TensorStorage(uninitializedCount: T * N * 4 * H)
+        let tanhCells = TensorStorage(uninitializedCount: T * N * H)
         LSTMKernel.forward(shape, x: x.storage.pointer, weightIH: weights.weightIH.storage.pointer,
                            weightHH: weights.weightHH.storage.pointer,
                            biasIH: weights.biasIH?.storage.pointer, biasHH: weights.biasHH?.storage.pointer,
                            h0: h0?.storage.pointer, c0: c0?.storage.pointer,
-                           output: packed.pointer, cells: cells.pointer, gates: gates.pointer)
+                           output: packed.pointer, cells: cells.pointer, gates: gates.pointer,
+                           tanhCells: tanhCells.pointer)
         (packed.pointer + T * N * H).update(from: cells.pointer + (T - 1) * N * H, count: N * H)
 
         var parents = [x, weights.weightIH, weights.weightHH]
@@ -119,7 +121,7 @@ public final class LSTM: Module {
                                 weightHH: weights.weightHH.storage.pointer,
                                 h0: h0?.storage.pointer, c0: c0?.storage.pointer,
                                 output: packed.pointer, cells: cells.pointer, gates: gates.pointer,
-                                gradOutput: pg, gradFinalHidden: nil, gradFinalCell: pg + T * N * H,
+                                tanhCells: tanhCells.pointer, gradOutput: pg, gradFinalHidden: nil, gradFinalCell: pg + T * N * H,
                                 gradX: gx?.storage.pointer, gradWeightIH: gWIH?.storage.pointer,
                                 gradWeightHH: gWHH?.storage.pointer, gradBias: gBias?.storage.pointer,
                                 gradH0: gH0?.storage.pointer, gradC0: gC0?.storage.pointer)

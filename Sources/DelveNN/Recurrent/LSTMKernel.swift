@@ -12,24 +12,27 @@ import LinearAlgebra
 /// gemms over all timesteps.
 enum LSTMKernel {
     /// Runs the layer forward. `output` receives `h_t` (T·N·H), `cells` receives `c_t` (T·N·H),
-    /// `gates` receives the activated gates `[i, f, g, o]` (T·N·4H) kept for ``backward``.
+    /// `gates` receives the activated gates `[i, f, g, o]` (T·N·4H) kept for ``backward``; `tanhCells`, when
+    /// given, receives `tanh(c_t)` (T·N·H) so that ``backward`` need not recompute it.
     /// A nil bias counts as zero; a nil initial state counts as zeros.
     static func forward<S: RecurrentScalar>(
         _ shape: RecurrentShape,
         x: UnsafePointer<S>, weightIH: UnsafePointer<S>, weightHH: UnsafePointer<S>,
         biasIH: UnsafePointer<S>?, biasHH: UnsafePointer<S>?,
         h0: UnsafePointer<S>?, c0: UnsafePointer<S>?,
-        output: UnsafeMutablePointer<S>, cells: UnsafeMutablePointer<S>, gates: UnsafeMutablePointer<S>
+        output: UnsafeMutablePointer<S>, cells: UnsafeMutablePointer<S>, gates: UnsafeMutablePointer<S>,
+        tanhCells: UnsafeMutablePointer<S>? = nil
     ) {
         let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
         let G = 4 * H
-        // Pre-activations of every timestep: biases, then + X·W_ihᵀ in one gemm.
+        // Pre-activations of every timestep: X·W_ihᵀ in one gemm; each step adds h_{t−1}·W_hhᵀ, and the gate
+        // loop adds b_ih + b_hh (one pass over the gates less than filling them with the bias first).
+        let hasBias = biasIH != nil || biasHH != nil
         let biasRow = UnsafeMutablePointer<S>.allocate(capacity: G)
         defer { biasRow.deallocate() }
         for j in 0..<G { biasRow[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0) }
-        for r in 0..<(T * N) { (gates + r * G).update(from: biasRow, count: G) }
         S.gemm(.none, .transpose, m: T * N, n: G, k: I, alpha: 1, a: x, lda: I, b: weightIH, ldb: I,
-               beta: 1, c: gates, ldc: G)
+               beta: 0, c: gates, ldc: G)
         for t in 0..<T {
             let gt = gates + t * N * G
             let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
@@ -44,6 +47,7 @@ enum LSTMKernel {
                 for n in rows {
                     // Gate nonlinearities on whole blocks: σ on [i, f] (contiguous), tanh on g, σ on o.
                     let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
+                    if hasBias { for j in 0..<G { i[j] += biasRow[j] } }
                     S.sigmoid(i, i, count: 2 * H)
                     S.tanh(g, g, count: H)
                     S.sigmoid(o, o, count: H)
@@ -54,8 +58,14 @@ enum LSTMKernel {
                     } else {
                         for j in 0..<H { c[j] = i[j] * g[j] }
                     }
-                    S.tanh(c, h, count: H)
-                    for j in 0..<H { h[j] *= o[j] }
+                    if let tanhCells {
+                        let tc = tanhCells + (t * N + n) * H
+                        S.tanh(c, tc, count: H)
+                        for j in 0..<H { h[j] = o[j] * tc[j] }
+                    } else {
+                        S.tanh(c, h, count: H)
+                        for j in 0..<H { h[j] *= o[j] }
+                    }
                 }
             }
         }
@@ -63,7 +73,8 @@ enum LSTMKernel {
 
     /// Backpropagation through time.
     ///
-    /// Inputs: the forward inputs and results, `gradOutput` = ∂L/∂h_t for every step (T·N·H, nil = zero),
+    /// Inputs: the forward inputs and results (`tanhCells` optional: recomputed from `cells` when nil),
+    /// `gradOutput` = ∂L/∂h_t for every step (T·N·H, nil = zero),
     /// `gradFinalHidden` / `gradFinalCell` = ∂L/∂h_T, ∂L/∂c_T (N·H, nil = zero).
     /// Results: `gradX` (T·N·I, overwritten), `gradWeightIH` (4H·I) and `gradWeightHH` (4H·H) and `gradBias`
     /// (4H; the same for b_ih and b_hh) ACCUMULATED into, `gradH0` / `gradC0` (N·H, overwritten).
@@ -71,7 +82,7 @@ enum LSTMKernel {
         _ shape: RecurrentShape,
         x: UnsafePointer<S>, weightIH: UnsafePointer<S>, weightHH: UnsafePointer<S>,
         h0: UnsafePointer<S>?, c0: UnsafePointer<S>?,
-        output: UnsafePointer<S>, cells: UnsafePointer<S>, gates: UnsafePointer<S>,
+        output: UnsafePointer<S>, cells: UnsafePointer<S>, gates: UnsafePointer<S>, tanhCells: UnsafePointer<S>? = nil,
         gradOutput: UnsafePointer<S>?, gradFinalHidden: UnsafePointer<S>?, gradFinalCell: UnsafePointer<S>?,
         gradX: UnsafeMutablePointer<S>?, gradWeightIH: UnsafeMutablePointer<S>?, gradWeightHH: UnsafeMutablePointer<S>?,
         gradBias: UnsafeMutablePointer<S>?, gradH0: UnsafeMutablePointer<S>?, gradC0: UnsafeMutablePointer<S>?
@@ -93,13 +104,17 @@ enum LSTMKernel {
             let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
             let dOut = gradOutput.map { $0 + t * N * H }
             Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
-                let tanhC = UnsafeMutablePointer<S>.allocate(capacity: H)
-                defer { tanhC.deallocate() }
+                let scratch = tanhCells == nil ? UnsafeMutablePointer<S>.allocate(capacity: H) : nil
+                defer { scratch?.deallocate() }
                 for n in rows {
                     let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
                     let di = dgt + n * G, df = di + H, dg = di + 2 * H, dO = di + 3 * H
                     let dhRow = dh + n * H, dcRow = dc + n * H
-                    S.tanh(ct + n * H, tanhC, count: H)
+                    let tanhC: UnsafePointer<S>
+                    if let tanhCells { tanhC = tanhCells + (t * N + n) * H } else {
+                        S.tanh(ct + n * H, scratch!, count: H)
+                        tanhC = UnsafePointer(scratch!)
+                    }
                     if let dOut {
                         let d = dOut + n * H
                         for j in 0..<H { dhRow[j] += d[j] }
