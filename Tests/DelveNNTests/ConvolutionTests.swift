@@ -117,4 +117,69 @@ struct ConvolutionTests {
         gradientCheck([randomTensor([2, 2, 6, 5], seed: 10)]) { AvgPool2d(kernelSize: 2, countIncludePad: false)($0[0]) }
         gradientCheck([randomTensor([2, 2, 7, 5], seed: 11)]) { AdaptiveAvgPool2d(outputSize: (3, 2))($0[0]) }
     }
+
+    @Test("2×2 max pooling (vectorized rows and scalar tail) equals a plain reference, ties go to the first maximum")
+    func maxPool2x2MatchesReference() {
+        // Width 37: 18 outputs per row = two groups of eight plus a tail of two, and an odd column left over.
+        // Values from a small set, so that windows have ties.
+        let (n, c, h, w) = (2, 3, 6, 37)
+        let (ho, wo) = (h / 2, w / 2)
+        var rng = SeededGenerator(seed: 21)
+        let values = (0..<(n * c * h * w)).map { _ in Float(Int(rng.next() % 4)) - 1.5 }
+        let x = Tensor(shape: [n, c, h, w], data: values)
+        x.requiresGrad = true
+        let y = MaxPool2d(kernelSize: 2)(x)
+        let weights = (0..<(n * c * ho * wo)).map { Float($0 % 7) + 1 }
+        (y * Tensor(shape: y.shape, data: weights)).sum().backward()
+        var expected = [Float](repeating: 0, count: n * c * ho * wo)
+        var expectedGrad = [Float](repeating: 0, count: values.count)
+        for plane in 0..<(n * c) {
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    var best = -Float.infinity, at = -1
+                    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let k = plane * h * w + (2 * oy + i) * w + 2 * ox + j
+                        if values[k] > best { best = values[k]; at = k }
+                    }
+                    let o = plane * ho * wo + oy * wo + ox
+                    expected[o] = best
+                    expectedGrad[at] += weights[o]
+                }
+            }
+        }
+        #expect(y.shape == [n, c, ho, wo])
+        #expect(y.scalars == expected)
+        #expect(x.grad?.scalars == expectedGrad)
+    }
+
+    @Test("convolution in chunks of samples equals the whole batch at once (values and all gradients), and passes the gradient check")
+    func convolutionChunks() {
+        var rng = SeededGenerator(seed: 31)
+        let conv = Conv2d(4, 6, kernelSize: 3, stride: 2, padding: 1, groups: 2, rng: &rng)
+        let x = randomTensor([5, 4, 7, 6], seed: 32)
+        let saved = Convolution.chunkBytes
+        defer { Convolution.chunkBytes = saved }
+        func run(chunkBytes: Int) -> [[Float]] {
+            Convolution.chunkBytes = chunkBytes
+            let input = x.copy()
+            input.requiresGrad = true
+            for p in conv.parameters() { p.grad = nil }
+            let y = conv(input)
+            (y * y).sum().backward()
+            return [y.scalars, input.grad!.scalars, conv.weight.grad!.scalars, conv.bias!.grad!.scalars]
+        }
+        let whole = run(chunkBytes: 1 << 30)
+        let chunked = run(chunkBytes: 1)        // one sample per chunk
+        let pairs = run(chunkBytes: 2 * 4 * 36 * 4 * 4 - 1)   // chunks of 2, 2 and 1 samples
+        for k in 0..<4 {
+            #expect(close(whole[k], chunked[k], tolerance: 1e-5), "result \(k)")
+            #expect(close(whole[k], pairs[k], tolerance: 1e-5), "result \(k)")
+        }
+        #expect(whole[2].contains { $0 != 0 })
+        Convolution.chunkBytes = 1
+        gradientCheck([x.copy(), conv.weight, conv.bias!]) { xs in
+            Convolution.forward(xs[0], dims: .init(n: 5, c: 4, h: 7, w: 6), weight: xs[1], bias: xs[2],
+                                geometry: conv.geometry, groups: 2, outputShape: [5, 6, 4, 3])
+        }
+    }
 }

@@ -2,61 +2,92 @@ import LinearAlgebra
 
 /// The differentiable convolution operations shared by `Conv1d`, `Conv2d` and `ConvTranspose2d`.
 ///
-/// Convolution: unfold the batch into columns `[C·kh·kw, N·Ho·Wo]` (im2col), then for each group one
-/// `sgemm` `W_g · col_g → [Cout_g, N·Ho·Wo]`, then reorder to `[N, Cout, Ho, Wo]` adding the bias.
-/// Backward: dW_g = g_g · col_gᵀ, dcol_g = W_gᵀ · g_g, dx = col2im(dcol), db = Σ g.
+/// Convolution, per chunk of samples: unfold into columns `[C·kh·kw, b·Ho·Wo]` (im2col), then for each
+/// group one `sgemm` `W_g · col_g → [Cout_g, b·Ho·Wo]`, then reorder to `[b, Cout, Ho, Wo]` adding the bias.
+/// Backward: dW_g += g_g · col_gᵀ, dcol_g = W_gᵀ · g_g, dx = col2im(dcol), db += Σ g.
 enum Convolution {
     /// Dimensions of a 2-D convolution's input: batch, channels, height, width.
     struct Shape4 { var n: Int, c: Int, h: Int, w: Int }
 
+    /// The batch is processed in chunks of samples whose column matrix takes about this many bytes, so that
+    /// im2col, the gemms and col2im work on cache-resident data instead of streaming one matrix of the whole
+    /// batch through memory (the columns are recomputed in the backward pass rather than kept).
+    nonisolated(unsafe) static var chunkBytes = 512 << 10
+
+    /// The number of samples per chunk for a column matrix of `rowsPerSample · columnsPerSample` floats per sample.
+    static func samplesPerChunk(batch: Int, floatsPerSample: Int) -> Int {
+        max(1, min(batch, chunkBytes / max(1, floatsPerSample * MemoryLayout<Float>.stride)))
+    }
+
     /// Cross-correlation of `input` (laid out as `dims`) with `weight` (`[Cout, Cin/groups, kh, kw]` in
     /// memory); the result gets `outputShape` (same element count as `[N, Cout, Ho, Wo]`).
+    ///
+    /// Per chunk of `b` samples: col = im2col(x_chunk) `[C·kh·kw, b·Ho·Wo]`, per group `W_g · col_g`, then the
+    /// channel-major result is reordered into `[b, Cout, Ho, Wo]` with the bias added. Backward per chunk:
+    /// col is unfolded again, `dW_g += g_g · col_gᵀ`, `dcol_g = W_gᵀ · g_g`, `dx_chunk = col2im(dcol)`,
+    /// `db += Σ g`; chunks run in a fixed order, so results do not depend on the thread count.
     static func forward(_ input: Tensor, dims: Shape4, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                         groups: Int, outputShape: [Int]) -> Tensor {
         let (kh, kw) = geometry.kernel
         let cout = weight.shape[0]
         let cinG = dims.c / groups, coutG = cout / groups
-        let kG = cinG * kh * kw
+        let kG = cinG * kh * kw, rows = dims.c * kh * kw
         let (ho, wo) = geometry.outputSize(height: dims.h, width: dims.w)
-        let columns = dims.n * ho * wo
-        // A 1×1 kernel without stride/padding needs no unfolding: the input's channel-major transpose is col.
-        let col = TensorStorage(uninitializedCount: dims.c * kh * kw * columns)
-        Im2Col.unfold(image: input.storage.pointer, batch: dims.n, channels: dims.c, height: dims.h, width: dims.w,
-                      geometry: geometry, outHeight: ho, outWidth: wo, col: col.pointer)
-        let outT = TensorStorage(uninitializedCount: cout * columns)
-        for g in 0..<groups {
-            Tensor.gemm(false, false, m: coutG, n: columns, k: kG, a: weight.storage.pointer + g * coutG * kG, lda: kG,
-                        b: col.pointer + g * kG * columns, ldb: columns, beta: 0, c: outT.pointer + g * coutG * columns)
+        let plane = ho * wo, inputPlane = dims.c * dims.h * dims.w
+        let chunk = samplesPerChunk(batch: dims.n, floatsPerSample: rows * plane)
+        let maxColumns = chunk * plane
+        let col = TensorStorage(uninitializedCount: rows * maxColumns)
+        let outT = TensorStorage(uninitializedCount: cout * maxColumns)
+        let out = TensorStorage(uninitializedCount: cout * dims.n * plane)
+        let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
+        for s0 in stride(from: 0, to: dims.n, by: chunk) {
+            let b = min(chunk, dims.n - s0), columns = b * plane
+            Im2Col.unfold(image: input.storage.pointer + s0 * inputPlane, batch: b, channels: dims.c, height: dims.h,
+                          width: dims.w, geometry: geometry, outHeight: ho, outWidth: wo, col: col.pointer)
+            for g in 0..<groups {
+                Tensor.gemm(false, false, m: coutG, n: columns, k: kG, a: weight.storage.pointer + g * coutG * kG, lda: kG,
+                            b: col.pointer + g * kG * columns, ldb: columns, beta: 0, c: outT.pointer + g * coutG * columns)
+            }
+            Im2Col.channelToBatchMajor(outT.pointer, batch: b, channels: cout, plane: plane, bias: biasPointer,
+                                       into: out.pointer + s0 * cout * plane)
         }
-        let out = TensorStorage(uninitializedCount: cout * columns)
-        Im2Col.channelToBatchMajor(outT.pointer, batch: dims.n, channels: cout, plane: ho * wo,
-                                   bias: bias.map { UnsafePointer($0.storage.pointer) }, into: out.pointer)
         let parents = bias.map { [input, weight, $0] } ?? [input, weight]
         return Tensor(shape: outputShape, storage: out, parents: parents) { grad in
-            let gT = TensorStorage(uninitializedCount: cout * columns)
-            Im2Col.batchToChannelMajor(grad.storage.pointer, batch: dims.n, channels: cout, plane: ho * wo, into: gT.pointer)
-            var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
-            if weight.requiresGrad {
-                let t = Tensor.empty(weight.shape)
-                for g in 0..<groups {
-                    Tensor.gemm(false, true, m: coutG, n: kG, k: columns, a: gT.pointer + g * coutG * columns, lda: columns,
-                                b: col.pointer + g * kG * columns, ldb: columns, beta: 0, c: t.storage.pointer + g * coutG * kG)
+            let gT = TensorStorage(uninitializedCount: cout * maxColumns)
+            let needW = weight.requiresGrad, needX = input.requiresGrad, needB = bias?.requiresGrad ?? false
+            let dw: Tensor? = needW ? (dims.n == 0 ? Tensor.zeros(weight.shape) : Tensor.empty(weight.shape)) : nil
+            let dx: Tensor? = needX ? Tensor.empty(input.shape) : nil
+            let db: Tensor? = needB ? Tensor.zeros([cout]) : nil
+            let colB: TensorStorage? = needW ? TensorStorage(uninitializedCount: rows * maxColumns) : nil
+            let dcol: TensorStorage? = needX ? TensorStorage(uninitializedCount: rows * maxColumns) : nil
+            let ones: TensorStorage? = needB ? TensorStorage(count: maxColumns, repeating: 1) : nil
+            for (index, s0) in stride(from: 0, to: dims.n, by: chunk).enumerated() {
+                let b = min(chunk, dims.n - s0), columns = b * plane
+                Im2Col.batchToChannelMajor(grad.storage.pointer + s0 * cout * plane, batch: b, channels: cout,
+                                           plane: plane, into: gT.pointer)
+                if let dw, let colB {
+                    Im2Col.unfold(image: input.storage.pointer + s0 * inputPlane, batch: b, channels: dims.c,
+                                  height: dims.h, width: dims.w, geometry: geometry, outHeight: ho, outWidth: wo,
+                                  col: colB.pointer)
+                    for g in 0..<groups {
+                        Tensor.gemm(false, true, m: coutG, n: kG, k: columns, a: gT.pointer + g * coutG * columns,
+                                    lda: columns, b: colB.pointer + g * kG * columns, ldb: columns,
+                                    beta: index == 0 ? 0 : 1, c: dw.storage.pointer + g * coutG * kG)
+                    }
                 }
-                dw = t
-            }
-            if input.requiresGrad {
-                let dcol = TensorStorage(uninitializedCount: dims.c * kh * kw * columns)
-                for g in 0..<groups {
-                    Tensor.gemm(true, false, m: kG, n: columns, k: coutG, a: weight.storage.pointer + g * coutG * kG, lda: kG,
-                                b: gT.pointer + g * coutG * columns, ldb: columns, beta: 0, c: dcol.pointer + g * kG * columns)
+                if let dx, let dcol {
+                    for g in 0..<groups {
+                        Tensor.gemm(true, false, m: kG, n: columns, k: coutG, a: weight.storage.pointer + g * coutG * kG,
+                                    lda: kG, b: gT.pointer + g * coutG * columns, ldb: columns, beta: 0,
+                                    c: dcol.pointer + g * kG * columns)
+                    }
+                    Im2Col.fold(col: dcol.pointer, batch: b, channels: dims.c, height: dims.h, width: dims.w,
+                                geometry: geometry, outHeight: ho, outWidth: wo, image: dx.storage.pointer + s0 * inputPlane)
                 }
-                let t = Tensor.empty(input.shape)
-                Im2Col.fold(col: dcol.pointer, batch: dims.n, channels: dims.c, height: dims.h, width: dims.w,
-                            geometry: geometry, outHeight: ho, outWidth: wo, image: t.storage.pointer)
-                dx = t
-            }
-            if let bias, bias.requiresGrad {
-                db = rowSums(gT.pointer, rows: cout, columns: columns)
+                if let db, let ones {
+                    BLAS.gemv(.none, m: cout, n: columns, alpha: 1, a: gT.pointer, lda: columns, x: ones.pointer,
+                              beta: 1, y: db.storage.pointer)
+                }
             }
             return bias == nil ? [dx, dw] : [dx, dw, db]
         }
@@ -118,15 +149,6 @@ enum Convolution {
             }
             return bias == nil ? [dx, dw] : [dx, dw, db]
         }
-    }
-
-    /// The sums of the rows of a `rows × columns` matrix, as a `[rows]` tensor (`sgemv` with a ones vector).
-    static func rowSums(_ p: UnsafePointer<Float>, rows: Int, columns: Int) -> Tensor {
-        let t = Tensor.zeros([rows])
-        guard columns > 0 else { return t }
-        let ones = TensorStorage(count: columns, repeating: 1)
-        BLAS.gemv(.none, m: rows, n: columns, alpha: 1, a: p, lda: columns, x: ones.pointer, beta: 0, y: t.storage.pointer)
-        return t
     }
 
     /// PyTorch's default initialization for convolution weights and biases: U(−1/√fan_in, 1/√fan_in)

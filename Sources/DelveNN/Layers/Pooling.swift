@@ -72,9 +72,19 @@ extension MaxPool2d {
                 let x = src.value + plane &* h &* w, y = dst.value + plane &* ho &* wo
                 for oy in 0..<ho {
                     let r0 = x + 2 &* oy &* w, r1 = r0 + w, yr = y + oy &* wo
-                    for ox in 0..<wo {
+                    // Eight outputs at a time: the even and odd lanes of 16 inputs are the window columns.
+                    var ox = 0
+                    while ox &+ 8 <= wo {
+                        let a = UnsafeRawPointer(r0 + 2 &* ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let b = UnsafeRawPointer(r1 + 2 &* ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let m = maxLanes(maxLanes(a.evenHalf, a.oddHalf), maxLanes(b.evenHalf, b.oddHalf))
+                        UnsafeMutableRawPointer(yr + ox).storeBytes(of: m, as: SIMD8<Float>.self)
+                        ox &+= 8
+                    }
+                    while ox < wo {
                         let j = 2 &* ox
                         yr[ox] = Swift.max(Swift.max(r0[j], r0[j &+ 1]), Swift.max(r1[j], r1[j &+ 1]))
+                        ox &+= 1
                     }
                 }
             }
@@ -90,7 +100,29 @@ extension MaxPool2d {
                     if h != 2 * ho || w != 2 * wo { d.update(repeating: 0, count: h * w) }
                     for oy in 0..<ho {
                         let r0 = 2 &* oy &* w, r1 = r0 &+ w
-                        for ox in 0..<wo {
+                        // Eight windows at a time, with the same first-maximum rule as the scalar loop below.
+                        var ox = 0
+                        while ox &+ 8 <= wo {
+                            let j = 2 &* ox
+                            let a = UnsafeRawPointer(x + (r0 &+ j)).loadUnaligned(as: SIMD16<Float>.self)
+                            let b = UnsafeRawPointer(x + (r1 &+ j)).loadUnaligned(as: SIMD16<Float>.self)
+                            let m = UnsafeRawPointer(y + (oy &* wo &+ ox)).loadUnaligned(as: SIMD8<Float>.self)
+                            let gv = UnsafeRawPointer(g + (oy &* wo &+ ox)).loadUnaligned(as: SIMD8<Float>.self)
+                            let k0 = a.evenHalf .== m
+                            let k1 = (a.oddHalf .== m) .& .!k0
+                            let k2 = (b.evenHalf .== m) .& .!(k0 .| k1)
+                            let k3 = .!(k0 .| k1 .| k2)
+                            let zero = SIMD8<Float>(repeating: 0)
+                            var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                            top.evenHalf = zero.replacing(with: gv, where: k0)
+                            top.oddHalf = zero.replacing(with: gv, where: k1)
+                            bottom.evenHalf = zero.replacing(with: gv, where: k2)
+                            bottom.oddHalf = zero.replacing(with: gv, where: k3)
+                            UnsafeMutableRawPointer(d + (r0 &+ j)).storeBytes(of: top, as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(d + (r1 &+ j)).storeBytes(of: bottom, as: SIMD16<Float>.self)
+                            ox &+= 8
+                        }
+                        while ox < wo {
                             let j = 2 &* ox, m = y[oy &* wo &+ ox], gv = g[oy &* wo &+ ox]
                             // All loads first (no short-circuit on loads), then branch-free selects that
                             // route to the first maximum in row-major window order, like the forward scan.
@@ -107,6 +139,7 @@ extension MaxPool2d {
                             d[r0 &+ j &+ 1] = g1
                             d[r1 &+ j] = g2
                             d[r1 &+ j &+ 1] = g3
+                            ox &+= 1
                         }
                     }
                 }
@@ -114,6 +147,12 @@ extension MaxPool2d {
             return [dx]
         }
     }
+}
+
+/// `Swift.max(x, y)` lane by lane (`y >= x ? y : x`, so a NaN in `x` is kept), as vector compare and select.
+@inline(__always)
+func maxLanes(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+    x.replacing(with: y, where: y .>= x)
 }
 
 /// Owns the arg-max indices of a max-pooling forward pass until its backward closure is released.
