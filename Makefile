@@ -38,13 +38,15 @@ test: deps
 	@bash scripts/crash-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@$(MAKE) --no-print-directory tsan
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps
 	@bash scripts/fuzz.sh
 
-## tsan: the concurrency tests under ThreadSanitizer (debug build in .build/tsan).
-TSAN_FILTER := concurrentUpdates|perThreadAccumulatorsMerged|TrackerConcurrencyTests|threadedGateLoops
+## tsan: the concurrency tests under ThreadSanitizer (debug build in .build/tsan); part of `make test`
+## (about 3.5 min more from a clean tree on 2 cores, seconds when the build is up to date).
+TSAN_FILTER := concurrentUpdates|perThreadAccumulatorsMerged|channelwiseWorkers|TrackerConcurrencyTests|threadedGateLoops
 tsan: deps
 	$(SWIFT) build --scratch-path .build/tsan --build-tests --sanitize=thread
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan-suppressions.txt" \

@@ -20,6 +20,23 @@ struct TrackerConcurrencyTests {
         return items
     }
 
+    /// Runs `body(worker)` on `count` new threads at once and waits for all of them. Real threads
+    /// (not `DispatchQueue.concurrentPerform`, which may run iterations on one worker and whose
+    /// internal synchronization can hide a race from ThreadSanitizer).
+    private func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let start = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        for worker in 0..<count {
+            let thread = Thread {
+                start.wait()
+                body(worker)
+                done.signal()
+            }
+            thread.start()
+        }
+        for _ in 0..<count { start.signal() }
+        for _ in 0..<count { done.wait() }
+    }
+
     private static func options() -> TrackerOptions {
         TrackerOptions(statistics: [.lsat, .idim, .trc, .cov])
     }
@@ -35,7 +52,7 @@ struct TrackerConcurrencyTests {
 
         let shared = try SaturationTracker(options: Self.options())
         let failures = CovarianceTestCounter()
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+        runOnThreads(8) { worker in
             for index in stride(from: worker, to: items.count, by: 8) {
                 let item = items[index]
                 do {
@@ -63,5 +80,32 @@ struct TrackerConcurrencyTests {
             }
         }
         #expect(record.scalar(named: "loss") == 0.25)
+    }
+
+    @Test("one layer fed 240 small batches by 8 threads at once: every sample counted, serial covariance")
+    func oneLayerContended() throws {
+        var rng = TestRandom(seed: 32)
+        let batches = (0..<240).map { _ in rng.floats(4 * 3) }
+        let serial = try SaturationTracker(options: Self.options())
+        for batch in batches { try serial.record(layer: "hot", phase: .train, values: batch, shape: [4, 3], kind: .dense) }
+        let expected = try #require(serial.endEpoch().layers.first)
+
+        let shared = try SaturationTracker(options: Self.options())
+        let failures = CovarianceTestCounter()
+        runOnThreads(8) { worker in
+            for index in stride(from: worker, to: batches.count, by: 8) {
+                do {
+                    try shared.record(layer: "hot", phase: .train, values: batches[index], shape: [4, 3], kind: .dense)
+                } catch {
+                    failures.increment()
+                }
+            }
+        }
+        let got = try #require(shared.endEpoch().layers.first)
+        #expect(failures.value == 0)
+        #expect(got.samples == 960 && got.samples == expected.samples)
+        for (a, b) in zip(try #require(got.covariance), try #require(expected.covariance)) {
+            #expect(abs(a - b) <= 1e-10 * max(1, abs(b)))
+        }
     }
 }
