@@ -4,7 +4,8 @@
 # Builds the separate package Fuzz/ (one executable per parser, depending on the main package by
 # path) with `-sanitize=fuzzer,address`, seeds each corpus with small valid files
 # (scripts/fuzz_seeds.py), then runs each target for FUZZ_RUNS inputs (default 30000) with memory
-# limits, so a header that makes the parser allocate a huge buffer fails too. Exits non-zero when a
+# limits, so a header that makes the parser allocate a huge buffer fails too. A target may have a
+# libFuzzer dictionary of format tokens in Fuzz/Dictionaries/<target>.dict. Exits non-zero when a
 # target crashes; the crashing input is left in $FUZZ_WORK/crashes/<target>/ (add it as a regression
 # test, then fix the parser).
 #
@@ -38,9 +39,11 @@ for target in $TARGETS; do
     crashes="$WORK/crashes/$target"
     mkdir -p "$corpus" "$crashes"
     start=$SECONDS
+    dict=()
+    [ -f "$ROOT/Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="$ROOT/Fuzz/Dictionaries/$target.dict")
     # The corpus directory grows across runs (new coverage); the seeds are read but not modified.
     "$BIN/$target" -runs="$RUNS" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" \
-        -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$WORK/seeds/$target" \
+        -print_final_stats=1 "${dict[@]}" -artifact_prefix="$crashes/" "$corpus" "$WORK/seeds/$target" \
         >"$WORK/$target.log" 2>&1
     status=$?
     stats="$(grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$WORK/$target.log" | awk '{printf "%s ", $2}')"
