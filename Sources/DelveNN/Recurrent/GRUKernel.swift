@@ -43,14 +43,24 @@ enum GRUKernel {
                     let xi = inputProjection + (t * N + n) * G
                     let hi = hiddenProjection + n * G
                     let saved = cache + (t * N + n) * 4 * H
+                    // r, z: σ over the contiguous block of 2H pre-activations; n: tanh over H (``VectorMath`` for Float).
+                    for j in 0..<(2 * H) { saved[j] = xi[j] + hi[j] }
+                    S.sigmoid(saved, saved, count: 2 * H)
                     for j in 0..<H {
-                        let r = S.sigmoid(xi[j] + hi[j])
-                        let z = S.sigmoid(xi[H + j] + hi[H + j])
                         let hn = hi[2 * H + j]
-                        let candidate = S.tanh(xi[2 * H + j] + r * hn)
-                        let hPrev = previousH?[n * H + j] ?? 0
-                        saved[j] = r; saved[H + j] = z; saved[2 * H + j] = candidate; saved[3 * H + j] = hn
-                        ht[n * H + j] = (1 - z) * candidate + z * hPrev
+                        saved[3 * H + j] = hn
+                        saved[2 * H + j] = xi[2 * H + j] + saved[j] * hn
+                    }
+                    S.tanh(saved + 2 * H, saved + 2 * H, count: H)
+                    let h = ht + n * H
+                    if let previousH {
+                        let hPrev = previousH + n * H
+                        for j in 0..<H {
+                            let z = saved[H + j], candidate = saved[2 * H + j]
+                            h[j] = (1 - z) * candidate + z * hPrev[j]
+                        }
+                    } else {
+                        for j in 0..<H { h[j] = (1 - saved[H + j]) * saved[2 * H + j] }
                     }
                 }
             }
