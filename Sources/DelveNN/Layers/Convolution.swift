@@ -12,7 +12,7 @@ enum Convolution {
     /// The batch is processed in chunks of samples whose column matrix takes about this many bytes, so that
     /// im2col, the gemms and col2im work on cache-resident data instead of streaming one matrix of the whole
     /// batch through memory (the columns are recomputed in the backward pass rather than kept).
-    nonisolated(unsafe) static var chunkBytes = 512 << 10
+    nonisolated(unsafe) static var chunkBytes = 2 << 20
 
     /// The number of samples per chunk for a column matrix of `rowsPerSample · columnsPerSample` floats per sample.
     static func samplesPerChunk(batch: Int, floatsPerSample: Int) -> Int {
