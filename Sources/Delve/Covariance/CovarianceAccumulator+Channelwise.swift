@@ -117,21 +117,12 @@ extension CovarianceAccumulator {
         }
         // Combine the workers' states in range order into workspace 0 (Chan).
         let first = channelwiseWorkspaces[0]
-        for w in 1..<max(workers, 1) {
+        for w in 1..<workers {
             let other = channelwiseWorkspaces[w]
             guard other.count > 0 else { continue }
-            let total = first.count + other.count
-            let w2 = Double(first.count) * Double(other.count) / Double(total)
-            let shift = Double(other.count) / Double(total)
-            for ch in 0..<c { first.delta[ch] = other.localMean[ch] - first.localMean[ch] }
-            for r in 0..<c {
-                let dr = first.delta[r] * w2
-                for col in r..<c {
-                    first.localMoment[r * c + col] += other.localMoment[r * c + col] + dr * first.delta[col]
-                }
-            }
-            for ch in 0..<c { first.localMean[ch] += first.delta[ch] * shift }
-            first.count = total
+            Self.combine(features: c, count: first.count, mean: first.localMean, moment: first.localMoment,
+                         with: other.count, mean: other.localMean, moment: other.localMoment, delta: first.delta)
+            first.count += other.count
         }
         // Every block passed: merge the batch-local state into the accumulator (Chan).
         for ch in 0..<c { batchMean[ch] = first.localMean[ch] }

@@ -157,19 +157,32 @@ public final class CovarianceAccumulator: @unchecked Sendable {
         }
         guard nb > 0 else { return }
         locked {
-            let d = features
-            let na = n, total = na + nb
-            let weight = Double(na) * Double(nb) / Double(total)
-            let shift = Double(nb) / Double(total)
-            for j in 0..<d { delta[j] = meanB[j] - meanState[j] }
-            for i in 0..<d {
-                let di = delta[i] * weight
-                for j in i..<d { moment[i * d + j] += momentB[i * d + j] + di * delta[j] }
+            meanB.withUnsafeBufferPointer { mb in
+                momentB.withUnsafeBufferPointer { cb in
+                    Self.combine(features: features, count: n, mean: meanState, moment: moment,
+                                 with: nb, mean: mb.baseAddress!, moment: cb.baseAddress!, delta: delta)
+                }
             }
-            for j in 0..<d { meanState[j] += delta[j] * shift }
-            n = total
+            n += nb
             batches += bb
         }
+    }
+
+    /// Chan et al.'s pairwise combination on raw state: folds (n_b, μ_b, M_b) into (n_a, μ_a, M_a) in place,
+    /// with δ = μ_b − μ_a, M_a ← M_a + M_b + δδᵀ·n_a·n_b/n and μ_a ← μ_a + δ·n_b/n (upper triangles of
+    /// row-major D×D co-moments). `delta` (D values) is scratch; the caller updates the count to n_a + n_b.
+    static func combine(features d: Int, count na: Int, mean meanA: UnsafeMutablePointer<Double>,
+                        moment momentA: UnsafeMutablePointer<Double>, with nb: Int, mean meanB: UnsafePointer<Double>,
+                        moment momentB: UnsafePointer<Double>, delta: UnsafeMutablePointer<Double>) {
+        let total = na + nb
+        let weight = Double(na) * Double(nb) / Double(total)
+        let shift = Double(nb) / Double(total)
+        for j in 0..<d { delta[j] = meanB[j] - meanA[j] }
+        for i in 0..<d {
+            let di = delta[i] * weight
+            for j in i..<d { momentA[i * d + j] += momentB[i * d + j] + di * delta[j] }
+        }
+        for j in 0..<d { meanA[j] += delta[j] * shift }
     }
 
     /// The D×D covariance matrix, full and symmetric, row-major: M/n (population, Delve's choice)

@@ -46,10 +46,7 @@ extension ActivationReducer {
             ReductionScratch.reserve(&scratch.resized, count)
             let rows = scratch.weights(rows: true, input: plan.height, output: plan.outHeight)
             let columns = scratch.weights(rows: false, input: plan.spatialWidth, output: plan.outWidth)
-            var resized = scratch.resized
-            scratch.resized = []   // hold the buffer uniquely while it is written, without a copy
-            defer { scratch.resized = resized }
-            try resized.withUnsafeMutableBufferPointer { (out) throws in
+            try scratch.resized.withUnsafeMutableBufferPointer { (out) throws in
                 let values = UnsafeMutableBufferPointer(rebasing: out[0..<count])
                 BilinearResize.resize(data, planes: plan.batch * plan.width, height: plan.height, width: plan.spatialWidth,
                                       rows: rows, columns: columns, into: values)
@@ -70,12 +67,9 @@ extension ActivationReducer {
         case .mean, .max, .median:
             let count = plan.rows * plan.features
             ReductionScratch.reserve(&scratch.reduced, count)
-            var median = scratch.median
-            scratch.median = []
-            defer { scratch.median = median }
             try scratch.reduced.withUnsafeMutableBufferPointer { (out) throws(CovarianceError) in
                 let values = UnsafeMutableBufferPointer(rebasing: out[0..<count])
-                reduceConvolution(data, plan: plan, into: values, median: &median)
+                reduceConvolution(data, plan: plan, into: values, median: &scratch.median)
                 try accumulator.update(UnsafeBufferPointer(values), rows: plan.rows)
             }
         }
