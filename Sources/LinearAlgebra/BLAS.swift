@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -141,6 +142,18 @@ public enum BLAS {
         openblas_set_num_threads(Int32(max(1, count)))
         #endif
     }
+
+    /// Runs `body` with BLAS set to one thread per call, then restores the previous count.
+    ///
+    /// The setting is process-wide: BLAS calls made by other threads meanwhile use it too. It serves
+    /// work that the caller splits across threads itself (several independent LAPACK solves run faster
+    /// side by side on one BLAS thread each than one after another on all of them). Overlapping uses
+    /// from several threads nest: the first to enter saves the count, the last to leave restores it.
+    public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
+        SingleThreadScope.enter()
+        defer { SingleThreadScope.leave() }
+        return try body()
+    }
 }
 
 #if canImport(Accelerate)
@@ -148,6 +161,35 @@ public enum BLAS {
 #else
 @usableFromInline typealias BLASInt = blasint
 #endif
+
+/// The nesting count and saved thread count of ``BLAS/withSingleThread(_:)``.
+enum SingleThreadScope {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var depth = 0
+    nonisolated(unsafe) private static var saved = 1
+
+    static func enter() {
+        lock.lock()
+        defer { lock.unlock() }
+        if depth == 0 {
+            saved = BLAS.threadCount
+            BLAS.setThreadCount(1)
+        }
+        depth += 1
+    }
+
+    /// The nesting depth and BLAS thread count, read together (for tests).
+    static func snapshot() -> (depth: Int, threads: Int) {
+        lock.withLock { (depth, BLAS.threadCount) }
+    }
+
+    static func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        depth -= 1
+        if depth == 0 { BLAS.setThreadCount(saved) }
+    }
+}
 
 /// Narrows a size to the BLAS integer type; a size that does not fit is a programming error.
 @inlinable

@@ -118,3 +118,33 @@ struct BLASKernelTests {
         #expect(!BLASKernels.coreName.isEmpty)
     }
 }
+
+@Suite("BLAS thread scope")
+struct BLASThreadScopeTests {
+    @Test("withSingleThread runs its body on one BLAS thread; overlapping scopes restore the count once")
+    func singleThreadScope() async {
+        let before = BLAS.threadCount
+        let insideCounts = await withTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var seen: [Int] = []
+                    for _ in 0..<50 {
+                        BLAS.withSingleThread {
+                            seen.append(BLAS.threadCount)
+                            BLAS.withSingleThread { seen.append(BLAS.threadCount) }   // nested
+                        }
+                    }
+                    return seen
+                }
+            }
+            var all: [Int] = []
+            for await seen in group { all += seen }
+            return all
+        }
+        #expect(insideCounts.count == 8 * 50 * 2)
+        #expect(insideCounts.allSatisfy { $0 == 1 })
+        // Restored once the last scope has left (unless another suite is inside a scope right now).
+        let after = SingleThreadScope.snapshot()
+        if after.depth == 0 { #expect(after.threads == before) }
+    }
+}

@@ -109,7 +109,7 @@ extension CovarianceAccumulator {
                 start += m
             }
         case .float32:
-            let a = scratchFloat(count: block * d), mu = batchMean
+            let a = scratchFloat(count: (block + 1) * d), mu = batchMean
             let c = moment32Buffer()
             while start < rows {
                 let m = min(block, rows - start)
@@ -117,10 +117,16 @@ extension CovarianceAccumulator {
                     let row = src + (start + r) * d, out = a + r * d
                     for j in 0..<d { out[j] = Float(row[j].asDouble - mu[j]) }
                 }
-                BLAS.syrk(.upper, .transpose, n: d, k: m, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
+                var k = m
+                if start == 0 && weight > 0 {
+                    let out = a + m * d
+                    for j in 0..<d { out[j] = Float(weight * delta[j]) }
+                    k = m + 1
+                }
+                BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
                 start += m
             }
-            addMoment32(c, weightSquared: weight * weight)
+            addMoment32(c)
         }
         commit(batchRows: rows)
     }
@@ -184,13 +190,13 @@ extension CovarianceAccumulator {
         guard bound < Double.greatestFiniteMagnitude / 4 else { throw .overflow(layer: name, batch: batchIndex) }
     }
 
-    /// M ← M + C32 + w²·δδᵀ on the upper triangle (float32 mode).
-    private func addMoment32(_ c: UnsafeMutablePointer<Float>, weightSquared: Double) {
+    /// M ← M + C32 on the upper triangle (float32 mode; C32 already holds Chan's w²·δδᵀ through the
+    /// extra row of the syrk).
+    private func addMoment32(_ c: UnsafeMutablePointer<Float>) {
         let d = features
         for i in 0..<d {
-            let di = delta[i] * weightSquared
             let mRow = moment + i * d, cRow = c + i * d
-            for j in i..<d { mRow[j] += Double(cRow[j]) + di * delta[j] }
+            for j in i..<d { mRow[j] += Double(cRow[j]) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Watches layers while a network trains: accumulates the covariance of every recorded layer's
 /// outputs, per phase, over each epoch, and at ``endEpoch()`` computes the requested statistics
@@ -39,13 +40,13 @@ public final class SaturationTracker: @unchecked Sendable {
     var scalars: [(name: String, value: Double)] = []
     private var rejected: [TrackerError] = []
 
-    struct SlotKey: Hashable {
+    struct SlotKey: Hashable, Sendable {
         let layer: String
         let phase: Phase
     }
 
     /// The running state of one layer in one phase.
-    final class Slot {
+    final class Slot: @unchecked Sendable {   // every field is guarded by `lock`
         let lock = NSLock()
         var accumulator: CovarianceAccumulator?
         var forwardPasses = 0
@@ -58,6 +59,9 @@ public final class SaturationTracker: @unchecked Sendable {
         var rejectedBatches = 0
         var scratch: [Float] = []
         let reduction = ReductionScratch()
+
+        /// D of the layer's accumulator, if it has one yet.
+        var accumulatorFeatures: Int? { lock.withLock { accumulator?.features } }
     }
 
     /// A tracker with the given options, handing each epoch to `writers`.
@@ -254,8 +258,7 @@ public final class SaturationTracker: @unchecked Sendable {
                 if let slot = live[key] { work.append((key, slot)) }
             }
         }
-        // Eigendecompositions run one after another: LAPACK already uses every core on large ones.
-        let layers = work.compactMap { values(for: $0.key, slot: $0.slot) }
+        let layers = computeValues(work).compactMap { $0 }
         var allScalars: [(name: String, value: Double)] = []
         if options.averageSaturation, options.statistics.contains(.lsat) {
             for phase in Phase.allCases {
@@ -296,6 +299,52 @@ public final class SaturationTracker: @unchecked Sendable {
         if !failures.isEmpty { throw .rejectedBatches(failures) }
         if let writerFailure { throw writerFailure }
         return record
+    }
+
+    /// The statistics of every (layer, phase) in `work`, in order (`nil` where nothing was recorded).
+    ///
+    /// The eigendecompositions are independent. LAPACK's reduction to tridiagonal form is half
+    /// matrix–vector work that gains little from a second BLAS thread (two 512×512 `dsyevd` take
+    /// about 42 ms one after another on 2 threads, 28 ms side by side on one thread each), so when
+    /// several large solves are due and BLAS has several threads, they run side by side with one BLAS
+    /// thread each (largest first), and the thread count is restored afterwards.
+    private func computeValues(_ work: [(key: SlotKey, slot: Slot)]) -> [LayerEpochValues?] {
+        let threads = BLAS.threadCount
+        let large = work.indices.filter { (work[$0].slot.accumulatorFeatures ?? 0) >= Self.concurrentSpectrumFeatures }
+        guard threads > 1, large.count > 1 else {
+            return work.map { values(for: $0.key, slot: $0.slot) }
+        }
+        // Largest first, so that the last solve to start is a short one.
+        let order = work.indices.sorted { (work[$0].slot.accumulatorFeatures ?? 0) > (work[$1].slot.accumulatorFeatures ?? 0) }
+        let results = ResultBox<LayerEpochValues?>(count: work.count, initial: nil)
+        let next = ResultBox<Int>(count: 1, initial: 0)
+        let workers = min(threads, large.count)
+        BLAS.withSingleThread {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let taken = next.lock.withLock { () -> Int in
+                        let i = next.values[0]
+                        next.values[0] += 1
+                        return i
+                    }
+                    guard taken < order.count else { return }
+                    let index = order[taken]
+                    let value = values(for: work[index].key, slot: work[index].slot)
+                    results.lock.withLock { results.values[index] = value }
+                }
+            }
+        }
+        return results.values
+    }
+
+    /// Solves of at least this dimension run side by side at the epoch end (see ``computeValues(_:)``).
+    static let concurrentSpectrumFeatures = 128
+
+    /// Values shared by the epoch-end workers, behind a lock.
+    private final class ResultBox<Value>: @unchecked Sendable {
+        let lock = NSLock()
+        var values: [Value]
+        init(count: Int, initial: Value) { values = Array(repeating: initial, count: count) }
     }
 
     /// The statistics of one layer in one phase for the epoch that ends. A layer whose every batch
