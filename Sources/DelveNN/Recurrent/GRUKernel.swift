@@ -6,8 +6,9 @@ import LinearAlgebra
 /// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
 /// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}`.
 ///
-/// The input projection of all timesteps is ONE gemm `(T·N)×I · I×3H`; each timestep adds one gemm
-/// `N×H · H×3H` for the hidden projection and a fused loop for the gates.
+/// Each timestep computes its input and hidden projections with one gemm each (`N×I · I×3H`,
+/// `N×H · H×3H`) and a fused loop for the gates; the recurrence runs split by samples across the
+/// workers with one BLAS thread each (``RecurrenceSplit``).
 enum GRUKernel {
     /// Runs the layer forward. `output` receives `h_t` (T·N·H); `cache` receives, per row, the activated
     /// `[r, z, n]` and the hidden projection of the candidate `W_hn h + b_hn` (T·N·4H), kept for ``backward``.
@@ -23,22 +24,26 @@ enum GRUKernel {
         let inputProjection = UnsafeMutablePointer<S>.allocate(capacity: T * N * G)
         let hiddenProjection = UnsafeMutablePointer<S>.allocate(capacity: N * G)
         defer { inputProjection.deallocate(); hiddenProjection.deallocate() }
-        for r in 0..<(T * N) {
-            for j in 0..<G { inputProjection[r * G + j] = biasIH?[j] ?? 0 }
-        }
-        S.gemm(.none, .transpose, m: T * N, n: G, k: I, alpha: 1, a: x, lda: I, b: weightIH, ldb: I,
-               beta: 1, c: inputProjection, ldc: G)
-        for t in 0..<T {
-            let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
-            for r in 0..<N {
-                for j in 0..<G { hiddenProjection[r * G + j] = biasHH?[j] ?? 0 }
-            }
-            if let previousH {
-                S.gemm(.none, .transpose, m: N, n: G, k: H, alpha: 1, a: previousH, lda: H, b: weightHH, ldb: H,
-                       beta: 1, c: hiddenProjection, ldc: G)
-            }
-            let ht = output + t * N * H
-            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+        // Each sample range runs every timestep (see ``RecurrenceSplit``): its rows of the input and hidden
+        // projections (bias first, then one gemm each), then the fused gate loop over the same rows.
+        RecurrenceSplit.run(batch: N) { rows in
+            let count = rows.count, first = rows.lowerBound
+            for t in 0..<T {
+                let xp = inputProjection + (t * N + first) * G
+                for r in 0..<count {
+                    for j in 0..<G { xp[r * G + j] = biasIH?[j] ?? 0 }
+                }
+                S.gemm(.none, .transpose, m: count, n: G, k: I, alpha: 1, a: x + (t * N + first) * I, lda: I,
+                       b: weightIH, ldb: I, beta: 1, c: xp, ldc: G)
+                let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
+                for r in rows {
+                    for j in 0..<G { hiddenProjection[r * G + j] = biasHH?[j] ?? 0 }
+                }
+                if let previousH {
+                    S.gemm(.none, .transpose, m: count, n: G, k: H, alpha: 1, a: previousH + first * H, lda: H,
+                           b: weightHH, ldb: H, beta: 1, c: hiddenProjection + first * G, ldc: G)
+                }
+                let ht = output + t * N * H
                 for n in rows {
                     let xi = inputProjection + (t * N + n) * G
                     let hi = hiddenProjection + n * G
@@ -88,10 +93,12 @@ enum GRUKernel {
         let dh = UnsafeMutablePointer<S>.allocate(capacity: N * H)
         defer { dInput.deallocate(); dHidden.deallocate(); dh.deallocate() }
         for k in 0..<(N * H) { dh[k] = gradFinalHidden?[k] ?? 0 }
-        for t in stride(from: T - 1, through: 0, by: -1) {
-            let previousH: UnsafePointer<S>? = t == 0 ? h0 : output + (t - 1) * N * H
-            let dOut = gradOutput.map { $0 + t * N * H }
-            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+        // Each sample range runs every timestep in reverse (see ``RecurrenceSplit``).
+        RecurrenceSplit.run(batch: N) { rows in
+            let count = rows.count, first = rows.lowerBound
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let previousH: UnsafePointer<S>? = t == 0 ? h0 : output + (t - 1) * N * H
+                let dOut = gradOutput.map { $0 + t * N * H }
                 for n in rows {
                     let saved = cache + (t * N + n) * 4 * H
                     let di = dInput + (t * N + n) * G
@@ -109,10 +116,10 @@ enum GRUKernel {
                         dh[k] = dhk * z
                     }
                 }
+                // ∂L/∂h_{t−1} = z ⊙ ∂h_t (already in dh) + ∂(h projection)_t · W_hh.
+                S.gemm(.none, .none, m: count, n: H, k: G, alpha: 1, a: dHidden + (t * N + first) * G, lda: G,
+                       b: weightHH, ldb: H, beta: 1, c: dh + first * H, ldc: H)
             }
-            // ∂L/∂h_{t−1} = z ⊙ ∂h_t (already in dh) + ∂(h projection)_t · W_hh.
-            S.gemm(.none, .none, m: N, n: H, k: G, alpha: 1, a: dHidden + t * N * G, lda: G, b: weightHH, ldb: H,
-                   beta: 1, c: dh, ldc: H)
         }
         if let gradH0 { gradH0.update(from: dh, count: N * H) }
         finishGradients(shape: shape, gateWidth: G, x: x, weightIH: weightIH, h0: h0, output: output,

@@ -6,10 +6,11 @@ import LinearAlgebra
 /// four blocks of `H` columns `[i, f, g, o]`:
 /// `i = σ(G_i)`, `f = σ(G_f)`, `g = tanh(G_g)`, `o = σ(G_o)`, `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
 ///
-/// The input projection of all timesteps is ONE gemm `(T·N)×I · I×4H`; each timestep adds one gemm
-/// `N×H · H×4H` and applies the gate nonlinearities in a fused loop. Backward runs the recurrence in
+/// Each timestep computes its pre-activations with two gemms (`N×I · I×4H` and `N×H · H×4H`) and applies
+/// the gate nonlinearities in a fused loop. Backward runs the recurrence in
 /// reverse with one gemm per step for `∂h_{t−1}`, then computes `∂W_ih`, `∂W_hh` and `∂x` with one or two
-/// gemms over all timesteps.
+/// gemms over all timesteps. All of it runs split by samples (or by gate rows) across the workers, with one
+/// BLAS thread each (``RecurrenceSplit``).
 enum LSTMKernel {
     /// Runs the layer forward. `output` receives `h_t` (T·N·H), `cells` receives `c_t` (T·N·H),
     /// `gates` receives the activated gates `[i, f, g, o]` (T·N·4H) kept for ``backward``; `tanhCells`, when
@@ -25,25 +26,28 @@ enum LSTMKernel {
     ) {
         let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
         let G = 4 * H
-        // Pre-activations of every timestep: X·W_ihᵀ in one gemm; each step adds h_{t−1}·W_hhᵀ, and the gate
-        // loop adds b_ih + b_hh (one pass over the gates less than filling them with the bias first).
+        // Pre-activations: each step computes x_t·W_ihᵀ + h_{t−1}·W_hhᵀ, and the gate loop adds b_ih + b_hh
+        // (one pass over the gates less than filling them with the bias first).
         let hasBias = biasIH != nil || biasHH != nil
         let biasRow = UnsafeMutablePointer<S>.allocate(capacity: G)
         defer { biasRow.deallocate() }
         for j in 0..<G { biasRow[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0) }
-        S.gemm(.none, .transpose, m: T * N, n: G, k: I, alpha: 1, a: x, lda: I, b: weightIH, ldb: I,
-               beta: 0, c: gates, ldc: G)
-        for t in 0..<T {
-            let gt = gates + t * N * G
-            let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
-            let previousC: UnsafePointer<S>? = t == 0 ? c0 : UnsafePointer(cells + (t - 1) * N * H)
-            if let previousH {
-                S.gemm(.none, .transpose, m: N, n: G, k: H, alpha: 1, a: previousH, lda: H, b: weightHH, ldb: H,
-                       beta: 1, c: gt, ldc: G)
-            }
-            let ht = output + t * N * H
-            let ct = cells + t * N * H
-            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
+        // Each sample range runs every timestep (see ``RecurrenceSplit``): two gemms for its rows of
+        // x_t·W_ihᵀ + h_{t−1}·W_hhᵀ, then the fused gate loop over the same rows.
+        RecurrenceSplit.run(batch: N) { rows in
+            let count = rows.count, first = rows.lowerBound
+            for t in 0..<T {
+                let gt = gates + t * N * G
+                S.gemm(.none, .transpose, m: count, n: G, k: I, alpha: 1, a: x + (t * N + first) * I, lda: I,
+                       b: weightIH, ldb: I, beta: 0, c: gt + first * G, ldc: G)
+                let previousH: UnsafePointer<S>? = t == 0 ? h0 : UnsafePointer(output + (t - 1) * N * H)
+                let previousC: UnsafePointer<S>? = t == 0 ? c0 : UnsafePointer(cells + (t - 1) * N * H)
+                if let previousH {
+                    S.gemm(.none, .transpose, m: count, n: G, k: H, alpha: 1, a: previousH + first * H, lda: H,
+                           b: weightHH, ldb: H, beta: 1, c: gt + first * G, ldc: G)
+                }
+                let ht = output + t * N * H
+                let ct = cells + t * N * H
                 for n in rows {
                     // Gate nonlinearities on whole blocks: σ on [i, f] (contiguous), tanh on g, σ on o.
                     let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
@@ -97,15 +101,18 @@ enum LSTMKernel {
             dh[k] = gradFinalHidden?[k] ?? 0
             dc[k] = gradFinalCell?[k] ?? 0
         }
-        for t in stride(from: T - 1, through: 0, by: -1) {
-            let gt = gates + t * N * G
-            let dgt = dGates + t * N * G
-            let ct = cells + t * N * H
-            let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
-            let dOut = gradOutput.map { $0 + t * N * H }
-            Parallel.forEachChunk(N, costPerItem: 24 * H) { rows in
-                let scratch = tanhCells == nil ? UnsafeMutablePointer<S>.allocate(capacity: H) : nil
-                defer { scratch?.deallocate() }
+        // Each sample range runs every timestep in reverse (see ``RecurrenceSplit``): the gate gradients
+        // of its rows, then one gemm for its rows of ∂L/∂h_{t−1} = ∂G_t · W_hh.
+        RecurrenceSplit.run(batch: N) { rows in
+            let count = rows.count, first = rows.lowerBound
+            let scratch = tanhCells == nil ? UnsafeMutablePointer<S>.allocate(capacity: H) : nil
+            defer { scratch?.deallocate() }
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let gt = gates + t * N * G
+                let dgt = dGates + t * N * G
+                let ct = cells + t * N * H
+                let previousC: UnsafePointer<S>? = t == 0 ? c0 : cells + (t - 1) * N * H
+                let dOut = gradOutput.map { $0 + t * N * H }
                 for n in rows {
                     let i = gt + n * G, f = i + H, g = i + 2 * H, o = i + 3 * H
                     let di = dgt + n * G, df = di + H, dg = di + 2 * H, dO = di + 3 * H
@@ -136,9 +143,9 @@ enum LSTMKernel {
                         dcRow[j] = dcj * fj
                     }
                 }
+                S.gemm(.none, .none, m: count, n: H, k: G, alpha: 1, a: dgt + first * G, lda: G, b: weightHH, ldb: H,
+                       beta: 0, c: dh + first * H, ldc: H)
             }
-            // ∂L/∂h_{t−1} = ∂G_t · W_hh.
-            S.gemm(.none, .none, m: N, n: H, k: G, alpha: 1, a: dgt, lda: G, b: weightHH, ldb: H, beta: 0, c: dh, ldc: H)
         }
         if let gradH0 { gradH0.update(from: dh, count: N * H) }
         if let gradC0 { gradC0.update(from: dc, count: N * H) }
@@ -162,22 +169,30 @@ func finishGradients<S: RecurrentScalar>(
 ) {
     let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
     let G = gateWidth
-    if let gradWeightIH {
-        S.gemm(.transpose, .none, m: G, n: I, k: T * N, alpha: 1, a: dInput, lda: G, b: x, ldb: I,
-               beta: 1, c: gradWeightIH, ldc: I)
-    }
-    if let gradWeightHH {
-        if let h0 {
-            S.gemm(.transpose, .none, m: G, n: H, k: N, alpha: 1, a: dHidden, lda: G, b: h0, ldb: H,
-                   beta: 1, c: gradWeightHH, ldc: H)
-        }
-        if T > 1 {
-            S.gemm(.transpose, .none, m: G, n: H, k: (T - 1) * N, alpha: 1, a: dHidden + N * G, lda: G,
-                   b: output, ldb: H, beta: 1, c: gradWeightHH, ldc: H)
+    // The weight gradients split by gate rows, ∂x by its rows (see ``RecurrenceSplit``).
+    if gradWeightIH != nil || gradWeightHH != nil {
+        RecurrenceSplit.run(batch: G) { rows in
+            let count = rows.count, first = rows.lowerBound
+            if let gradWeightIH {
+                S.gemm(.transpose, .none, m: count, n: I, k: T * N, alpha: 1, a: dInput + first, lda: G, b: x, ldb: I,
+                       beta: 1, c: gradWeightIH + first * I, ldc: I)
+            }
+            if let gradWeightHH {
+                if let h0 {
+                    S.gemm(.transpose, .none, m: count, n: H, k: N, alpha: 1, a: dHidden + first, lda: G, b: h0, ldb: H,
+                           beta: 1, c: gradWeightHH + first * H, ldc: H)
+                }
+                if T > 1 {
+                    S.gemm(.transpose, .none, m: count, n: H, k: (T - 1) * N, alpha: 1, a: dHidden + N * G + first,
+                           lda: G, b: output, ldb: H, beta: 1, c: gradWeightHH + first * H, ldc: H)
+                }
+            }
         }
     }
     if let gradX {
-        S.gemm(.none, .none, m: T * N, n: I, k: G, alpha: 1, a: dInput, lda: G, b: weightIH, ldb: I,
-               beta: 0, c: gradX, ldc: I)
+        RecurrenceSplit.run(batch: T * N) { rows in
+            S.gemm(.none, .none, m: rows.count, n: I, k: G, alpha: 1, a: dInput + rows.lowerBound * G, lda: G,
+                   b: weightIH, ldb: I, beta: 0, c: gradX + rows.lowerBound * I, ldc: I)
+        }
     }
 }
