@@ -103,32 +103,48 @@ enum TrainBench: Bench {
         return result
     }
 
-    static func run(models: [String], reference: (python: String, script: String)?) throws -> BenchReport {
+    /// Measures every model; with a reference, DelveNN and PyTorch take turns per model for `rounds`
+    /// rounds (ours, theirs, ours, theirs, …), so that a load change on a shared machine hits both alike.
+    /// The reported throughputs are the best of all rounds; with several rounds the per-round ratios'
+    /// range is reported too.
+    static func run(models: [String], reference: (python: String, script: String)?, rounds: Int = 1) throws -> BenchReport {
         let threads = BLAS.threadCount
+        var columns = ["model", "samples/s", "ms/batch"]
+        if reference != nil { columns += ["PyTorch samples/s", "ratio"] }
+        if reference != nil && rounds > 1 { columns += ["per-round ratios"] }
         var report = BenchReport(
-            title: "training throughput (DelveNN, OpenBLAS \(BLASKernels.coreName) kernels, \(threads) BLAS thread(s), \(ComputeSettings.workerCount) worker(s), wall clock; best of \(measuredEpochs) epochs after a warm-up)",
-            columns: reference == nil ? ["model", "samples/s", "ms/batch"] : ["model", "samples/s", "ms/batch", "PyTorch samples/s", "ratio"])
-        var measured: [(String, Double)] = []
+            title: "training throughput (DelveNN, OpenBLAS \(BLASKernels.coreName) kernels, \(threads) BLAS thread(s), \(ComputeSettings.workerCount) worker(s), wall clock; best of \(measuredEpochs) epochs after a warm-up\(reference != nil && rounds > 1 ? ", best of \(rounds) alternating rounds" : ""))",
+            columns: columns)
         for kind in models {
-            let seconds = try measure(kind)
-            measured.append((kind, Double(samples) / seconds))
-        }
-        let torch = try reference.map { try runReference(python: $0.python, script: $0.script, models: models) } ?? [:]
-        for (kind, throughput) in measured {
-            report.metrics.append(("train_\(kind)_samples_per_s", throughput))
-            var row = [kind, String(format: "%.0f", throughput), String(format: "%.2f", 1000 * Double(batchSize) / throughput)]
+            var best = 0.0, bestTorch: Double? = nil
+            var ratios: [Double] = []
+            for _ in 0..<(reference == nil ? 1 : rounds) {
+                let throughput = Double(samples) / (try measure(kind))
+                best = max(best, throughput)
+                if let reference, let t = try runReference(python: reference.python, script: reference.script, models: [kind])[kind] {
+                    bestTorch = max(bestTorch ?? 0, t)
+                    ratios.append(throughput / t)
+                }
+            }
+            report.metrics.append(("train_\(kind)_samples_per_s", best))
+            var row = [kind, String(format: "%.0f", best), String(format: "%.2f", 1000 * Double(batchSize) / best)]
             if reference != nil {
-                if let t = torch[kind] {
+                if let t = bestTorch {
                     report.metrics.append(("train_\(kind)_pytorch_samples_per_s", t))
-                    report.metrics.append(("train_\(kind)_ratio_vs_pytorch", throughput / t))
-                    row += [String(format: "%.0f", t), String(format: "%.2f", throughput / t)]
+                    report.metrics.append(("train_\(kind)_ratio_vs_pytorch", best / t))
+                    row += [String(format: "%.0f", t), String(format: "%.2f", best / t)]
+                    if rounds > 1, let low = ratios.min(), let high = ratios.max() {
+                        report.metrics.append(("train_\(kind)_ratio_min", low))
+                        report.metrics.append(("train_\(kind)_ratio_max", high))
+                        row.append(String(format: "%.2f–%.2f", low, high))
+                    }
                 } else {
-                    row += ["-", "-"]
+                    row += ["-", "-"] + (rounds > 1 ? ["-"] : [])
                 }
             }
             report.rows.append(row)
         }
-        report.footnotes = ["Models as /work/shared/bench/pytorch_train_reference.py; ratio = DelveNN / PyTorch (goal ≥ 1.0)."]
+        report.footnotes = ["Models as /work/shared/bench/pytorch_train_reference.py; ratio = best DelveNN / best PyTorch (goal ≥ 1.0)."]
         return report
     }
 }
@@ -155,6 +171,8 @@ struct TrainCommand: ParsableCommand {
     var quick = false
     @Option(help: "The PyTorch reference script.")
     var referenceScript = "/work/shared/bench/pytorch_train_reference.py"
+    @Option(help: "With --reference-python: alternating rounds per model (DelveNN, PyTorch, DelveNN, …); the best of each is compared.")
+    var rounds = 1
 
     func run() throws {
         let chosen = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -165,12 +183,13 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--samples must be a positive multiple of \(TrainBench.batchSize), got \(samples)")
         }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
         TrainBench.samples = quick ? TrainBench.batchSize : samples
         TrainBench.measuredEpochs = quick ? 1 : epochs
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         BLAS.setThreadCount(threads)
         ComputeSettings.workerCount = threads
         let reference = referencePython.map { (python: $0, script: referenceScript) }
-        printReports([try TrainBench.run(models: chosen, reference: reference)], json: json)
+        printReports([try TrainBench.run(models: chosen, reference: reference, rounds: quick ? 1 : rounds)], json: json)
     }
 }
