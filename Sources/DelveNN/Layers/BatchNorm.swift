@@ -22,8 +22,8 @@ public class BatchNormBase: Module {
     public private(set) var batchesTracked = 0
 
     init(numFeatures: Int, epsilon: Float, momentum: Float, affine: Bool) {
-        precondition(numFeatures > 0, "BatchNorm: numFeatures must be positive, got \(numFeatures)")
-        precondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
+        require(numFeatures > 0, "BatchNorm: numFeatures must be positive, got \(numFeatures)")
+        require(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
         self.numFeatures = numFeatures
         self.epsilon = epsilon
         self.momentum = momentum
@@ -44,7 +44,7 @@ public class BatchNormBase: Module {
 
     /// Normalizes `input` seen as `[N, C, S]`.
     func normalize(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 2 && input.shape[1] == numFeatures,
+        require(input.rank >= 2 && input.shape[1] == numFeatures,
                      "\(type(of: self)): expected input [N, \(numFeatures), ...], got \(input.shape)")
         let n = input.shape[0], c = numFeatures, s = input.count / max(n * c, 1)
         let m = n * s
@@ -56,7 +56,7 @@ public class BatchNormBase: Module {
         var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
         let useBatch = training
         if useBatch {
-            precondition(m > 1, "\(type(of: self)): training needs more than one value per channel, got input \(input.shape)")
+            require(m > 1, "\(type(of: self)): training needs more than one value per channel, got input \(input.shape)")
             let rm = runningMean.storage.pointer, rv = runningVar.storage.pointer
             for ch in 0..<c {
                 var sum: Double = 0
@@ -126,7 +126,7 @@ public final class BatchNorm1d: BatchNormBase {
         super.init(numFeatures: numFeatures, epsilon: epsilon, momentum: momentum, affine: affine)
     }
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 2 || input.rank == 3, "BatchNorm1d: expected [N, C] or [N, C, L], got \(input.shape)")
+        require(input.rank == 2 || input.rank == 3, "BatchNorm1d: expected [N, C] or [N, C, L], got \(input.shape)")
         return normalize(input)
     }
 }
@@ -138,7 +138,7 @@ public final class BatchNorm2d: BatchNormBase {
         super.init(numFeatures: numFeatures, epsilon: epsilon, momentum: momentum, affine: affine)
     }
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "BatchNorm2d: expected [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "BatchNorm2d: expected [N, C, H, W], got \(input.shape)")
         return normalize(input)
     }
 }

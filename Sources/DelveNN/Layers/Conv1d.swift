@@ -17,8 +17,8 @@ public final class Conv1d: Module {
     /// A layer initialized from `rng` (U(±1/√fan_in) for weight and bias).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout some RandomNumberGenerator) {
-        precondition(inChannels > 0 && outChannels > 0, "Conv1d: channel counts must be positive")
-        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0, "Conv1d: channel counts must be positive")
+        require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv1d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -46,10 +46,10 @@ public final class Conv1d: Module {
     public func outputLength(_ length: Int) -> Int { geometry.outputSize(height: 1, width: length).1 }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 3 && input.shape[1] == inChannels,
+        require(input.rank == 3 && input.shape[1] == inChannels,
                      "Conv1d: expected input [N, \(inChannels), L], got \(input.shape)")
         let lo = outputLength(input.shape[2])
-        precondition(lo > 0, "Conv1d: input length \(input.shape[2]) is shorter than the kernel span")
+        require(lo > 0, "Conv1d: input length \(input.shape[2]) is shorter than the kernel span")
         return Convolution.forward(input, dims: .init(n: input.shape[0], c: inChannels, h: 1, w: input.shape[2]),
                                    weight: weight, bias: bias, geometry: geometry, groups: groups,
                                    outputShape: [input.shape[0], outChannels, lo])

@@ -20,8 +20,8 @@ public final class Conv2d: Module {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
                 rng: inout some RandomNumberGenerator) {
-        precondition(inChannels > 0 && outChannels > 0, "Conv2d: channel counts must be positive")
-        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0, "Conv2d: channel counts must be positive")
+        require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -56,10 +56,10 @@ public final class Conv2d: Module {
     public func outputSize(height: Int, width: Int) -> (Int, Int) { geometry.outputSize(height: height, width: width) }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == inChannels,
+        require(input.rank == 4 && input.shape[1] == inChannels,
                      "Conv2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
         let (ho, wo) = outputSize(height: input.shape[2], width: input.shape[3])
-        precondition(ho > 0 && wo > 0, "Conv2d: input \(input.shape) is smaller than the kernel \(geometry.kernel) (with padding/dilation)")
+        require(ho > 0 && wo > 0, "Conv2d: input \(input.shape) is smaller than the kernel \(geometry.kernel) (with padding/dilation)")
         return Convolution.forward(input, dims: .init(n: input.shape[0], c: inChannels, h: input.shape[2], w: input.shape[3]),
                                    weight: weight, bias: bias, geometry: geometry, groups: groups,
                                    outputShape: [input.shape[0], outChannels, ho, wo])

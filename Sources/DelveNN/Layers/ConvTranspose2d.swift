@@ -21,10 +21,10 @@ public final class ConvTranspose2d: Module {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
                 groups: Int = 1, bias: Bool = true, rng: inout some RandomNumberGenerator) {
-        precondition(inChannels > 0 && outChannels > 0, "ConvTranspose2d: channel counts must be positive")
-        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0, "ConvTranspose2d: channel counts must be positive")
+        require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "ConvTranspose2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
-        precondition(outputPadding.0 >= 0 && outputPadding.1 >= 0 &&
+        require(outputPadding.0 >= 0 && outputPadding.1 >= 0 &&
                      (outputPadding.0 < stride.0 || outputPadding.0 < dilation.0) &&
                      (outputPadding.1 < stride.1 || outputPadding.1 < dilation.1),
                      "ConvTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
@@ -67,10 +67,10 @@ public final class ConvTranspose2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == inChannels,
+        require(input.rank == 4 && input.shape[1] == inChannels,
                      "ConvTranspose2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
         let (ho, wo) = outputSize(height: input.shape[2], width: input.shape[3])
-        precondition(ho > 0 && wo > 0, "ConvTranspose2d: non-positive output size \(ho)×\(wo) for input \(input.shape)")
+        require(ho > 0 && wo > 0, "ConvTranspose2d: non-positive output size \(ho)×\(wo) for input \(input.shape)")
         return Convolution.transposedForward(input, dims: .init(n: input.shape[0], c: inChannels, h: input.shape[2], w: input.shape[3]),
                                              weight: weight, bias: bias, geometry: geometry, groups: groups,
                                              outHeight: ho, outWidth: wo)

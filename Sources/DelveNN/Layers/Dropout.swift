@@ -10,7 +10,7 @@ public final class Dropout: Module, RandomizedModule {
 
     /// Creates the layer with its own generator seeded by `seed` (default: drawn from `RandomState`).
     public init(p: Float = 0.5, seed: UInt64? = nil) {
-        precondition(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)")
+        require(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)")
         self.p = p
         generator = SeededGenerator(seed: seed ?? RandomState.nextSeed())
         super.init()

@@ -15,7 +15,7 @@ public final class Embedding: Module {
 
     /// A table initialized from `rng` with N(0, 1) entries.
     public init(count: Int, dimensions: Int, rng: inout some RandomNumberGenerator) {
-        precondition(count > 0 && dimensions > 0, "Embedding: count and dimensions must be positive, got \(count), \(dimensions)")
+        require(count > 0 && dimensions > 0, "Embedding: count and dimensions must be positive, got \(count), \(dimensions)")
         self.count = count
         self.dimensions = dimensions
         weight = Tensor.normal([count, dimensions], mean: 0, std: 1, using: &rng)
@@ -51,11 +51,11 @@ public final class Embedding: Module {
     /// Looks up the vectors of `indices`, laid out with `shape` (default: one dimension); output `shape + [dimensions]`.
     public func lookup(_ indices: [Int], shape: [Int]? = nil) -> Tensor {
         let shape = shape ?? [indices.count]
-        precondition(Tensor.elementCount(shape) == indices.count,
+        require(Tensor.elementCount(shape) == indices.count,
                      "Embedding: \(indices.count) indices do not fill the shape \(shape)")
         let (table, d) = (weight, dimensions)
         for (position, index) in indices.enumerated() {
-            precondition(index >= 0 && index < count, "Embedding: index \(index) at position \(position) is outside 0..<\(count)")
+            require(index >= 0 && index < count, "Embedding: index \(index) at position \(position) is outside 0..<\(count)")
         }
         let out = TensorStorage(uninitializedCount: indices.count * d)
         let source = table.storage.pointer

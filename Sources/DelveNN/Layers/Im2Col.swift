@@ -12,10 +12,10 @@ public struct WindowGeometry: Sendable, Equatable {
 
     /// Creates a geometry; every value must be positive (padding non-negative).
     public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
-        precondition(kernel.0 > 0 && kernel.1 > 0, "kernel size must be positive, got \(kernel)")
-        precondition(stride.0 > 0 && stride.1 > 0, "stride must be positive, got \(stride)")
-        precondition(padding.0 >= 0 && padding.1 >= 0, "padding must be non-negative, got \(padding)")
-        precondition(dilation.0 > 0 && dilation.1 > 0, "dilation must be positive, got \(dilation)")
+        require(kernel.0 > 0 && kernel.1 > 0, "kernel size must be positive, got \(kernel)")
+        require(stride.0 > 0 && stride.1 > 0, "stride must be positive, got \(stride)")
+        require(padding.0 >= 0 && padding.1 >= 0, "padding must be non-negative, got \(padding)")
+        require(dilation.0 > 0 && dilation.1 > 0, "dilation must be positive, got \(dilation)")
         self.kernel = kernel; self.stride = stride; self.padding = padding; self.dilation = dilation
     }
 

@@ -17,7 +17,7 @@ public final class Linear: Module {
 
     /// A layer initialized from `rng`.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout some RandomNumberGenerator) {
-        precondition(inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures)→\(outFeatures)")
+        require(inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures)→\(outFeatures)")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         let bound = 1 / Float(inFeatures).squareRoot()
@@ -50,7 +50,7 @@ public final class Linear: Module {
     /// x·Wᵀ + b for `x` of shape `[..., in]` (one `sgemm`; the bias is added row by row).
     public static func apply(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let inF = weight.shape[1], outF = weight.shape[0]
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inF,
+        require(input.rank >= 1 && input.shape[input.rank - 1] == inF,
                      "Linear: expected input [..., \(inF)], got \(input.shape)")
         let rows = input.count / inF
         var outShape = input.shape

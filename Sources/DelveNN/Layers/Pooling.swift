@@ -6,17 +6,17 @@ public final class MaxPool2d: Module {
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
-        precondition(padding * 2 <= kernelSize, "MaxPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
+        require(padding * 2 <= kernelSize, "MaxPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
         let s = stride ?? kernelSize
         geometry = WindowGeometry(kernel: (kernelSize, kernelSize), stride: (s, s), padding: (padding, padding), dilation: (dilation, dilation))
         super.init()
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "MaxPool2d: expected input [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "MaxPool2d: expected input [N, C, H, W], got \(input.shape)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = geometry.outputSize(height: h, width: w)
-        precondition(ho > 0 && wo > 0, "MaxPool2d: input \(input.shape) is smaller than the window")
+        require(ho > 0 && wo > 0, "MaxPool2d: input \(input.shape) is smaller than the window")
         if geometry.kernel == (2, 2) && geometry.stride == (2, 2) && geometry.padding == (0, 0) && geometry.dilation == (1, 1) {
             return MaxPool2d.pool2x2(input, n: n, c: c, h: h, w: w, ho: ho, wo: wo)
         }
@@ -172,7 +172,7 @@ public final class AvgPool2d: Module {
 
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
-        precondition(padding * 2 <= kernelSize, "AvgPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
+        require(padding * 2 <= kernelSize, "AvgPool2d: padding \(padding) must be at most half the kernel \(kernelSize)")
         let s = stride ?? kernelSize
         geometry = WindowGeometry(kernel: (kernelSize, kernelSize), stride: (s, s), padding: (padding, padding))
         self.countIncludePad = countIncludePad
@@ -180,10 +180,10 @@ public final class AvgPool2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "AvgPool2d: expected input [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "AvgPool2d: expected input [N, C, H, W], got \(input.shape)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = geometry.outputSize(height: h, width: w)
-        precondition(ho > 0 && wo > 0, "AvgPool2d: input \(input.shape) is smaller than the window")
+        require(ho > 0 && wo > 0, "AvgPool2d: input \(input.shape) is smaller than the window")
         let g = geometry, includePad = countIncludePad
         // Window bounds per output row/column: [start, end) clipped to the input, and the divisor.
         func windows(_ outSize: Int, _ inSize: Int, _ k: Int, _ s: Int, _ p: Int) -> [(Int, Int, Int)] {
@@ -235,7 +235,7 @@ public final class AdaptiveAvgPool2d: Module {
 
     /// Creates the layer.
     public init(outputSize: (Int, Int)) {
-        precondition(outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2d: output size must be positive, got \(outputSize)")
+        require(outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2d: output size must be positive, got \(outputSize)")
         self.outputSize = outputSize
         super.init()
     }
@@ -244,7 +244,7 @@ public final class AdaptiveAvgPool2d: Module {
     public convenience init(outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "AdaptiveAvgPool2d: expected input [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "AdaptiveAvgPool2d: expected input [N, C, H, W], got \(input.shape)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = outputSize
         let rows = (0..<ho).map { i in (i * h / ho, ((i + 1) * h + ho - 1) / ho) }

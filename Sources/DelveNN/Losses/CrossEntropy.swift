@@ -4,12 +4,12 @@ import Foundation
 /// −(1/N) Σₙ log softmax(logitsₙ)[labelₙ], with a numerically stable log-softmax
 /// (PyTorch `F.cross_entropy`). The gradient is (softmax − one-hot)/N.
 public func crossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
-    precondition(logits.rank == 2, "crossEntropy: logits must be [N, C], got \(logits.shape)")
+    require(logits.rank == 2, "crossEntropy: logits must be [N, C], got \(logits.shape)")
     let n = logits.shape[0], c = logits.shape[1]
-    precondition(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows of logits")
-    precondition(n > 0 && c > 0, "crossEntropy: empty logits \(logits.shape)")
+    require(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows of logits")
+    require(n > 0 && c > 0, "crossEntropy: empty logits \(logits.shape)")
     for (i, l) in labels.enumerated() {
-        precondition(l >= 0 && l < c, "crossEntropy: label \(l) of row \(i) is outside 0..<\(c)")
+        require(l >= 0 && l < c, "crossEntropy: label \(l) of row \(i) is outside 0..<\(c)")
     }
     let p = logits.storage.pointer
     let probabilities = Tensor.empty(logits.shape)

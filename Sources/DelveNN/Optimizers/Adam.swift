@@ -23,8 +23,8 @@ public class AdamOptimizer: Optimizer {
 
     init(parameters: [Tensor], learningRate: Float, betas: (Float, Float), epsilon: Float,
          weightDecay: Float, decoupled: Bool) {
-        precondition(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam: negative hyper-parameter")
-        precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam: betas must be in [0, 1), got \(betas)")
+        require(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam: negative hyper-parameter")
+        require((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam: betas must be in [0, 1), got \(betas)")
         self.parameters = parameters
         self.learningRate = learningRate
         beta1 = betas.0

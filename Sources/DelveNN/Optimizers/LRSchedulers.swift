@@ -16,7 +16,7 @@ public final class StepLR {
 
     /// Creates the schedule from the optimizer's current learning rate.
     public init(optimizer: any Optimizer, stepSize: Int, gamma: Float = 0.1) {
-        precondition(stepSize > 0, "StepLR: stepSize must be positive, got \(stepSize)")
+        require(stepSize > 0, "StepLR: stepSize must be positive, got \(stepSize)")
         self.optimizer = optimizer
         self.stepSize = stepSize
         self.gamma = gamma
@@ -46,7 +46,7 @@ public final class CosineAnnealingLR {
 
     /// Creates the schedule from the optimizer's current learning rate.
     public init(optimizer: any Optimizer, tMax: Int, minimumLearningRate: Float = 0) {
-        precondition(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)")
+        require(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)")
         self.optimizer = optimizer
         self.tMax = tMax
         self.minimumLearningRate = minimumLearningRate

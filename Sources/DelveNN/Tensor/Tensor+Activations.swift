@@ -88,7 +88,7 @@ extension Tensor {
 
     /// Splits `shape` around `axis` into (outer, size, inner) for loops along that axis.
     func axisLayout(_ axis: Int, _ caller: String) -> (outer: Int, size: Int, inner: Int) {
-        precondition(axis >= 0 && axis < rank, "Tensor.\(caller): axis \(axis) for shape \(shape)")
+        require(axis >= 0 && axis < rank, "Tensor.\(caller): axis \(axis) for shape \(shape)")
         return (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
     }
 

@@ -4,12 +4,12 @@ import LinearAlgebra
 extension Tensor {
     /// `op(a) · op(b)` for matrices, where `op` transposes when asked (row-major, via `sgemm`).
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank == 2 && b.rank == 2, "Tensor.matmul: expected matrices, got \(a.shape) and \(b.shape)")
+        require(a.rank == 2 && b.rank == 2, "Tensor.matmul: expected matrices, got \(a.shape) and \(b.shape)")
         let m = transposeA ? a.shape[1] : a.shape[0]
         let k = transposeA ? a.shape[0] : a.shape[1]
         let kb = transposeB ? b.shape[1] : b.shape[0]
         let n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(k == kb, "Tensor.matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        require(k == kb, "Tensor.matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
         let out = Tensor.empty([m, n])
         gemm(transposeA, transposeB, m: m, n: n, k: k, a: a.storage.pointer, lda: a.shape[1],
              b: b.storage.pointer, ldb: b.shape[1], beta: 0, c: out.storage.pointer)

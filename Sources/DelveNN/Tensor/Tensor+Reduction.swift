@@ -13,13 +13,13 @@ extension Tensor {
 
     /// The mean of all elements (a scalar tensor).
     public func mean() -> Tensor {
-        precondition(count > 0, "Tensor.mean: empty tensor of shape \(shape)")
+        require(count > 0, "Tensor.mean: empty tensor of shape \(shape)")
         return sum().scaled(1 / Float(count))
     }
 
     /// The sum over `axes`; those dimensions are kept with size 1 when `keepingDims`, else removed.
     public func sum(axes: [Int], keepingDims: Bool = false) -> Tensor {
-        for a in axes { precondition(a >= 0 && a < rank, "Tensor.sum(axes:): axis \(a) for rank \(rank)") }
+        for a in axes { require(a >= 0 && a < rank, "Tensor.sum(axes:): axis \(a) for rank \(rank)") }
         var kept = shape
         for a in axes { kept[a] = 1 }
         let reduced = Broadcasting.reduce(self, to: kept)
@@ -33,7 +33,7 @@ extension Tensor {
     /// The mean over `axes`.
     public func mean(axes: [Int], keepingDims: Bool = false) -> Tensor {
         let n = axes.reduce(1) { $0 * shape[$1] }
-        precondition(n > 0, "Tensor.mean(axes:): empty reduction over \(axes) of \(shape)")
+        require(n > 0, "Tensor.mean(axes:): empty reduction over \(axes) of \(shape)")
         return sum(axes: axes, keepingDims: keepingDims).scaled(1 / Float(n))
     }
 
@@ -51,7 +51,7 @@ extension Tensor {
 
     /// Index of the largest element along the last dimension, for every row (ties: the first).
     public func argmaxLastAxis() -> [Int] {
-        precondition(rank >= 1 && shape[rank - 1] > 0, "Tensor.argmaxLastAxis: shape \(shape)")
+        require(rank >= 1 && shape[rank - 1] > 0, "Tensor.argmaxLastAxis: shape \(shape)")
         let n = shape[rank - 1], rows = count / n
         let p = storage.pointer
         return (0..<rows).map { r in

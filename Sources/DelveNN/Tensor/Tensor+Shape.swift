@@ -5,10 +5,10 @@ extension Tensor {
         var resolved = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().reduce(1) { $1.offset == inferred ? $0 : $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "Tensor.reshaped: cannot infer -1 in \(newShape) for \(count) elements")
+            require(known > 0 && count % known == 0, "Tensor.reshaped: cannot infer -1 in \(newShape) for \(count) elements")
             resolved[inferred] = count / known
         }
-        precondition(Tensor.elementCount(resolved) == count,
+        require(Tensor.elementCount(resolved) == count,
                      "Tensor.reshaped: \(shape) (\(count) elements) cannot become \(newShape)")
         let sourceShape = shape
         return Tensor(shape: resolved, storage: storage, parents: [self]) { g in
@@ -18,7 +18,7 @@ extension Tensor {
 
     /// Flattens dimensions `startDim...` into one (PyTorch `flatten(start_dim)`).
     public func flattened(startDim: Int = 0) -> Tensor {
-        precondition(startDim >= 0 && startDim <= max(rank - 1, 0), "Tensor.flattened: startDim \(startDim) for rank \(rank)")
+        require(startDim >= 0 && startDim <= max(rank - 1, 0), "Tensor.flattened: startDim \(startDim) for rank \(rank)")
         guard rank > 0 else { return reshaped([1]) }
         let tail = shape[startDim...].reduce(1, *)
         return reshaped(Array(shape[..<startDim]) + [tail])
@@ -26,13 +26,13 @@ extension Tensor {
 
     /// The transpose of a matrix (a copy).
     public func transposed() -> Tensor {
-        precondition(rank == 2, "Tensor.transposed: expected a matrix, got shape \(shape)")
+        require(rank == 2, "Tensor.transposed: expected a matrix, got shape \(shape)")
         return permuted([1, 0])
     }
 
     /// Reorders the dimensions: output dimension `i` is input dimension `order[i]` (a copy).
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order) == Set(0..<rank), "Tensor.permuted: \(order) is not a permutation of 0..<\(rank)")
+        require(order.count == rank && Set(order) == Set(0..<rank), "Tensor.permuted: \(order) is not a permutation of 0..<\(rank)")
         let outShape = order.map { shape[$0] }
         let out = Tensor.empty(outShape)
         Tensor.permuteKernel(source: storage.pointer, sourceShape: shape, order: order, destination: out.storage.pointer)
@@ -75,11 +75,11 @@ extension Tensor {
 
     /// Joins tensors along `axis`; every other dimension must agree.
     public static func concatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "Tensor.concatenated: no tensors")
+        require(!tensors.isEmpty, "Tensor.concatenated: no tensors")
         let first = tensors[0]
-        precondition(axis >= 0 && axis < first.rank, "Tensor.concatenated: axis \(axis) for rank \(first.rank)")
+        require(axis >= 0 && axis < first.rank, "Tensor.concatenated: axis \(axis) for rank \(first.rank)")
         for t in tensors {
-            precondition(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
+            require(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
                          "Tensor.concatenated: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
         }
         let outer = first.shape[..<axis].reduce(1, *)
@@ -106,17 +106,17 @@ extension Tensor {
 
     /// Stacks equally shaped tensors along a new dimension `axis`.
     public static func stacked(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "Tensor.stacked: no tensors")
+        require(!tensors.isEmpty, "Tensor.stacked: no tensors")
         let shape = tensors[0].shape
-        precondition(axis >= 0 && axis <= shape.count, "Tensor.stacked: axis \(axis) for rank \(shape.count)")
+        require(axis >= 0 && axis <= shape.count, "Tensor.stacked: axis \(axis) for rank \(shape.count)")
         var expanded = shape; expanded.insert(1, at: axis)
         return concatenated(tensors.map { $0.reshaped(expanded) }, axis: axis)
     }
 
     /// The slice `start..<start+length` along `axis` (a copy).
     public func narrowed(axis: Int, start: Int, length: Int) -> Tensor {
-        precondition(axis >= 0 && axis < rank, "Tensor.narrowed: axis \(axis) for rank \(rank)")
-        precondition(start >= 0 && length >= 0 && start + length <= shape[axis],
+        require(axis >= 0 && axis < rank, "Tensor.narrowed: axis \(axis) for rank \(rank)")
+        require(start >= 0 && length >= 0 && start + length <= shape[axis],
                      "Tensor.narrowed: range \(start)..<\(start + length) outside 0..<\(shape[axis]) on axis \(axis)")
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)

@@ -31,7 +31,7 @@ public final class Tensor {
     /// Wraps an existing storage (no copy). `storage.count` must equal the product of `shape`.
     public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
         let count = Tensor.elementCount(shape)
-        precondition(count == storage.count,
+        require(count == storage.count,
                      "Tensor: shape \(shape) needs \(count) elements, the storage has \(storage.count)")
         self.shape = shape
         self.count = count
@@ -41,7 +41,7 @@ public final class Tensor {
 
     /// Creates a tensor from row-major `data`; `data.count` must equal the product of `shape`.
     public convenience init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
-        precondition(Tensor.elementCount(shape) == data.count,
+        require(Tensor.elementCount(shape) == data.count,
                      "Tensor(shape:data:): shape \(shape) needs \(Tensor.elementCount(shape)) values, got \(data.count)")
         self.init(shape: shape, storage: TensorStorage(data), requiresGrad: requiresGrad)
     }
@@ -70,7 +70,7 @@ public final class Tensor {
     @inlinable public static func elementCount(_ shape: [Int]) -> Int {
         var n = 1
         for d in shape {
-            precondition(d >= 0, "Tensor: negative dimension in shape \(shape)")
+            require(d >= 0, "Tensor: negative dimension in shape \(shape)")
             n *= d
         }
         return n
@@ -146,7 +146,7 @@ public final class Tensor {
 
     /// The single element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "Tensor.item: the tensor has shape \(shape), not one element")
+        require(count == 1, "Tensor.item: the tensor has shape \(shape), not one element")
         return storage.pointer[0]
     }
 
@@ -161,7 +161,7 @@ public final class Tensor {
 
     /// Overwrites this tensor's values with `other`'s (same element count); not recorded.
     public func assign(_ other: Tensor) {
-        precondition(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
+        require(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
         storage.pointer.update(from: other.storage.pointer, count: count)
     }
 
@@ -171,13 +171,13 @@ public final class Tensor {
     ///
     /// Gradients of leaves that require them are added to their `grad`; the graph is released afterwards.
     public func backward() {
-        precondition(count == 1, "Tensor.backward(): the tensor has shape \(shape); pass a gradient for non-scalars")
+        require(count == 1, "Tensor.backward(): the tensor has shape \(shape); pass a gradient for non-scalars")
         backward(gradient: Tensor.ones(shape))
     }
 
     /// Runs reverse-mode differentiation seeding this tensor's gradient with `gradient` (same shape).
     public func backward(gradient: Tensor) {
-        precondition(gradient.count == count, "Tensor.backward(gradient:): gradient \(gradient.shape) for tensor \(shape)")
+        require(gradient.count == count, "Tensor.backward(gradient:): gradient \(gradient.shape) for tensor \(shape)")
         guard requiresGrad else { return }
         GradMode.withoutGrad { runBackward(seed: gradient) }
     }
@@ -265,7 +265,7 @@ public final class Tensor {
 
     /// Adds `source` into `target` element by element (same element count).
     func addInPlace(_ target: Tensor, _ source: Tensor) {
-        precondition(target.count == source.count, "gradient accumulation: \(source.shape) into \(target.shape)")
+        require(target.count == source.count, "gradient accumulation: \(source.shape) into \(target.shape)")
         let pt = target.storage.pointer, ps = source.storage.pointer
         for i in 0..<target.count { pt[i] += ps[i] }
     }

@@ -10,7 +10,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `count` elements, uninitialized (callers overwrite every element before reading).
     public init(uninitializedCount count: Int) {
-        precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        require(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
         let raw = BufferPool.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
