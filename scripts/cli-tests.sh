@@ -183,6 +183,28 @@ check_status "resume: --keep-covariance 1 epoch" 0 "$d" "${keep[@]}" --epochs 1 
 check "resume: the checkpoint holds the running accumulators" bash -c "ls '$r'/keep-part/checkpoint/epoch-*/tracker/train-0.cov"
 check_status "resume: --keep-covariance to 3" 0 "$d" train --resume "$r/keep-part" --epochs 3
 check "resume: accumulated statistics identical" cmp "$r/keep-full/statistics.jsonl" "$r/keep-part/statistics.jsonl"
+
+# Checkpoints are flushed to disk in order: every checkpoint file, its folders and the append-only outputs,
+# then the new manifest, then the folder holding it (strace -y names the file of every fsync).
+if command -v strace >/dev/null 2>&1; then
+  check_status "durability: 2 epochs under strace" 0 strace -f -qq -y -e trace=fsync -o "$r/fsync.trace" \
+    "$d" "${mlp[@]}" --epochs 2 --out "$r/sync"
+  check "durability: checkpoint files, then manifest, then its folder reach the disk" python3 -c "
+import os, re, sys
+run = os.path.realpath('$r/sync'); ck = run + '/checkpoint'
+synced = [m.group(1) for m in (re.search(r'fsync\\(\\d+<([^>]*)>\\) = 0', l) for l in open('$r/fsync.trace')) if m]
+last = max(i for i, p in enumerate(synced) if os.path.basename(p).startswith('.checkpoint.json.tmp-'))
+epoch = [f for f in os.listdir(ck) if f.startswith('epoch-')][0]
+needed = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(ck, epoch)) for f in fs]
+needed += [os.path.join(ck, epoch), os.path.join(ck, epoch, 'tracker'), run + '/statistics.jsonl']
+before = set(synced[:last])
+missing = [p for p in needed if p not in before]
+assert not missing, ('not flushed before the manifest', missing)
+assert ck in synced[last + 1:], ('the checkpoint folder is not flushed after the rename', synced[last:])
+"
+else
+  echo "cli: SKIP the durability check (strace is not installed)"
+fi
 check "resume: accumulated samples grow over epochs" python3 -c "
 import json; rows=[json.loads(l) for l in open('$r/keep-part/statistics.jsonl')]
 s=[r['layers'][0]['samples'] for r in rows]; assert s[1]==2*s[0] and s[2]==3*s[0], s"

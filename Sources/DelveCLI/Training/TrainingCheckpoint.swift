@@ -78,6 +78,13 @@ struct TrainingCheckpoint {
         for name in appendOnlyFiles(run) {
             appended.append((name, try fileSize(run.url.appendingPathComponent(name))))
         }
+        // Everything the manifest will vouch for reaches the disk before the manifest does (a power cut
+        // then leaves either the previous checkpoint or this one, complete).
+        for path in files.map(\.path) { try syncToDisk(target.appendingPathComponent(path)) }
+        try syncToDisk(target.appendingPathComponent(trackerFolder), directory: true)
+        try syncToDisk(target, directory: true)
+        for (name, _) in appended { try syncToDisk(run.url.appendingPathComponent(name)) }
+        try syncToDisk(root, directory: true)
         // The data path is recorded absolute, so that a resume from another directory finds the data.
         var recorded = configuration
         recorded.dataPath = configuration.dataPath.map(absolutePath)
@@ -86,11 +93,13 @@ struct TrainingCheckpoint {
         let manifest = manifestURL(run)
         let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
         try writeFile(Data((checkpoint.jsonValue.text + "\n").utf8), to: temporary)
+        try syncToDisk(temporary)
         guard rename(temporary.path, manifest.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
             throw CLIError.failed("\(manifest.path): cannot rename the new manifest into place: \(reason)")
         }
+        try syncToDisk(root, directory: true)   // the rename itself
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
             where name.hasPrefix("epoch-") && name != folder {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
@@ -283,6 +292,14 @@ func readFile(_ url: URL) throws(CLIError) -> Data {
 /// Writes a whole file (not atomically: callers write into a folder or temporary name first).
 private func writeFile(_ data: Data, to url: URL) throws(CLIError) {
     do { try data.write(to: url) } catch { throw .failed("\(url.path): cannot write: \(error.localizedDescription)") }
+}
+
+/// Flushes a file's data, or a directory's entries, to the disk (`fsync`).
+private func syncToDisk(_ url: URL, directory: Bool = false) throws(CLIError) {
+    let fd = open(url.path, O_RDONLY | (directory ? O_DIRECTORY : 0))
+    guard fd >= 0 else { throw .failed("\(url.path): cannot open to flush it to disk: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw .failed("\(url.path): cannot flush to disk: \(String(cString: strerror(errno)))") }
 }
 
 /// The size of a file in bytes.
