@@ -196,7 +196,7 @@ synced = [m.group(1) for m in (re.search(r'fsync\\(\\d+<([^>]*)>\\) = 0', l) for
 last = max(i for i, p in enumerate(synced) if os.path.basename(p).startswith('.checkpoint.json.tmp-'))
 epoch = [f for f in os.listdir(ck) if f.startswith('epoch-')][0]
 needed = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(ck, epoch)) for f in fs]
-needed += [os.path.join(ck, epoch), os.path.join(ck, epoch, 'tracker'), run + '/statistics.jsonl']
+needed += [os.path.join(ck, epoch), os.path.join(ck, epoch, 'tracker'), run + '/statistics.jsonl', run + '/statistics.csv']
 before = set(synced[:last])
 missing = [p for p in needed if p not in before]
 assert not missing, ('not flushed before the manifest', missing)

@@ -84,6 +84,7 @@ struct TrainingCheckpoint {
         try syncToDisk(target.appendingPathComponent(trackerFolder), directory: true)
         try syncToDisk(target, directory: true)
         for (name, _) in appended { try syncToDisk(run.url.appendingPathComponent(name)) }
+        if FileManager.default.fileExists(atPath: run.csvURL.path) { try syncToDisk(run.csvURL) }   // kept on resume too
         try syncToDisk(root, directory: true)
         // The data path is recorded absolute, so that a resume from another directory finds the data.
         var recorded = configuration
