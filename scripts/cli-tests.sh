@@ -196,7 +196,7 @@ synced = [m.group(1) for m in (re.search(r'fsync\\(\\d+<([^>]*)>\\) = 0', l) for
 last = max(i for i, p in enumerate(synced) if os.path.basename(p).startswith('.checkpoint.json.tmp-'))
 epoch = [f for f in os.listdir(ck) if f.startswith('epoch-')][0]
 needed = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(ck, epoch)) for f in fs]
-needed += [os.path.join(ck, epoch), os.path.join(ck, epoch, 'tracker'), run + '/statistics.jsonl', run + '/statistics.csv']
+needed += [os.path.join(ck, epoch), os.path.join(ck, epoch, 'tracker'), ck + '/history.jsonl', run + '/statistics.jsonl', run + '/statistics.csv']
 before = set(synced[:last])
 missing = [p for p in needed if p not in before]
 assert not missing, ('not flushed before the manifest', missing)
@@ -230,6 +230,19 @@ check "resume: nothing in the run directory changed" test "$before" = "$(cd "$r/
 head -c 40 "$r/part/checkpoint/checkpoint.json" > "$r/corrupt/checkpoint/checkpoint.json"
 check_status "resume: a truncated manifest fails" 1 "$d" train --resume "$r/corrupt" --epochs 6
 check_grep "resume: the error names the manifest" "$work/err" 'checkpoint.json'
+# The history is append-only: one record per completed epoch, written once (the same bytes as
+# statistics.jsonl, which holds no covariance here); bytes after the checkpointed prefix are cut on resume.
+check "history: one record per epoch, appended once" cmp "$r/full/checkpoint/history.jsonl" "$r/full/statistics.jsonl"
+rm -rf "$r/hist"; cp -r "$r/part" "$r/hist"
+printf '{"epoch": 99, "half a record' >> "$r/hist/checkpoint/history.jsonl"
+check_status "history: an interrupted save's extra bytes do not stop a resume" 0 "$d" train --resume "$r/hist" --epochs 5
+check "history: it then holds exactly the 5 completed epochs" python3 -c "
+lines = open('$r/hist/checkpoint/history.jsonl').read().splitlines()
+assert len(lines) == 5 and all(l.startswith('{\"epoch\":') for l in lines), lines[-1][:80]"
+rm -rf "$r/hist2"; cp -r "$r/part" "$r/hist2"
+python3 -c "p='$r/hist2/checkpoint/history.jsonl'; b=bytearray(open(p,'rb').read()); b[10]^=0x01; open(p,'wb').write(b)"
+check_status "history: a damaged history fails" 1 "$d" train --resume "$r/hist2" --epochs 5
+check_grep "history: the error names the history file" "$work/err" 'history.jsonl: corrupt checkpoint file: checksum'
 rm -rf "$r/mismatch"; cp -r "$r/part" "$r/mismatch"
 python3 - "$r/mismatch/checkpoint/checkpoint.json" <<'PY'
 import json, sys

@@ -150,6 +150,14 @@ def main():
         for entry in state["append-only-outputs"]:
             if os.path.getsize(os.path.join(run, entry["name"])) < entry["size"]:
                 fail(f"{entry['name']}: shorter than at the checkpoint")
+        history = state["history"]
+        with open(os.path.join(run, "checkpoint", "history.jsonl"), "rb") as f:
+            data = f.read()
+        prefix = data[:history["size"]]
+        if len(prefix) != history["size"] or crc32c(prefix) != history["crc32c"]:
+            fail("checkpoint/history.jsonl: the checkpointed prefix differs from the manifest")
+        if prefix.count(b"\n") != history["records"] or history["records"] != completed:
+            fail("checkpoint/history.jsonl: the record count differs from the manifest")
     with open(os.path.join(reference, "statistics.csv"), "rb") as f:
         reference_csv = f.read().split(b"\n")[1:]
     with open(os.path.join(reference, "statistics.jsonl"), "rb") as f:

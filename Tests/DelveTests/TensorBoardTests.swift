@@ -23,6 +23,12 @@ struct TensorBoardTests {
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)  // RFC 3720 B.4
         #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
         #expect(CRC32C.checksum([UInt8]()) == 0)
+        // A checksum continued over a second part equals the checksum of the whole.
+        let whole = Array("123456789".utf8)
+        for cut in [0, 1, 4, 9] {
+            let first = whole[..<cut].withUnsafeBytes { CRC32C.checksum($0) }
+            #expect(whole[cut...].withUnsafeBytes { CRC32C.checksum($0, continuing: first) } == 0xE306_9283)
+        }
         // The raw-buffer overload gives the same values.
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) } == 0xE306_9283)
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37) }

@@ -10,17 +10,19 @@ import Foundation
 /// <run>/checkpoint/epoch-<N>/model.safetensors      every parameter and buffer (BatchNorm statistics)
 /// <run>/checkpoint/epoch-<N>/optimizer.safetensors  momentum buffers / Adam moments, step count, lr
 /// <run>/checkpoint/epoch-<N>/tracker/tracker.json   next epoch, layer order (+ accumulators when kept)
-/// <run>/checkpoint/epoch-<N>/history.jsonl          the records of the completed epochs (for plots)
+/// <run>/checkpoint/history.jsonl                    the records of the completed epochs (for plots),
+///                                                   append-only: each checkpoint appends its epoch
 /// ```
 ///
 /// N is the number of the next epoch. The manifest names the folder, the completed epoch count, the full
 /// configuration, the random generators' states, the size and CRC-32C of every file in the folder, and
-/// the sizes of the append-only outputs (`statistics.jsonl`, TensorBoard event files) at the epoch end.
+/// the sizes of the append-only outputs (`statistics.jsonl`, TensorBoard event files) at the epoch end,
+/// and the record count, size and CRC-32C of the history (so each save writes one record, not all).
 /// A new folder is complete before the manifest points to it, and old folders are removed only
 /// afterwards, so that a `kill -9` at any moment leaves a manifest that points to a complete folder.
 struct TrainingCheckpoint {
     /// The manifest's format name and version.
-    static let format = "delve-train-checkpoint", version = 1
+    static let format = "delve-train-checkpoint", version = 2
     /// The files of a checkpoint folder, relative to it.
     static let modelFile = "model.safetensors", optimizerFile = "optimizer.safetensors"
     static let trackerFolder = "tracker", historyFile = "history.jsonl"
@@ -37,6 +39,17 @@ struct TrainingCheckpoint {
     var files: [(path: String, size: Int, crc: UInt32)]
     /// The size of each append-only output at the checkpoint, by file name in the run directory.
     var appended: [(name: String, size: Int)]
+    /// How much of `checkpoint/history.jsonl` belongs to the checkpoint.
+    var historyLog: HistoryLog
+
+    /// The checkpointed prefix of the append-only history: its records, bytes and CRC-32C.
+    struct HistoryLog: Equatable {
+        var records = 0, size = 0
+        var crc: UInt32 = 0
+    }
+
+    /// `<run>/checkpoint/history.jsonl`.
+    static func historyURL(_ run: RunDirectory) -> URL { directory(run).appendingPathComponent(historyFile) }
 
     /// `<run>/checkpoint`.
     static func directory(_ run: RunDirectory) -> URL { run.url.appendingPathComponent("checkpoint", isDirectory: true) }
@@ -51,9 +64,12 @@ struct TrainingCheckpoint {
 
     // MARK: Saving
 
-    /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch.
+    /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch. The records
+    /// of `history` beyond `historyLog` are appended to the history file; returns the new `historyLog`.
+    @discardableResult
     static func save(run: RunDirectory, nextEpoch: Int, configuration: TrainingConfiguration, model: Module,
-                     optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: [EpochRecord]) throws {
+                     optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: [EpochRecord],
+                     historyLog: HistoryLog) throws -> HistoryLog {
         let root = directory(run)
         let folder = String(format: "epoch-%06d", nextEpoch)
         let target = root.appendingPathComponent(folder, isDirectory: true)
@@ -66,8 +82,7 @@ struct TrainingCheckpoint {
         try model.saveSafetensors(to: target.appendingPathComponent(modelFile))
         try optimizer.exportState().write(to: target.appendingPathComponent(optimizerFile))
         try tracker.exportState().write(to: target.appendingPathComponent(trackerFolder))
-        let lines = history.map { $0.jsonValue.text + "\n" }.joined()
-        try writeFile(Data(lines.utf8), to: target.appendingPathComponent(historyFile))
+        let log = try appendHistory(history, after: historyLog, to: historyURL(run))
 
         var files: [(path: String, size: Int, crc: UInt32)] = []
         for path in try listFiles(target) {
@@ -83,6 +98,7 @@ struct TrainingCheckpoint {
         for path in files.map(\.path) { try syncToDisk(target.appendingPathComponent(path)) }
         try syncToDisk(target.appendingPathComponent(trackerFolder), directory: true)
         try syncToDisk(target, directory: true)
+        try syncToDisk(historyURL(run))
         for (name, _) in appended { try syncToDisk(run.url.appendingPathComponent(name)) }
         if FileManager.default.fileExists(atPath: run.csvURL.path) { try syncToDisk(run.csvURL) }   // kept on resume too
         try syncToDisk(root, directory: true)
@@ -90,7 +106,8 @@ struct TrainingCheckpoint {
         var recorded = configuration
         recorded.dataPath = configuration.dataPath.map(absolutePath)
         let checkpoint = TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: recorded,
-                                            randomStates: model.randomGeneratorStates(), files: files, appended: appended)
+                                            randomStates: model.randomGeneratorStates(), files: files, appended: appended,
+                                            historyLog: log)
         let manifest = manifestURL(run)
         let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
         try writeFile(Data((checkpoint.jsonValue.text + "\n").utf8), to: temporary)
@@ -105,6 +122,30 @@ struct TrainingCheckpoint {
             where name.hasPrefix("epoch-") && name != folder {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
         }
+        return log
+    }
+
+    /// Appends the records of `history` after the first `log.records` to the file at `url`, which is first
+    /// cut to `log.size` bytes (dropping what an interrupted save may have appended); returns the new log.
+    private static func appendHistory(_ history: [EpochRecord], after log: HistoryLog, to url: URL) throws(CLIError) -> HistoryLog {
+        guard log.records <= history.count else {
+            throw .failed("\(url.path): the checkpoint has \(log.records) records, the run only \(history.count)")
+        }
+        let fd = open(url.path, O_WRONLY | O_CREAT, 0o644)
+        guard fd >= 0 else { throw .failed("\(url.path): cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(log.size)) == 0, lseek(fd, off_t(log.size), SEEK_SET) >= 0 else {
+            throw .failed("\(url.path): cannot cut back to \(log.size) bytes: \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(history[log.records...].map { $0.jsonValue.text + "\n" }.joined().utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            guard n > 0 else { throw .failed("\(url.path): cannot append: \(String(cString: strerror(errno)))") }
+            written += n
+        }
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0, continuing: log.crc) }
+        return HistoryLog(records: history.count, size: log.size + bytes.count, crc: crc)
     }
 
     /// The manifest as JSON.
@@ -125,6 +166,8 @@ struct TrainingCheckpoint {
             ("append-only-outputs", .array(appended.map {
                 .object([("name", .string($0.name)), ("size", .number(Double($0.size)))])
             })),
+            ("history", .object([("records", .number(Double(historyLog.records))), ("size", .number(Double(historyLog.size))),
+                                 ("crc32c", .number(Double(historyLog.crc)))])),
         ])
     }
 
@@ -190,7 +233,7 @@ struct TrainingCheckpoint {
             }
             files.append((path, size, UInt32(truncatingIfNeeded: crc)))
         }
-        for required in [modelFile, optimizerFile, "\(trackerFolder)/\(TrackerState.fileName)", historyFile]
+        for required in [modelFile, optimizerFile, "\(trackerFolder)/\(TrackerState.fileName)"]
             where !files.contains(where: { $0.path == required }) {
             throw fail("the file list lacks \(required)")
         }
@@ -199,8 +242,23 @@ struct TrainingCheckpoint {
             guard let name = item["name"]?.stringValue, !name.contains("/") else { throw fail("an output entry has no valid \"name\"") }
             appended.append((name, try int(item["size"], "the size of \(name)")))
         }
+        guard let historyJSON = json["history"] else { throw fail("no \"history\"") }
+        let historyLog = HistoryLog(records: try int(historyJSON["records"], "the history's record count"),
+                                    size: try int(historyJSON["size"], "the history's size"),
+                                    crc: UInt32(truncatingIfNeeded: try int(historyJSON["crc32c"], "the history's checksum")))
+        guard historyLog.records == nextEpoch - configuration.tracker.initialEpoch else {
+            throw fail("the history has \(historyLog.records) records for \(nextEpoch - configuration.tracker.initialEpoch) completed epochs")
+        }
+        let historyURL = historyURL(run)
+        let historySize: Int
+        do { historySize = try fileSize(historyURL) } catch {
+            throw .failed("\(historyURL.path): checkpoint file missing or unreadable")
+        }
+        guard historySize >= historyLog.size else {
+            throw .failed("\(historyURL.path): corrupt checkpoint file: \(historySize) bytes, the manifest expects at least \(historyLog.size) (truncated or damaged)")
+        }
         return TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: configuration,
-                                  randomStates: randomStates, files: files, appended: appended)
+                                  randomStates: randomStates, files: files, appended: appended, historyLog: historyLog)
     }
 
     /// The checkpoint folder.
@@ -208,14 +266,27 @@ struct TrainingCheckpoint {
         Self.directory(run).appendingPathComponent(folder, isDirectory: true)
     }
 
-    /// The records of the completed epochs.
+    /// The records of the completed epochs: the checkpointed prefix of the history file, checked against
+    /// its size, CRC-32C and record count (later bytes, from an interrupted save, are ignored here and cut
+    /// by ``rewindOutputs(_:)``).
     func history(_ run: RunDirectory) throws -> [EpochRecord] {
-        let url = folderURL(run).appendingPathComponent(Self.historyFile)
-        let text = String(decoding: try readFile(url), as: UTF8.self)
+        let url = Self.historyURL(run)
+        let data = try readFile(url)
+        guard data.count >= historyLog.size else {
+            throw CLIError.failed("\(url.path): corrupt checkpoint file: \(data.count) bytes, the manifest expects at least \(historyLog.size)")
+        }
+        let prefix = data.prefix(historyLog.size)
+        guard prefix.withUnsafeBytes({ CRC32C.checksum($0) }) == historyLog.crc else {
+            throw CLIError.failed("\(url.path): corrupt checkpoint file: checksum mismatch (the data is damaged)")
+        }
+        let text = String(decoding: prefix, as: UTF8.self)
         var records: [EpochRecord] = []
         for (i, line) in text.split(separator: "\n").enumerated() {
             records.append(try EpochRecord(json: try JSONValue.parse(String(line), source: url.path, line: i + 1),
                                            source: url.path, line: i + 1))
+        }
+        guard records.count == historyLog.records else {
+            throw CLIError.failed("\(url.path): corrupt checkpoint file: \(records.count) records, the manifest expects \(historyLog.records)")
         }
         return records
     }
@@ -236,6 +307,10 @@ struct TrainingCheckpoint {
     /// checkpoint (dropping records of an epoch that did not complete), removes event files started
     /// after it, and removes temporary files left by an interrupted write. Call after ``checkOutputs(_:)``.
     func rewindOutputs(_ run: RunDirectory) throws {
+        let historyPath = Self.historyURL(run).path
+        guard truncate(historyPath, off_t(historyLog.size)) == 0 else {
+            throw CLIError.failed("\(historyPath): cannot truncate to \(historyLog.size) bytes: \(String(cString: strerror(errno)))")
+        }
         for (name, size) in appended {
             let path = run.url.appendingPathComponent(name).path
             guard truncate(path, off_t(size)) == 0 else {

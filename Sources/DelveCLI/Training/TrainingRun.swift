@@ -32,6 +32,8 @@ final class TrainingRun {
     private let flatten: Bool
     /// The records of the completed epochs (saved with every checkpoint, for the plots).
     private var history: [EpochRecord]
+    /// How much of the history the last checkpoint holds.
+    private var historyLog = TrainingCheckpoint.HistoryLog()
     /// Where human-readable lines go (standard output by default).
     private let say: (String) -> Void
 
@@ -81,6 +83,7 @@ final class TrainingRun {
             }
             try tracker.restoreState(state, source: trackerURL.path)
             history = try checkpoint.history(run)
+            historyLog = checkpoint.historyLog
             try checkpoint.checkOutputs(run)
             // Everything is loaded and checked: only now change the run directory.
             try checkpoint.rewindOutputs(run)
@@ -119,8 +122,9 @@ final class TrainingRun {
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
             let record = try tracker.endEpoch()
             history.append(record.withoutCovariance)
-            try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
-                                        optimizer: optimizer, tracker: tracker, history: history)
+            historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
+                                                     optimizer: optimizer, tracker: tracker, history: history,
+                                                     historyLog: historyLog)
             last = record
         }
         try tracker.close()

@@ -16,7 +16,13 @@ public enum CRC32C {
     /// The CRC-32C of raw bytes: the same value as the generic version, without per-element generic
     /// dispatch (for large buffers such as checkpoint files).
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+        checksum(bytes, continuing: 0)
+    }
+
+    /// The CRC-32C of a longer stream whose first part had the CRC-32C `previous` and whose remaining
+    /// bytes are `bytes`: `checksum(b, continuing: checksum(a)) == checksum(a + b)` (0 for an empty start).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32) -> UInt32 {
+        var crc: UInt32 = ~previous
         table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         }
