@@ -84,6 +84,18 @@ struct TensorTests {
         #expect(x.relu().scalars == [0, 0, 2])
         #expect(close(x.gelu().scalars, [-0.15865525, 0, 1.9544997]))
         #expect(close(x.sigmoid().scalars, [0.26894142, 0.5, 0.8807971]))
+        // Vectorized σ and tanh against double precision on a spread of values (several chunks and a
+        // tail), including ±0, saturated inputs and NaN.
+        var values: [Float] = (0..<203).map { Float($0 - 101) * 0.173 }
+        values += [0, -0, 30, -30, 100, -100, .nan]
+        let t = Tensor(shape: [values.count], data: values)
+        let sig = t.sigmoid().scalars, th = t.tanh().scalars
+        for (k, v) in values.enumerated() where !v.isNaN {
+            let d = Double(v)
+            #expect(abs(Double(sig[k]) - 1 / (1 + Foundation.exp(-d))) <= 2e-7, "sigmoid(\(v)) = \(sig[k])")
+            #expect(abs(Double(th[k]) - Foundation.tanh(d)) <= 2e-7, "tanh(\(v)) = \(th[k])")
+        }
+        #expect(sig.last!.isNaN && th.last!.isNaN)
         let s = x.softmax(axis: 0).scalars
         #expect(close(s, [0.04201007, 0.11419519, 0.8437947]))
         #expect(close(x.logSoftmax(axis: 0).scalars, s.map { Foundation.log($0) }))

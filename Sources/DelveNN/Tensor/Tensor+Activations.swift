@@ -42,9 +42,10 @@ extension Tensor {
     public func sigmoid() -> Tensor {
         let out = Tensor.empty(shape)
         let p = storage.pointer, po = out.storage.pointer
-        for i in 0..<count {
-            let x = p[i]
-            if x >= 0 { po[i] = 1 / (1 + Foundation.exp(-x)) } else { let e = Foundation.exp(x); po[i] = e / (1 + e) }
+        // Eight lanes at a time (``VectorMath``, a few ulp from the C library); every element gets the same
+        // lane code wherever the chunks split, so the result does not depend on the thread count.
+        Parallel.forEachChunk(count, costPerItem: 16) { r in
+            VectorMath.sigmoid(p + r.lowerBound, po + r.lowerBound, count: r.count)
         }
         return Tensor(shape: shape, storage: out.storage, parents: [self]) { g in
             let r = Tensor.empty(g.shape)
@@ -58,7 +59,9 @@ extension Tensor {
     public func tanh() -> Tensor {
         let out = Tensor.empty(shape)
         let p = storage.pointer, po = out.storage.pointer
-        for i in 0..<count { po[i] = Foundation.tanh(p[i]) }
+        Parallel.forEachChunk(count, costPerItem: 16) { r in   // as in sigmoid()
+            VectorMath.tanh(p + r.lowerBound, po + r.lowerBound, count: r.count)
+        }
         return Tensor(shape: shape, storage: out.storage, parents: [self]) { g in
             let r = Tensor.empty(g.shape)
             let pg = g.storage.pointer, pr = r.storage.pointer
