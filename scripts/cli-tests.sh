@@ -243,6 +243,17 @@ rm -rf "$r/hist2"; cp -r "$r/part" "$r/hist2"
 python3 -c "p='$r/hist2/checkpoint/history.jsonl'; b=bytearray(open(p,'rb').read()); b[10]^=0x01; open(p,'wb').write(b)"
 check_status "history: a damaged history fails" 1 "$d" train --resume "$r/hist2" --epochs 5
 check_grep "history: the error names the history file" "$work/err" 'history.jsonl: corrupt checkpoint file: checksum'
+# One process per run directory: while a run trains, a resume of it and a second run into the same
+# directory are refused (exit 1, naming the directory and the process); after kill -9 the lock is free.
+"$d" "${mlp[@]}" --epochs 400 --out "$r/busy" >/dev/null 2>&1 &
+busy=$!
+for _ in $(seq 200); do [ -f "$r/busy/checkpoint/checkpoint.json" ] && break; sleep 0.05; done
+check_status "lock: a resume while the run trains is refused" 1 "$d" train --resume "$r/busy" --epochs 400
+check_grep "lock: the error names the other process" "$work/err" "busy: another delve process (pid $busy) is writing"
+check_status "lock: a second run into the same directory is refused" 1 "$d" "${mlp[@]}" --epochs 2 --out "$r/busy"
+kill -9 "$busy" 2>/dev/null || true; wait "$busy" 2>/dev/null || true   # 137: killed, as intended
+done_epochs="$(python3 -c "import json; print(json.load(open('$r/busy/checkpoint/checkpoint.json'))['completed-epochs'])")"
+check_status "lock: after kill -9 the resume goes ahead" 0 "$d" train --resume "$r/busy" --epochs "$((done_epochs + 1))"
 rm -rf "$r/mismatch"; cp -r "$r/part" "$r/mismatch"
 python3 - "$r/mismatch/checkpoint/checkpoint.json" <<'PY'
 import json, sys

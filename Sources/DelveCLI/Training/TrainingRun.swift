@@ -34,6 +34,8 @@ final class TrainingRun {
     private var history: [EpochRecord]
     /// How much of the history the last checkpoint holds.
     private var historyLog = TrainingCheckpoint.HistoryLog()
+    /// This process's exclusive hold on the run directory (see ``RunLock``).
+    private var runLock: RunLock?
     /// Where human-readable lines go (standard output by default).
     private let say: (String) -> Void
 
@@ -85,10 +87,12 @@ final class TrainingRun {
             history = try checkpoint.history(run)
             historyLog = checkpoint.historyLog
             try checkpoint.checkOutputs(run)
-            // Everything is loaded and checked: only now change the run directory.
+            // Everything is loaded and checked: only now change the run directory, holding its lock.
+            runLock = try RunLock(directory: run.url)
             try checkpoint.rewindOutputs(run)
             startEpoch = checkpoint.nextEpoch
         } else {
+            runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
             run = try RunDirectory(path: configuration.output)
             history = []
             startEpoch = configuration.tracker.initialEpoch
