@@ -24,24 +24,37 @@ public enum CovarianceError: Error, Equatable, CustomStringConvertible {
     /// A one-line message naming the layer or file and what was expected.
     public var description: String {
         switch self {
-        case let .nonFinite(layer, batch, row, feature, value):
-            return "layer \(Self.show(layer)), batch \(batch): non-finite value \(value) at row \(row), feature \(feature); "
-                + "the batch was rejected and the accumulated statistics are unchanged"
-        case let .overflow(layer, batch):
-            return "layer \(Self.show(layer)), batch \(batch): values are too large, their co-moment would overflow float64; "
-                + "the batch was rejected and the accumulated statistics are unchanged"
-        case let .bufferSize(layer, batch, shape, expected, count):
-            return "layer \(Self.show(layer)), batch \(batch): expected \(shape) = \(expected) values, got \(count)"
+        case let .nonFinite(layer, batch, _, _, _), let .overflow(layer, batch), let .bufferSize(layer, batch, _, _, _):
+            return "layer \(Self.show(layer)), batch \(batch): \(detail)"
         case let .invalidSize(layer, argument, value):
             return "layer \(Self.show(layer)): \(argument) must be ≥ 0 and fit in memory, got \(value)"
-        case let .featureMismatch(layer, context, expected, found):
-            return "layer \(Self.show(layer)): \(context): expected \(expected) features, found \(found)"
+        case let .featureMismatch(layer, _, _, _):
+            return "layer \(Self.show(layer)): \(detail)"
         case let .corrupt(source, reason):
             return "\(source): not a valid Delve covariance state: \(reason)"
         case let .unsupportedVersion(source, found, supported):
             return "\(source): covariance state format version \(found) is not supported (this build reads version \(supported))"
         case let .io(path, reason):
             return "\(path): \(reason)"
+        }
+    }
+
+    /// The message without its leading "layer …, batch …: ", for callers that name the layer and the batch
+    /// themselves (the tracker counts batches per epoch; an accumulator counts them over its lifetime).
+    public var detail: String {
+        switch self {
+        case let .nonFinite(_, _, row, feature, value):
+            return "non-finite value \(value) at row \(row), feature \(feature); "
+                + "the batch was rejected and the accumulated statistics are unchanged"
+        case .overflow:
+            return "values are too large, their co-moment would overflow float64; "
+                + "the batch was rejected and the accumulated statistics are unchanged"
+        case let .bufferSize(_, _, shape, expected, count):
+            return "expected \(shape) = \(expected) values, got \(count)"
+        case let .featureMismatch(_, context, expected, found):
+            return "\(context): expected \(expected) features, found \(found)"
+        case .invalidSize, .corrupt, .unsupportedVersion, .io:
+            return description
         }
     }
 

@@ -136,11 +136,13 @@ public final class SaturationTracker: @unchecked Sendable {
             slot.samplesThisEpoch += take
             slot.batchesThisEpoch += 1
         } catch {
-            let failure = TrackerError.badBatch(layer: layer, phase: phase, batch: batchNumber,
-                                                reason: String(describing: error))
+            // The tracker names layer, phase and batch (of this epoch) itself: take the accumulator's
+            // message without its own "layer …, batch …" (which counts batches over its lifetime).
+            let reason = (error as? CovarianceError)?.detail ?? String(describing: error)
+            let failure = TrackerError.badBatch(layer: layer, phase: phase, batch: batchNumber, reason: reason)
             if options.badBatchPolicy == .skip {
                 slot.skippedThisEpoch += 1
-                if slot.firstSkipReason == nil { slot.firstSkipReason = "batch \(batchNumber): \(error)" }
+                if slot.firstSkipReason == nil { slot.firstSkipReason = "batch \(batchNumber): \(reason)" }
                 return
             }
             slot.rejectedBatches += 1
