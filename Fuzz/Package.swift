@@ -24,6 +24,7 @@ let package = Package(
         .executableTarget(name: "FuzzIDX", dependencies: parser),
         .executableTarget(name: "FuzzCIFAR10", dependencies: parser),
         .executableTarget(name: "FuzzCSV", dependencies: parser),
+        .executableTarget(name: "FuzzEpochRecord", dependencies: parser),
     ],
     swiftLanguageModes: [.v6]
 )

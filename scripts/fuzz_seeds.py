@@ -2,7 +2,7 @@
 """Writes the seed corpora of the libFuzzer targets (small valid files, standard library only).
 
 usage: fuzz_seeds.py DIR — creates DIR/<Target>/seed-* for FuzzNPY, FuzzCovarianceState,
-FuzzSafetensors, FuzzIDX, FuzzCIFAR10 and FuzzCSV. The IDX and CSV targets take one selector byte
+FuzzSafetensors, FuzzIDX, FuzzCIFAR10, FuzzCSV and FuzzEpochRecord. The IDX and CSV targets take one selector byte
 before the file (see their sources).
 """
 import json
@@ -50,6 +50,11 @@ def safetensors(tensors, metadata=None):
     return struct.pack("<Q", len(text)) + text + data
 
 
+# The first line of statistics.jsonl from `delve train --model mlp --model-options hidden=8 --epochs 1
+# --stats lsat,idim,trc`.
+TRAIN_RECORD = b'{"epoch":0,"threshold":0.99,"values":{"train-saturation_features.0":1,"train-intrinsic-dimensionality_features.0":8,"train-covariance-trace_features.0":9.291835579122889,"eval-saturation_features.0":0.75,"eval-intrinsic-dimensionality_features.0":6,"eval-covariance-trace_features.0":25.05832054698035,"train-saturation_classifier":0.6,"train-intrinsic-dimensionality_classifier":6,"train-covariance-trace_classifier":4.946530733849929,"eval-saturation_classifier":0.4,"eval-intrinsic-dimensionality_classifier":4,"eval-covariance-trace_classifier":24.4621738742296,"average-train-sat":0.8,"average-eval-sat":0.575,"train-loss":1.8286907436447566,"train-accuracy":0.3654646324549237,"test-loss":1.051547391649703,"test-accuracy":0.6450704225352113},"layers":[{"layer":"features.0","phase":"train","features":8,"samples":1442,"statistics":{"lsat":1,"idim":8,"trc":9.291835579122889},"eigenvalues":[3.87544568073126,2.276291224573884,1.1605017607874806,0.8136457839358753,0.7053694370642615,0.2440646978538411,0.11343411532223517,0.10308287885405132],"notes":[]},{"layer":"features.0","phase":"eval","features":8,"samples":355,"statistics":{"lsat":0.75,"idim":6,"trc":25.05832054698035},"eigenvalues":[11.826648821983579,6.605491678762918,3.4715161386696454,2.3994034490205007,0.39055249868352915,0.2062068390989577,0.09728568056919591,0.06121544019203591],"notes":[]},{"layer":"classifier","phase":"train","features":10,"samples":1442,"statistics":{"lsat":0.6,"idim":6,"trc":4.946530733849929},"eigenvalues":[2.6084609189242958,0.9326595916781486,0.7167605534584006,0.48472220666414934,0.15325558012276308,0.030061695886722178,0.01265447678567729,0.004223529321036691,0.003186221702680803,0.0005459593060545002],"notes":[]},{"layer":"classifier","phase":"eval","features":10,"samples":355,"statistics":{"lsat":0.4,"idim":4,"trc":24.4621738742296},"eigenvalues":[14.679171689771543,4.377394431257528,3.019984050048065,2.2297061072062476,0.12365429816490077,0.022717519216904885,0.00954566402665633,1.1453773545909364e-07,1.1907536740414288e-14,1.0241270033944009e-14],"notes":[]}],"scalars":[{"name":"average-train-sat","value":0.8},{"name":"average-eval-sat","value":0.575},{"name":"train-loss","value":1.8286907436447566},{"name":"train-accuracy","value":0.3654646324549237},{"name":"test-loss","value":1.051547391649703},{"name":"test-accuracy","value":0.6450704225352113}]}'
+
+
 def main():
     out = sys.argv[1]
     seeds = {
@@ -88,6 +93,10 @@ def main():
             "named": b"\x0f" + b"x;label;y\n1;cat;2\n2;dog;3\r\n",
             "first": b"\x05" + b"1,2,3\n0,4,5\n",
             "quoted": b"\x0c" + b"\"1\";\"2\";\"yes\"\n3;4;no\n",
+        },
+        "FuzzEpochRecord": {
+            "minimal": b'{"epoch":0,"threshold":0.99,"values":{},"layers":[]}',
+            "train": TRAIN_RECORD,
         },
     }
     for target, files in seeds.items():
