@@ -312,15 +312,16 @@ public final class SaturationTracker: @unchecked Sendable {
     /// thread each (largest first), and the thread count is restored afterwards.
     private func computeValues(_ work: [(key: SlotKey, slot: Slot)]) -> [LayerEpochValues?] {
         let threads = BLAS.threadCount
-        let large = work.indices.filter { (work[$0].slot.accumulatorFeatures ?? 0) >= Self.concurrentSpectrumFeatures }
-        guard threads > 1, large.count > 1 else {
+        let features = work.map { $0.slot.accumulatorFeatures ?? 0 }   // each read takes the slot's lock: once
+        let large = features.filter { $0 >= Self.concurrentSpectrumFeatures }.count
+        guard threads > 1, large > 1 else {
             return work.map { values(for: $0.key, slot: $0.slot) }
         }
         // Largest first, so that the last solve to start is a short one.
-        let order = work.indices.sorted { (work[$0].slot.accumulatorFeatures ?? 0) > (work[$1].slot.accumulatorFeatures ?? 0) }
+        let order = work.indices.sorted { features[$0] > features[$1] }
         let results = ResultBox<LayerEpochValues?>(count: work.count, initial: nil)
         let next = ResultBox<Int>(count: 1, initial: 0)
-        let workers = min(threads, large.count)
+        let workers = min(threads, large)
         BLAS.withSingleThread {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {

@@ -66,7 +66,6 @@ struct TrainingCheckpoint {
 
     /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch. The records
     /// of `history` beyond `historyLog` are appended to the history file; returns the new `historyLog`.
-    @discardableResult
     static func save(run: RunDirectory, nextEpoch: Int, configuration: TrainingConfiguration, model: Module,
                      optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: [EpochRecord],
                      historyLog: HistoryLog) throws -> HistoryLog {
@@ -131,18 +130,17 @@ struct TrainingCheckpoint {
         guard log.records <= history.count else {
             throw .failed("\(url.path): the checkpoint has \(log.records) records, the run only \(history.count)")
         }
-        let fd = open(url.path, O_WRONLY | O_CREAT, 0o644)
-        guard fd >= 0 else { throw .failed("\(url.path): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard ftruncate(fd, off_t(log.size)) == 0, lseek(fd, off_t(log.size), SEEK_SET) >= 0 else {
-            throw .failed("\(url.path): cannot cut back to \(log.size) bytes: \(String(cString: strerror(errno)))")
+        let bytes = Data(history[log.records...].map { $0.jsonValue.text + "\n" }.joined().utf8)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw .failed("\(url.path): cannot create") }
         }
-        let bytes = Array(history[log.records...].map { $0.jsonValue.text + "\n" }.joined().utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            guard n > 0 else { throw .failed("\(url.path): cannot append: \(String(cString: strerror(errno)))") }
-            written += n
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.truncate(atOffset: UInt64(log.size))   // also moves the file position there
+            try handle.write(contentsOf: bytes)
+        } catch {
+            throw .failed("\(url.path): cannot append to the history: \(error.localizedDescription)")
         }
         let crc = bytes.withUnsafeBytes { CRC32C.checksum($0, continuing: log.crc) }
         return HistoryLog(records: history.count, size: log.size + bytes.count, crc: crc)
@@ -174,7 +172,8 @@ struct TrainingCheckpoint {
     // MARK: Loading
 
     /// Reads and verifies the checkpoint of `run` (manifest, then the size and checksum of every file it
-    /// lists). Nothing is changed. Errors name the file and say what was expected.
+    /// lists; the history file is verified when ``history(_:)`` reads it). Nothing is changed. Errors
+    /// name the file and say what was expected.
     static func load(run: RunDirectory) throws(CLIError) -> TrainingCheckpoint {
         let manifest = manifestURL(run)
         guard FileManager.default.fileExists(atPath: manifest.path) else {
@@ -248,14 +247,6 @@ struct TrainingCheckpoint {
                                     crc: UInt32(truncatingIfNeeded: try int(historyJSON["crc32c"], "the history's checksum")))
         guard historyLog.records == nextEpoch - configuration.tracker.initialEpoch else {
             throw fail("the history has \(historyLog.records) records for \(nextEpoch - configuration.tracker.initialEpoch) completed epochs")
-        }
-        let historyURL = historyURL(run)
-        let historySize: Int
-        do { historySize = try fileSize(historyURL) } catch {
-            throw .failed("\(historyURL.path): checkpoint file missing or unreadable")
-        }
-        guard historySize >= historyLog.size else {
-            throw .failed("\(historyURL.path): corrupt checkpoint file: \(historySize) bytes, the manifest expects at least \(historyLog.size) (truncated or damaged)")
         }
         return TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: configuration,
                                   randomStates: randomStates, files: files, appended: appended, historyLog: historyLog)
