@@ -45,7 +45,7 @@ public class BatchNormBase: Module {
     /// Normalizes `input` seen as `[N, C, S]`.
     func normalize(_ input: Tensor) -> Tensor {
         require(input.rank >= 2 && input.shape[1] == numFeatures,
-                     "\(type(of: self)): expected input [N, \(numFeatures), ...], got \(input.shape)")
+                "\(type(of: self)): expected input [N, \(numFeatures), ...], got \(input.shape)")
         let n = input.shape[0], c = numFeatures, s = input.count / max(n * c, 1)
         let m = n * s
         let px = input.storage.pointer

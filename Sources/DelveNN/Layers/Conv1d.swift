@@ -19,7 +19,7 @@ public final class Conv1d: Module {
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout some RandomNumberGenerator) {
         require(inChannels > 0 && outChannels > 0, "Conv1d: channel counts must be positive")
         require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv1d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
+                "Conv1d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.groups = groups
@@ -47,7 +47,7 @@ public final class Conv1d: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         require(input.rank == 3 && input.shape[1] == inChannels,
-                     "Conv1d: expected input [N, \(inChannels), L], got \(input.shape)")
+                "Conv1d: expected input [N, \(inChannels), L], got \(input.shape)")
         let lo = outputLength(input.shape[2])
         require(lo > 0, "Conv1d: input length \(input.shape[2]) is shorter than the kernel span")
         return Convolution.forward(input, dims: .init(n: input.shape[0], c: inChannels, h: 1, w: input.shape[2]),

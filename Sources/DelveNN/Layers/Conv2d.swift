@@ -22,7 +22,7 @@ public final class Conv2d: Module {
                 rng: inout some RandomNumberGenerator) {
         require(inChannels > 0 && outChannels > 0, "Conv2d: channel counts must be positive")
         require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
+                "Conv2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.groups = groups
@@ -57,7 +57,7 @@ public final class Conv2d: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         require(input.rank == 4 && input.shape[1] == inChannels,
-                     "Conv2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
+                "Conv2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
         let (ho, wo) = outputSize(height: input.shape[2], width: input.shape[3])
         require(ho > 0 && wo > 0, "Conv2d: input \(input.shape) is smaller than the kernel \(geometry.kernel) (with padding/dilation)")
         return Convolution.forward(input, dims: .init(n: input.shape[0], c: inChannels, h: input.shape[2], w: input.shape[3]),

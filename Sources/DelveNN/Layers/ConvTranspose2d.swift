@@ -23,11 +23,11 @@ public final class ConvTranspose2d: Module {
                 groups: Int = 1, bias: Bool = true, rng: inout some RandomNumberGenerator) {
         require(inChannels > 0 && outChannels > 0, "ConvTranspose2d: channel counts must be positive")
         require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "ConvTranspose2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
+                "ConvTranspose2d: groups \(groups) must divide inChannels \(inChannels) and outChannels \(outChannels)")
         require(outputPadding.0 >= 0 && outputPadding.1 >= 0 &&
-                     (outputPadding.0 < stride.0 || outputPadding.0 < dilation.0) &&
-                     (outputPadding.1 < stride.1 || outputPadding.1 < dilation.1),
-                     "ConvTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
+                (outputPadding.0 < stride.0 || outputPadding.0 < dilation.0) &&
+                (outputPadding.1 < stride.1 || outputPadding.1 < dilation.1),
+                "ConvTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.groups = groups
@@ -68,7 +68,7 @@ public final class ConvTranspose2d: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         require(input.rank == 4 && input.shape[1] == inChannels,
-                     "ConvTranspose2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
+                "ConvTranspose2d: expected input [N, \(inChannels), H, W], got \(input.shape)")
         let (ho, wo) = outputSize(height: input.shape[2], width: input.shape[3])
         require(ho > 0 && wo > 0, "ConvTranspose2d: non-positive output size \(ho)×\(wo) for input \(input.shape)")
         return Convolution.transposedForward(input, dims: .init(n: input.shape[0], c: inChannels, h: input.shape[2], w: input.shape[3]),

@@ -52,7 +52,7 @@ public final class Embedding: Module {
     public func lookup(_ indices: [Int], shape: [Int]? = nil) -> Tensor {
         let shape = shape ?? [indices.count]
         require(Tensor.elementCount(shape) == indices.count,
-                     "Embedding: \(indices.count) indices do not fill the shape \(shape)")
+                "Embedding: \(indices.count) indices do not fill the shape \(shape)")
         let (table, d) = (weight, dimensions)
         for (position, index) in indices.enumerated() {
             require(index >= 0 && index < count, "Embedding: index \(index) at position \(position) is outside 0..<\(count)")

@@ -51,7 +51,7 @@ public final class Linear: Module {
     public static func apply(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let inF = weight.shape[1], outF = weight.shape[0]
         require(input.rank >= 1 && input.shape[input.rank - 1] == inF,
-                     "Linear: expected input [..., \(inF)], got \(input.shape)")
+                "Linear: expected input [..., \(inF)], got \(input.shape)")
         let rows = input.count / inF
         var outShape = input.shape
         outShape[outShape.count - 1] = outF

@@ -28,7 +28,7 @@ public final class LSTM: Module {
     public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true,
                 rng: inout some RandomNumberGenerator) {
         require(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
-                     "LSTM: inputSize, hiddenSize and numLayers must be positive, got \(inputSize), \(hiddenSize), \(numLayers)")
+                "LSTM: inputSize, hiddenSize and numLayers must be positive, got \(inputSize), \(hiddenSize), \(numLayers)")
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers

@@ -52,7 +52,7 @@ enum RecurrentInput {
     /// Validates a 3-D input and returns it time-major (`T × N × I`), permuting a batch-first input.
     static func timeMajor(_ x: Tensor, batchFirst: Bool, inputSize: Int, layer: String) -> Tensor {
         require(x.rank == 3 && x.shape[2] == inputSize,
-                     "\(layer): expected input \(batchFirst ? "[batch, time, \(inputSize)]" : "[time, batch, \(inputSize)]"), got \(x.shape)")
+                "\(layer): expected input \(batchFirst ? "[batch, time, \(inputSize)]" : "[time, batch, \(inputSize)]"), got \(x.shape)")
         let steps = batchFirst ? x.shape[1] : x.shape[0]
         require(steps >= 1, "\(layer): the input has no timestep (shape \(x.shape))")
         return batchFirst ? x.permuted([1, 0, 2]) : x
@@ -61,7 +61,7 @@ enum RecurrentInput {
     /// Validates an initial state tensor `[numLayers, N, H]`.
     static func checkState(_ state: Tensor, layers: Int, batch: Int, hidden: Int, what: String, layer: String) {
         require(state.shape == [layers, batch, hidden],
-                     "\(layer): initial \(what) must be [\(layers), \(batch), \(hidden)] (layers, batch, hidden), got \(state.shape)")
+                "\(layer): initial \(what) must be [\(layers), \(batch), \(hidden)] (layers, batch, hidden), got \(state.shape)")
     }
 }
 

@@ -9,7 +9,7 @@ extension Tensor {
             resolved[inferred] = count / known
         }
         require(Tensor.elementCount(resolved) == count,
-                     "Tensor.reshaped: \(shape) (\(count) elements) cannot become \(newShape)")
+                "Tensor.reshaped: \(shape) (\(count) elements) cannot become \(newShape)")
         let sourceShape = shape
         return Tensor(shape: resolved, storage: storage, parents: [self]) { g in
             [Tensor(shape: sourceShape, storage: g.storage)]
@@ -80,7 +80,7 @@ extension Tensor {
         require(axis >= 0 && axis < first.rank, "Tensor.concatenated: axis \(axis) for rank \(first.rank)")
         for t in tensors {
             require(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
-                         "Tensor.concatenated: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
+                    "Tensor.concatenated: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
         }
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)
@@ -117,7 +117,7 @@ extension Tensor {
     public func narrowed(axis: Int, start: Int, length: Int) -> Tensor {
         require(axis >= 0 && axis < rank, "Tensor.narrowed: axis \(axis) for rank \(rank)")
         require(start >= 0 && length >= 0 && start + length <= shape[axis],
-                     "Tensor.narrowed: range \(start)..<\(start + length) outside 0..<\(shape[axis]) on axis \(axis)")
+                "Tensor.narrowed: range \(start)..<\(start + length) outside 0..<\(shape[axis]) on axis \(axis)")
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
         let size = shape[axis]

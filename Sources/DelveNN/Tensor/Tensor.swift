@@ -32,7 +32,7 @@ public final class Tensor {
     public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false) {
         let count = Tensor.elementCount(shape)
         require(count == storage.count,
-                     "Tensor: shape \(shape) needs \(count) elements, the storage has \(storage.count)")
+                "Tensor: shape \(shape) needs \(count) elements, the storage has \(storage.count)")
         self.shape = shape
         self.count = count
         self.storage = storage
@@ -42,7 +42,7 @@ public final class Tensor {
     /// Creates a tensor from row-major `data`; `data.count` must equal the product of `shape`.
     public convenience init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
         require(Tensor.elementCount(shape) == data.count,
-                     "Tensor(shape:data:): shape \(shape) needs \(Tensor.elementCount(shape)) values, got \(data.count)")
+                "Tensor(shape:data:): shape \(shape) needs \(Tensor.elementCount(shape)) values, got \(data.count)")
         self.init(shape: shape, storage: TensorStorage(data), requiresGrad: requiresGrad)
     }
 
