@@ -154,6 +154,19 @@ public enum BLAS {
         defer { SingleThreadScope.leave() }
         return try body()
     }
+
+    /// Runs `body(0)`, …, `body(iterations − 1)` side by side (`DispatchQueue.concurrentPerform`) inside
+    /// ``withSingleThread(_:)``: for work the caller splits across threads itself, so that each part's
+    /// BLAS calls run on its own thread instead of every part waking OpenBLAS's shared thread pool
+    /// (parts × pool threads busy on the same cores). Returns when every part is done.
+    public static func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let part = UncheckedSendable(body)   // `body` runs only until this call returns
+            withSingleThread {
+                DispatchQueue.concurrentPerform(iterations: iterations) { part.value($0) }
+            }
+        }
+    }
 }
 
 #if canImport(Accelerate)
@@ -161,6 +174,12 @@ public enum BLAS {
 #else
 @usableFromInline typealias BLASInt = blasint
 #endif
+
+/// A value handed to the threads of ``BLAS/concurrentPerform(iterations:_:)``.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
 /// The nesting count and saved thread count of ``BLAS/withSingleThread(_:)``.
 enum SingleThreadScope {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LinearAlgebra
 
@@ -148,5 +149,24 @@ struct BLASThreadScopeTests {
         // Restored once the last scope has left (checked when no other suite's scope was open at either end).
         let after = SingleThreadScope.snapshot()
         if before.depth == 0 && after.depth == 0 { #expect(after.threads == before.threads) }
+    }
+
+    @Test("concurrentPerform runs every part once, each inside a single-thread scope")
+    func singleThreadScopeConcurrentPerform() {
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock()
+            var parts: [Int] = []
+            var scopes: [(depth: Int, threads: Int)] = []
+        }
+        let seen = Seen()
+        BLAS.concurrentPerform(iterations: 6) { part in
+            let scope = SingleThreadScope.snapshot()
+            seen.lock.withLock {
+                seen.parts.append(part)
+                seen.scopes.append(scope)
+            }
+        }
+        #expect(seen.parts.sorted() == Array(0..<6))
+        #expect(seen.scopes.allSatisfy { $0.depth >= 1 && $0.threads == 1 })
     }
 }

@@ -57,10 +57,10 @@ extension CovarianceAccumulator {
     /// The samples are split into one contiguous range per worker (two or more threads when the batch
     /// is large enough and ``BLAS/threadCount`` allows it, as the training's own BLAS calls do: the
     /// rest of a training step keeps both cores busy, this work should too). The workers' `syrk`s run
-    /// on one BLAS thread each (``BLAS/withSingleThread(_:)``): with the default count, two workers
-    /// each waking OpenBLAS's thread pool put four busy threads on two cores, and the waiting threads'
-    /// yield loops cost more than the co-moments (CNN benchmark epoch, 2 cores: 2.87–2.96 s instead of
-    /// 3.25–3.60 s, untracked 2.33–2.45 s). Each worker goes through
+    /// on one BLAS thread each (``BLAS/concurrentPerform(iterations:_:)``): with the default count, two
+    /// workers each waking OpenBLAS's thread pool put four busy threads on two cores, and the waiting
+    /// threads' yield loops cost more than the co-moments (tracked CNN epochs, 2 cores: 2.73–3.66 s
+    /// instead of 3.25–4.25 s, untracked 2.33–2.84 s). Each worker goes through
     /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
     /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
     /// block's observations) and one syrk adds its co-moment; blocks are combined with Chan's formula
@@ -107,15 +107,12 @@ extension CovarianceAccumulator {
                            into: channelwiseWorkspaces[0])
         } else {
             // The workspaces array is not touched while the workers run; each worker owns one workspace.
-            // One BLAS thread per worker (see above); the count is restored when the last scope ends.
+            // One BLAS thread per worker (see above); the source is only read.
             let spaces = channelwiseWorkspaces
-            nonisolated(unsafe) let source = UnsafePointer(src)   // read-only while the workers run
-            BLAS.withSingleThread {
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let range = (batch * w / workers)..<(batch * (w + 1) / workers)
-                    runChannelwise(source, samples: range, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
-                                   into: spaces[w])
-                }
+            BLAS.concurrentPerform(iterations: workers) { w in
+                let range = (batch * w / workers)..<(batch * (w + 1) / workers)
+                runChannelwise(src, samples: range, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
+                               into: spaces[w])
             }
         }
         // The first failing worker in sample order reports (its error names the earliest bad value it saw).

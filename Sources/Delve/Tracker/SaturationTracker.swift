@@ -322,19 +322,17 @@ public final class SaturationTracker: @unchecked Sendable {
         let results = ResultBox<LayerEpochValues?>(count: work.count, initial: nil)
         let next = ResultBox<Int>(count: 1, initial: 0)
         let workers = min(threads, large)
-        BLAS.withSingleThread {
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let taken = next.lock.withLock { () -> Int in
-                        let i = next.values[0]
-                        next.values[0] += 1
-                        return i
-                    }
-                    guard taken < order.count else { return }
-                    let index = order[taken]
-                    let value = values(for: work[index].key, slot: work[index].slot)
-                    results.lock.withLock { results.values[index] = value }
+        BLAS.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let taken = next.lock.withLock { () -> Int in
+                    let i = next.values[0]
+                    next.values[0] += 1
+                    return i
                 }
+                guard taken < order.count else { return }
+                let index = order[taken]
+                let value = values(for: work[index].key, slot: work[index].slot)
+                results.lock.withLock { results.values[index] = value }
             }
         }
         return results.values

@@ -1,4 +1,3 @@
-import Dispatch
 import LinearAlgebra
 
 /// Runs a recurrence over the timesteps split by samples: every sample's recurrence is independent of
@@ -28,13 +27,8 @@ enum RecurrenceSplit {
             body(0..<batch)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            BLAS.withSingleThread {
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    box.value((batch * p / parts)..<(batch * (p + 1) / parts))
-                }
-            }
+        BLAS.concurrentPerform(iterations: parts) { p in
+            body((batch * p / parts)..<(batch * (p + 1) / parts))
         }
     }
 }
