@@ -49,10 +49,9 @@ struct BadBatchTests {
             #expect(text.contains("fc2") && text.contains("batch 3"), "\(text)")
             // One "layer …" and one "batch N" — the epoch's count, not the accumulator's lifetime count.
             #expect(text.components(separatedBy: "layer ").count == 2, "\(text)")
-            #expect(text.split(separator: " ").enumerated().filter { i, word in
-                word == "batch" && i + 1 < text.split(separator: " ").count
-                    && text.split(separator: " ")[i + 1].first?.isNumber == true
-            }.count == 1, "\(text)")
+            let words = text.split(separator: " ")
+            let batchNumbers = zip(words, words.dropFirst()).filter { $0 == "batch" && $1.first?.isNumber == true }
+            #expect(batchNumbers.count == 1, "\(text)")
             #expect(reason.lowercased().contains(bad.reason) || reason.contains("finite"), "\(bad.name): \(reason)")
         }
         // The next batch is number 4 (rejected batches count too); the rejected ones changed nothing.
