@@ -153,6 +153,37 @@ struct CovarianceAccumulatorTests {
         #expect(error < 1e-6, "float32 mode relative error \(error)")
     }
 
+    @Test("float32 mode: batches whose squares overflow float32 are accumulated in float64, not turned into ∞")
+    func float32ModeHugeValues() throws {
+        // Centred values of ±3e19 square to 9e38, beyond float32's 3.4e38 but far inside float64.
+        var rng = CovarianceTestRandom(seed: 21)
+        let d = 3, rows = 16
+        let batches: [[Float]] = (0..<3).map { k in
+            (0..<(rows * d)).map { i in Float(rng.gaussian() * (k == 1 ? 3e19 : 1) + Double(i % d)) }
+        }
+        let exact = CovarianceAccumulator(features: d)
+        let fast = CovarianceAccumulator(features: d, precision: .float32)
+        for b in batches {
+            try exact.update(b, rows: rows)
+            try fast.update(b, rows: rows)
+        }
+        let cov = fast.covariance()
+        #expect(cov.allSatisfy { $0.isFinite }, "float32 mode gave \(cov)")
+        #expect(relativeError(cov, exact.covariance()) < 1e-5)
+        // The same through the channelwise path (one sample, d channels, `rows` positions).
+        let conv = CovarianceAccumulator(features: d, precision: .float32)
+        let reference = CovarianceAccumulator(features: d)
+        for b in batches {
+            var nchw = [Float](repeating: 0, count: b.count)
+            for r in 0..<rows { for c in 0..<d { nchw[c * rows + r] = b[r * d + c] } }
+            try nchw.withUnsafeBufferPointer { try conv.updateChannelwise($0, batch: 1, channels: d, spatial: rows) }
+            try reference.update(b, rows: rows)
+        }
+        let convCov = conv.covariance()
+        #expect(convCov.allSatisfy { $0.isFinite }, "float32 channelwise gave \(convCov)")
+        #expect(relativeError(convCov, reference.covariance()) < 1e-5)
+    }
+
     @Test("updateChannelwise equals update on the (batch·spatial)×channels transpose", arguments: AccumulationPrecision.allCases)
     func channelwise(precision: AccumulationPrecision) throws {
         var rng = CovarianceTestRandom(seed: 4)

@@ -81,54 +81,69 @@ extension CovarianceAccumulator {
         let weight = prepareDelta(batchRows: rows)
         let maxCentred = 2 * maxShifted
         try checkMagnitude(maxAbs: maxCentred, rows: rows, weight: weight, batchIndex: batchIndex)
-        if precision == .float32 && maxCentred > Double(Float.greatestFiniteMagnitude) {
-            throw .overflow(layer: name, batch: batchIndex)
-        }
 
         // Pass 2, blocked: centre `block` rows at a time on the batch mean into a cache-sized scratch and
         // add them with one syrk per block (the sum of the blocks' products is the batch's co-moment).
-        // The first block carries the extra row √(n_a·n_b/n)·δ of Chan's merge (float64 mode).
+        // The first block carries the extra row √(n_a·n_b/n)·δ of Chan's merge. In float32 mode a batch
+        // whose products do not fit float32 (a diagonal entry of its co-moment is ∞) is done again in
+        // float64: the result stays right, at float64's cost, instead of turning into ∞.
         let block = min(Self.rowBlock(features: d, rows: rows), maxRowsPerBlock)
-        var start = 0
-        switch precision {
-        case .float64:
-            let a = scratchDouble(count: (block + 1) * d), mu = batchMean
-            while start < rows {
-                let m = min(block, rows - start)
-                for r in 0..<m {
-                    let row = src + (start + r) * d, out = a + r * d
-                    for j in 0..<d { out[j] = row[j].asDouble - mu[j] }
-                }
-                var k = m
-                if start == 0 && weight > 0 {
-                    let out = a + m * d
-                    for j in 0..<d { out[j] = weight * delta[j] }
-                    k = m + 1
-                }
-                BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
-                start += m
-            }
-        case .float32:
-            let a = scratchFloat(count: (block + 1) * d), mu = batchMean
-            let c = moment32Buffer()
-            while start < rows {
-                let m = min(block, rows - start)
-                for r in 0..<m {
-                    let row = src + (start + r) * d, out = a + r * d
-                    for j in 0..<d { out[j] = Float(row[j].asDouble - mu[j]) }
-                }
-                var k = m
-                if start == 0 && weight > 0 {
-                    let out = a + m * d
-                    for j in 0..<d { out[j] = Float(weight * delta[j]) }
-                    k = m + 1
-                }
-                BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
-                start += m
-            }
+        let fitsFloat32 = maxCentred <= Double(Float.greatestFiniteMagnitude).squareRoot()
+        if precision == .float32 && fitsFloat32,
+           let c = centredMomentFloat32(src, rows: rows, block: block, weight: weight) {
             addMoment32(c)
+        } else {
+            addCentredMomentFloat64(src, rows: rows, block: block, weight: weight)
         }
         commit(batchRows: rows)
+    }
+
+    /// Adds the batch's centred co-moment (and Chan's δ row) to `moment` with float64 syrks.
+    private func addCentredMomentFloat64<T: CovarianceInput>(_ src: UnsafePointer<T>, rows: Int, block: Int, weight: Double) {
+        let d = features
+        let a = scratchDouble(count: (block + 1) * d), mu = batchMean
+        var start = 0
+        while start < rows {
+            let m = min(block, rows - start)
+            for r in 0..<m {
+                let row = src + (start + r) * d, out = a + r * d
+                for j in 0..<d { out[j] = row[j].asDouble - mu[j] }
+            }
+            var k = m
+            if start == 0 && weight > 0 {
+                let out = a + m * d
+                for j in 0..<d { out[j] = weight * delta[j] }
+                k = m + 1
+            }
+            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
+            start += m
+        }
+    }
+
+    /// The batch's centred co-moment (and Chan's δ row) in float32 with ssyrks, in the float32 buffer;
+    /// nil when it does not fit float32 (a diagonal entry, the largest of its row and column, is ∞).
+    private func centredMomentFloat32<T: CovarianceInput>(_ src: UnsafePointer<T>, rows: Int, block: Int,
+                                                          weight: Double) -> UnsafeMutablePointer<Float>? {
+        let d = features
+        let a = scratchFloat(count: (block + 1) * d), mu = batchMean
+        let c = moment32Buffer()
+        var start = 0
+        while start < rows {
+            let m = min(block, rows - start)
+            for r in 0..<m {
+                let row = src + (start + r) * d, out = a + r * d
+                for j in 0..<d { out[j] = Float(row[j].asDouble - mu[j]) }
+            }
+            var k = m
+            if start == 0 && weight > 0 {
+                let out = a + m * d
+                for j in 0..<d { out[j] = Float(weight * delta[j]) }
+                k = m + 1
+            }
+            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
+            start += m
+        }
+        return (0..<d).allSatisfy({ c[$0 * d + $0].isFinite }) ? c : nil
     }
 
     /// Rows per block of the row-major update: about 256 Ki float64 values (2 MB, cache-sized), but at

@@ -14,7 +14,7 @@ final class ChannelwiseWorkspace: @unchecked Sendable {
     var blockMoment32: UnsafeMutablePointer<Float>? = nil
     var scratch64: UnsafeMutablePointer<Double>? = nil
     var scratch32: UnsafeMutablePointer<Float>? = nil
-    var capacity = 0
+    private var capacity64 = 0, capacity32 = 0
     /// Observations folded into the local state by the last run.
     var count = 0
     /// The error of the last run, if it stopped on one.
@@ -34,20 +34,22 @@ final class ChannelwiseWorkspace: @unchecked Sendable {
         blockMoment32?.deallocate(); scratch64?.deallocate(); scratch32?.deallocate()
     }
 
-    /// Makes room for `count` scratch values of the given precision (and the float32 block moment).
-    func reserve(_ count: Int, precision: AccumulationPrecision) {
-        if capacity < count {
-            scratch64?.deallocate(); scratch32?.deallocate()
-            scratch64 = nil; scratch32 = nil
-            capacity = count
-        }
-        switch precision {
-        case .float64:
-            if scratch64 == nil { scratch64 = .allocate(capacity: max(capacity, 1)) }
-        case .float32:
-            if scratch32 == nil { scratch32 = .allocate(capacity: max(capacity, 1)) }
-            if blockMoment32 == nil { blockMoment32 = .allocate(capacity: max(channels * channels, 1)) }
-        }
+    /// Makes room for `count` float64 scratch values (float64 mode, and a float32-mode block that does
+    /// not fit float32).
+    func reserveFloat64(_ count: Int) {
+        if scratch64 != nil && capacity64 >= count { return }
+        scratch64?.deallocate()
+        scratch64 = .allocate(capacity: max(count, 1))
+        capacity64 = max(count, 1)
+    }
+
+    /// Makes room for `count` float32 scratch values and the float32 block moment (float32 mode).
+    func reserveFloat32(_ count: Int) {
+        if blockMoment32 == nil { blockMoment32 = .allocate(capacity: max(channels * channels, 1)) }
+        if scratch32 != nil && capacity32 >= count { return }
+        scratch32?.deallocate()
+        scratch32 = .allocate(capacity: max(count, 1))
+        capacity32 = max(count, 1)
     }
 }
 
@@ -100,7 +102,9 @@ extension CovarianceAccumulator {
                                               minimumWork: channelwiseParallelWork)
         while channelwiseWorkspaces.count < workers { channelwiseWorkspaces.append(ChannelwiseWorkspace(channels: c)) }
         let ld = precision == .float64 ? chunk * s + 1 : chunk * s
-        for w in 0..<workers { channelwiseWorkspaces[w].reserve(c * ld, precision: precision) }
+        for w in 0..<workers {
+            if precision == .float64 { channelwiseWorkspaces[w].reserveFloat64(c * ld) } else { channelwiseWorkspaces[w].reserveFloat32(c * ld) }
+        }
 
         if workers == 1 {
             runChannelwise(src, samples: 0..<batch, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
@@ -165,7 +169,6 @@ extension CovarianceAccumulator {
         let localMoment = space.localMoment, localMean = space.localMean
         let blockMean = space.blockMean, delta = space.delta
         localMoment.update(repeating: 0, count: c * c)
-        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
         var localCount = 0
         var start = range.lowerBound
         while start < range.upperBound {
@@ -185,32 +188,19 @@ extension CovarianceAccumulator {
             let total = localCount + columns
             let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
             for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
-            // Pass 2 (block, from cache): centre on the block mean, one syrk.
-            if let a = space.scratch64, precision == .float64 {
-                for ch in 0..<c {
-                    let mu = blockMean[ch], out = a + ch * ld
-                    for i in 0..<m {
-                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
-                        for p in 0..<s { dst[p] = Double(run[p]) - mu }
-                    }
-                    out[columns] = weight * delta[ch]
-                }
-                let k = weight > 0 ? columns + 1 : columns
-                BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: localMoment, ldc: c)
-            } else if let a = space.scratch32, let m32 = space.blockMoment32 {
-                for ch in 0..<c {
-                    let mu = blockMean[ch], out = a + ch * ld
-                    for i in 0..<m {
-                        let run = src + ((start + i) * c + ch) * s, dst = out + i * s
-                        for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
-                    }
-                }
-                BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: ld, beta: 0, c: m32, ldc: c)
+            // Pass 2 (block, from cache): centre on the block mean, one syrk. In float32 mode a block whose
+            // products do not fit float32 (a diagonal entry is ∞) is done again in float64.
+            if precision == .float32,
+               let m32 = Self.blockMomentFloat32(src, samples: start..<(start + m), channels: c, spatial: s,
+                                                 mean: blockMean, into: space) {
                 let w2 = weight * weight
                 for r in 0..<c {
                     let dr = delta[r] * w2
                     for col in r..<c { localMoment[r * c + col] += Double(m32[r * c + col]) + dr * delta[col] }
                 }
+            } else {
+                Self.addBlockMomentFloat64(src, samples: start..<(start + m), channels: c, spatial: s,
+                                           mean: blockMean, chanRow: weight > 0 ? weight : nil, into: space)
             }
             if localCount == 0 {
                 for ch in 0..<c { localMean[ch] = blockMean[ch] }
@@ -222,6 +212,44 @@ extension CovarianceAccumulator {
             start += m
         }
         space.count = localCount
+    }
+
+    /// Adds the centred co-moment of `samples` (NCHW, centred on `mean`) to the worker's local moment with
+    /// one float64 syrk; `chanRow`, when given, scales δ into the extra column (Chan's merge term).
+    private static func addBlockMomentFloat64(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int,
+                                              spatial s: Int, mean: UnsafePointer<Double>, chanRow: Double?,
+                                              into space: ChannelwiseWorkspace) {
+        let columns = samples.count * s, ld = columns + 1
+        space.reserveFloat64(c * ld)
+        let a = space.scratch64!
+        for ch in 0..<c {
+            let mu = mean[ch], out = a + ch * ld
+            for (i, sample) in samples.enumerated() {
+                let run = src + (sample * c + ch) * s, dst = out + i * s
+                for p in 0..<s { dst[p] = Double(run[p]) - mu }
+            }
+            out[columns] = (chanRow ?? 0) * space.delta[ch]
+        }
+        let k = chanRow == nil ? columns : columns + 1
+        BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: space.localMoment, ldc: c)
+    }
+
+    /// The centred co-moment of `samples` in float32 (one ssyrk into the workspace's float32 block), or
+    /// nil when it does not fit float32 (a diagonal entry, the largest of its row and column, is ∞).
+    private static func blockMomentFloat32(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int,
+                                           spatial s: Int, mean: UnsafePointer<Double>,
+                                           into space: ChannelwiseWorkspace) -> UnsafePointer<Float>? {
+        let columns = samples.count * s
+        guard let a = space.scratch32, let m32 = space.blockMoment32 else { return nil }
+        for ch in 0..<c {
+            let mu = mean[ch], out = a + ch * columns
+            for (i, sample) in samples.enumerated() {
+                let run = src + (sample * c + ch) * s, dst = out + i * s
+                for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
+            }
+        }
+        BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: columns, beta: 0, c: m32, ldc: c)
+        return (0..<c).allSatisfy({ m32[$0 * c + $0].isFinite }) ? UnsafePointer(m32) : nil
     }
 
     /// The error for the first non-finite value (in observation order) of the given samples, or
