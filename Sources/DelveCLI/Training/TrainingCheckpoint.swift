@@ -227,7 +227,7 @@ struct TrainingCheckpoint {
             guard data.count == size else {
                 throw .failed("\(url.path): corrupt checkpoint file: \(data.count) bytes, the manifest expects \(size) (truncated or damaged)")
             }
-            guard data.withUnsafeBytes { CRC32C.checksum($0) } == UInt32(truncatingIfNeeded: crc) else {
+            guard data.withUnsafeBytes({ CRC32C.checksum($0) }) == UInt32(truncatingIfNeeded: crc) else {
                 throw .failed("\(url.path): corrupt checkpoint file: checksum mismatch (the data is damaged)")
             }
             files.append((path, size, UInt32(truncatingIfNeeded: crc)))
