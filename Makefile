@@ -4,13 +4,20 @@
 
 SWIFT      ?= swift
 APT_PKGS   := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config
-# CPU: `auto` (default) compiles the Swift code for x86-64-v3 (`-target-cpu haswell`: AVX2, FMA, BMI,
-# F16C, MOVBE, LZCNT) when this machine's /proc/cpuinfo lists all of them — the vector loops then run
-# 8 lanes wide instead of SSE's 4 — and for the portable baseline otherwise; `CPU=baseline` forces the
-# baseline, any other value is passed to -target-cpu. Plain `swift build` always builds the baseline.
+# CPU: `auto` (default) compiles the Swift code for this machine's vector extensions when /proc/cpuinfo
+# lists them: x86-64-v4 (`-target-cpu skylake-avx512`: AVX-512 F/CD/BW/DQ/VL on top of v3) or x86-64-v3
+# (`-target-cpu haswell`: AVX2, FMA, BMI, F16C, MOVBE, LZCNT) — the vector loops then run 8 lanes wide
+# instead of SSE's 4 (v4 adds 32 vector registers and masked tails) — and the portable baseline otherwise;
+# `CPU=baseline` forces the baseline, any other value is passed to -target-cpu. Plain `swift build`
+# always builds the baseline.
 CPU        ?= auto
+V3_FLAGS   := avx2 fma bmi1 bmi2 f16c movbe abm
+V4_FLAGS   := $(V3_FLAGS) avx512f avx512cd avx512bw avx512dq avx512vl
 ifeq ($(CPU),auto)
-CPU_FLAGS  := $(shell [ "$$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ] && for f in avx2 fma bmi1 bmi2 f16c movbe abm; do grep -qw $$f /proc/cpuinfo || exit 0; done && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+CPU_FLAGS  := $(shell has() { for f in $$*; do grep -qw $$f /proc/cpuinfo || return 1; done; }; \
+              if [ "$$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then \
+                if has $(V4_FLAGS); then echo "-Xswiftc -target-cpu -Xswiftc skylake-avx512"; \
+                elif has $(V3_FLAGS); then echo "-Xswiftc -target-cpu -Xswiftc haswell"; fi; fi)
 else ifeq ($(CPU),baseline)
 CPU_FLAGS  :=
 else
