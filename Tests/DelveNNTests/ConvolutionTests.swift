@@ -176,6 +176,22 @@ struct ConvolutionTests {
             #expect(close(whole[k], pairs[k], tolerance: 1e-5), "result \(k)")
         }
         #expect(whole[2].contains { $0 != 0 })
+        // The chunks shared out over 1, 2 and 3 workers (parts): the same within rounding (the weight and bias
+        // gradients are summed per part), and the same bits again for the same worker count.
+        let savedWorkers = ComputeSettings.workerCount
+        defer { ComputeSettings.workerCount = savedWorkers }
+        var byWorkers: [[[Float]]] = []
+        for workers in [1, 2, 3, 2] {
+            ComputeSettings.workerCount = workers
+            #expect(Convolution.chunkParts(5) == workers)
+            byWorkers.append(run(chunkBytes: 1))
+        }
+        for k in 0..<4 {
+            #expect(close(byWorkers[0][k], byWorkers[1][k], tolerance: 1e-5), "result \(k), 2 workers")
+            #expect(close(byWorkers[0][k], byWorkers[2][k], tolerance: 1e-5), "result \(k), 3 workers")
+            #expect(byWorkers[1][k] == byWorkers[3][k], "result \(k) differs between two runs with 2 workers")
+        }
+        ComputeSettings.workerCount = savedWorkers
         Convolution.chunkBytes = 1
         gradientCheck([x.copy(), conv.weight, conv.bias!]) { xs in
             Convolution.forward(xs[0], dims: .init(n: 5, c: 4, h: 7, w: 6), weight: xs[1], bias: xs[2],

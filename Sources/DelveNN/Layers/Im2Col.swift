@@ -57,12 +57,13 @@ enum Im2Col {
 
     /// Fills `col` from `image`.
     static func unfold(image: UnsafePointer<Float>, batch n: Int, channels c: Int, height h: Int, width w: Int,
-                       geometry g: WindowGeometry, outHeight ho: Int, outWidth wo: Int, col: UnsafeMutablePointer<Float>) {
+                       geometry g: WindowGeometry, outHeight ho: Int, outWidth wo: Int, col: UnsafeMutablePointer<Float>,
+                       parallel: Bool = true) {
         let (kh, kw) = g.kernel
         let rows = c * kh * kw
         let plane = ho * wo, rowLength = n * plane
         let imageBox = UncheckedBox(image), colBox = UncheckedBox(col)
-        Parallel.forEachChunk(rows, costPerItem: rowLength) { range in
+        Parallel.forEachChunk(rows, costPerItem: rowLength, parallel: parallel) { range in
             let image = imageBox.value, col = colBox.value
             for r in range {
                 let channel = r / (kh * kw), tap = r % (kh * kw)
@@ -94,11 +95,12 @@ enum Im2Col {
     /// Sets `image` to the sum of the column entries that unfold would read from each pixel (the adjoint
     /// of `unfold`). `image` is overwritten.
     static func fold(col: UnsafePointer<Float>, batch n: Int, channels c: Int, height h: Int, width w: Int,
-                     geometry g: WindowGeometry, outHeight ho: Int, outWidth wo: Int, image: UnsafeMutablePointer<Float>) {
+                     geometry g: WindowGeometry, outHeight ho: Int, outWidth wo: Int, image: UnsafeMutablePointer<Float>,
+                     parallel: Bool = true) {
         let (kh, kw) = g.kernel
         let plane = ho * wo, rowLength = n * plane
         let imageBox = UncheckedBox(image), colBox = UncheckedBox(col)
-        Parallel.forEachChunk(c, costPerItem: kh * kw * rowLength) { range in
+        Parallel.forEachChunk(c, costPerItem: kh * kw * rowLength, parallel: parallel) { range in
             let image = imageBox.value, col = colBox.value
             for channel in range {
                 for s in 0..<n { (image + (s * c + channel) * h * w).update(repeating: 0, count: h * w) }
@@ -129,18 +131,19 @@ enum Im2Col {
 
     /// `[N, C, P]` → `[C, N·P]` (batch-major to channel-major), optionally adding nothing.
     static func batchToChannelMajor(_ source: UnsafePointer<Float>, batch n: Int, channels c: Int, plane p: Int,
-                                    into dest: UnsafeMutablePointer<Float>) {
+                                    into dest: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         let s = UncheckedBox(source), d = UncheckedBox(dest)
-        Parallel.forEachChunk(c, costPerItem: n * p) { range in
+        Parallel.forEachChunk(c, costPerItem: n * p, parallel: parallel) { range in
             for ch in range { for b in 0..<n { (d.value + ch * n * p + b * p).update(from: s.value + (b * c + ch) * p, count: p) } }
         }
     }
 
     /// `[C, N·P]` → `[N, C, P]`, adding `bias[c]` when given.
     static func channelToBatchMajor(_ source: UnsafePointer<Float>, batch n: Int, channels c: Int, plane p: Int,
-                                    bias: UnsafePointer<Float>?, into dest: UnsafeMutablePointer<Float>) {
+                                    bias: UnsafePointer<Float>?, into dest: UnsafeMutablePointer<Float>,
+                                    parallel: Bool = true) {
         let s = UncheckedBox(source), d = UncheckedBox(dest), bb = UncheckedBox(bias)
-        Parallel.forEachChunk(c, costPerItem: n * p) { range in
+        Parallel.forEachChunk(c, costPerItem: n * p, parallel: parallel) { range in
             for ch in range {
                 for b in 0..<n {
                     let out = d.value + (b * c + ch) * p, inp = s.value + ch * n * p + b * p

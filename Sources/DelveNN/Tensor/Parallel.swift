@@ -12,10 +12,11 @@ enum Parallel {
     @inline(__always) static var workerCount: Int { ComputeSettings.workerCount }
 
     /// Runs `body(range)` over `0..<count` split in contiguous chunks, in parallel when
-    /// `count · costPerItem` is large enough to pay for the dispatch (about 2¹⁶ elementary operations).
+    /// `count · costPerItem` is large enough to pay for the dispatch (about 2¹⁶ elementary operations)
+    /// and `parallel` is true (false: the caller is already one of several workers).
     @inline(__always)
-    static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let workers = min(workerCount, count)
+    static func forEachChunk(_ count: Int, costPerItem: Int = 1, parallel: Bool = true, _ body: (Range<Int>) -> Void) {
+        let workers = parallel ? min(workerCount, count) : 1
         if workers <= 1 || count * costPerItem < 65_536 {
             body(0..<count)
             return
