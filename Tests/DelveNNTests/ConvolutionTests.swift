@@ -84,6 +84,46 @@ struct ConvolutionTests {
         #expect(close(MaxPool2d(kernelSize: 3, stride: 2, padding: 1)(x).scalars, maxPooled, tolerance: 2e-6))
     }
 
+    @Test("im2col and col2im with stride 1 and the input's width (one span per tap) equal the definition",
+          arguments: [((3, 3), (1, 1), (1, 1)), ((5, 5), (2, 2), (1, 1)), ((3, 3), (2, 2), (2, 2)), ((3, 1), (1, 0), (1, 1)),
+                      ((1, 3), (0, 1), (1, 1)), ((3, 3), (0, 1), (1, 1)), ((2, 5), (1, 2), (1, 1))])
+    func flatSpanUnfoldFold(kernel: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) {
+        let (n, c, h, w) = (2, 3, 5, 6)
+        let g = WindowGeometry(kernel: kernel, padding: padding, dilation: dilation)
+        let (ho, wo) = g.outputSize(height: h, width: w)
+        #expect(wo == w)   // the layouts this test is about
+        let (kh, kw) = kernel, rows = c * kh * kw, plane = ho * wo
+        let x = randomTensor([n, c, h, w], seed: 41).scalars
+        // The definition: col[(ch·kh + i)·kw + j][s·plane + oy·wo + ox] = x[s][ch][oy − p + i·d][ox − p + j·d] or 0.
+        var expected = [Float](repeating: 0, count: rows * n * plane)
+        for ch in 0..<c { for i in 0..<kh { for j in 0..<kw { for s in 0..<n { for oy in 0..<ho { for ox in 0..<wo {
+            let y = oy - padding.0 + i * dilation.0, xx = ox - padding.1 + j * dilation.1
+            guard (0..<h).contains(y), (0..<w).contains(xx) else { continue }
+            expected[((ch * kh + i) * kw + j) * n * plane + s * plane + oy * wo + ox] = x[((s * c + ch) * h + y) * w + xx]
+        } } } } } }
+        var col = [Float](repeating: .nan, count: rows * n * plane)
+        x.withUnsafeBufferPointer { xp in col.withUnsafeMutableBufferPointer { cp in
+            Im2Col.unfold(image: xp.baseAddress!, batch: n, channels: c, height: h, width: w, geometry: g,
+                          outHeight: ho, outWidth: wo, col: cp.baseAddress!)
+        } }
+        #expect(col == expected)
+        // col2im is the adjoint: every column entry is added to the pixel it was read from (padding: nowhere).
+        let dcol = randomTensor([rows * n * plane], seed: 42).scalars
+        var reference = [Float](repeating: 0, count: n * c * h * w)
+        for ch in 0..<c { for i in 0..<kh { for j in 0..<kw { for s in 0..<n { for oy in 0..<ho { for ox in 0..<wo {
+            let y = oy - padding.0 + i * dilation.0, xx = ox - padding.1 + j * dilation.1
+            guard (0..<h).contains(y), (0..<w).contains(xx) else { continue }
+            reference[((s * c + ch) * h + y) * w + xx] += dcol[((ch * kh + i) * kw + j) * n * plane + s * plane + oy * wo + ox]
+        } } } } } }
+        var scratch = dcol
+        var image = [Float](repeating: .nan, count: n * c * h * w)
+        scratch.withUnsafeMutableBufferPointer { cp in image.withUnsafeMutableBufferPointer { ip in
+            Im2Col.fold(col: cp.baseAddress!, batch: n, channels: c, height: h, width: w, geometry: g,
+                        outHeight: ho, outWidth: wo, image: ip.baseAddress!)
+        } }
+        #expect(close(image, reference, tolerance: 1e-6))
+    }
+
     @Test("convolution gradients (groups, stride, padding, dilation)")
     func convGradients() {
         var rng = SeededGenerator(seed: 4)
@@ -91,6 +131,12 @@ struct ConvolutionTests {
         gradientCheck([randomTensor([2, 4, 5, 6], seed: 5), conv.weight, conv.bias!]) { xs in
             Convolution.forward(xs[0], dims: .init(n: 2, c: 4, h: 5, w: 6), weight: xs[1], bias: xs[2], geometry: conv.geometry,
                                 groups: 2, outputShape: [2, 6] + [conv.outputSize(height: 5, width: 6).0, conv.outputSize(height: 5, width: 6).1])
+        }
+        // Stride 1, "same" width: the one-span im2col/col2im path.
+        let same = Conv2d(3, 4, kernelSize: 3, padding: 1, rng: &rng)
+        gradientCheck([randomTensor([2, 3, 4, 5], seed: 8), same.weight, same.bias!]) { xs in
+            Convolution.forward(xs[0], dims: .init(n: 2, c: 3, h: 4, w: 5), weight: xs[1], bias: xs[2], geometry: same.geometry,
+                                groups: 1, outputShape: [2, 4, 4, 5])
         }
         let conv1 = Conv1d(3, 2, kernelSize: 3, stride: 2, padding: 1, rng: &rng)
         gradientCheck([randomTensor([2, 3, 7], seed: 6), conv1.weight, conv1.bias!]) { xs in

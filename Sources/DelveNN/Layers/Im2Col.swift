@@ -72,6 +72,19 @@ enum Im2Col {
                 let validH = validRange(outSize: ho, inSize: h, stride: g.stride.0, shift: shiftH)
                 let validW = validRange(outSize: wo, inSize: w, stride: g.stride.1, shift: shiftW)
                 let sw = g.stride.1
+                if let span = flatSpan(validH: validH, validW: validW, height: h, width: w, outWidth: wo, geometry: g) {
+                    // One copy for all valid rows (see ``flatSpan``), then zeros where the window is in the padding.
+                    let offset = shiftH * w + shiftW
+                    for s in 0..<n {
+                        let dest = col + r * rowLength + s * plane
+                        let src = image + (s * c + channel) * h * w
+                        if span.lowerBound > 0 { dest.update(repeating: 0, count: span.lowerBound) }
+                        (dest + span.lowerBound).update(from: src + span.lowerBound + offset, count: span.count)
+                        if span.upperBound < plane { (dest + span.upperBound).update(repeating: 0, count: plane - span.upperBound) }
+                        zeroOutsideColumns(dest, rows: validH, validW: validW, outWidth: wo)
+                    }
+                    continue
+                }
                 for s in 0..<n {
                     let dest = col + r * rowLength + s * plane
                     let src = image + (s * c + channel) * h * w
@@ -93,8 +106,9 @@ enum Im2Col {
     }
 
     /// Sets `image` to the sum of the column entries that unfold would read from each pixel (the adjoint
-    /// of `unfold`). `image` is overwritten.
-    static func fold(col: UnsafePointer<Float>, batch n: Int, channels c: Int, height h: Int, width w: Int,
+    /// of `unfold`). `image` is overwritten; the entries of `col` for window positions in the padding
+    /// (which belong to no pixel) may be set to zero.
+    static func fold(col: UnsafeMutablePointer<Float>, batch n: Int, channels c: Int, height h: Int, width w: Int,
                      geometry g: WindowGeometry, outHeight ho: Int, outWidth wo: Int, image: UnsafeMutablePointer<Float>,
                      parallel: Bool = true) {
         let (kh, kw) = g.kernel
@@ -111,6 +125,18 @@ enum Im2Col {
                     let validH = validRange(outSize: ho, inSize: h, stride: g.stride.0, shift: shiftH)
                     let validW = validRange(outSize: wo, inSize: w, stride: g.stride.1, shift: shiftW)
                     let sw = g.stride.1
+                    if let span = flatSpan(validH: validH, validW: validW, height: h, width: w, outWidth: wo, geometry: g) {
+                        // One vectorizable loop over all valid rows (see ``flatSpan``); the padding entries
+                        // inside the span are zeroed first, so they add nothing to the pixels they wrap onto.
+                        let offset = shiftH * w + shiftW
+                        for s in 0..<n {
+                            let source = col + r * rowLength + s * plane
+                            let dest = image + (s * c + channel) * h * w + offset
+                            zeroOutsideColumns(source, rows: validH, validW: validW, outWidth: wo)
+                            for p in span { dest[p] += source[p] }
+                        }
+                        continue
+                    }
                     for s in 0..<n {
                         let source = col + r * rowLength + s * plane
                         let dest = image + (s * c + channel) * h * w
@@ -126,6 +152,32 @@ enum Im2Col {
                     }
                 }
             }
+        }
+    }
+
+    /// For stride 1 and an output as wide as the input ("same" width), the column entry of output
+    /// position (oy, ox) for one tap reads pixel (oy + shiftH, ox + shiftW): flat index `oy·w + ox` of the
+    /// column row reads flat index `oy·w + ox + shiftH·w + shiftW` of the image plane — one constant offset.
+    /// So the valid rows can be copied (or added) as one span instead of one short run per row (a 3×3
+    /// layer on 8×8 maps makes 590 thousand 8-float copies per batch of 128 otherwise). The span runs from
+    /// the first valid entry to the last, so every image index it touches lies inside the plane; inside
+    /// it, only the entries of columns outside `validW` are wrong (they wrap onto the neighbouring row)
+    /// and are handled by ``zeroOutsideColumns``. Nil when the layout does not allow it.
+    @inline(__always)
+    static func flatSpan(validH: Range<Int>, validW: Range<Int>, height h: Int, width w: Int, outWidth wo: Int,
+                         geometry g: WindowGeometry) -> Range<Int>? {
+        guard g.stride.0 == 1, g.stride.1 == 1, wo == w, !validH.isEmpty, !validW.isEmpty else { return nil }
+        return (validH.lowerBound * wo + validW.lowerBound)..<((validH.upperBound - 1) * wo + validW.upperBound)
+    }
+
+    /// Zeroes the entries of `rows` whose column lies outside `validW` (window positions in the padding).
+    @inline(__always)
+    static func zeroOutsideColumns(_ plane: UnsafeMutablePointer<Float>, rows: Range<Int>, validW: Range<Int>, outWidth wo: Int) {
+        guard validW.count < wo else { return }
+        for oy in rows {
+            let row = plane + oy * wo
+            for ox in 0..<validW.lowerBound { row[ox] = 0 }
+            for ox in validW.upperBound..<wo { row[ox] = 0 }
         }
     }
 
