@@ -153,23 +153,19 @@ extension CovarianceAccumulator {
     }
 
     /// Σ (pᵢ − shift) over `count` floats, in float64 with eight independent partial sums (a single
-    /// running sum would be bound by the latency of one addition per element).
+    /// running sum would be bound by the latency of one addition per element): lane k of the vector sum
+    /// adds the elements i ≡ k (mod 8) in order, then the lanes are added pairwise.
     @inline(__always)
     static func shiftedSum(_ p: UnsafePointer<Float>, count: Int, shift: Double) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        let shiftVector = SIMD8<Double>(repeating: shift)
+        var lanes = SIMD8<Double>()
         var i = 0
         while i + 8 <= count {
-            s0 += Double(p[i]) - shift
-            s1 += Double(p[i + 1]) - shift
-            s2 += Double(p[i + 2]) - shift
-            s3 += Double(p[i + 3]) - shift
-            s4 += Double(p[i + 4]) - shift
-            s5 += Double(p[i + 5]) - shift
-            s6 += Double(p[i + 6]) - shift
-            s7 += Double(p[i + 7]) - shift
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes += SIMD8<Double>(x) - shiftVector
             i += 8
         }
-        var sum = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        var sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
         while i < count {
             sum += Double(p[i]) - shift
             i += 1

@@ -173,13 +173,18 @@ extension CovarianceAccumulator {
         var start = range.lowerBound
         while start < range.upperBound {
             let m = min(chunk, range.upperBound - start), columns = m * s
-            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block.
+            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block, read in
+            // memory order (sample by sample: one sequential stream the prefetcher follows).
             for ch in 0..<c {
-                let shift = Double(src[(start * c + ch) * s])
-                var sum = 0.0
-                for i in 0..<m { sum += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: shift) }
-                blockMean[ch] = shift + sum / Double(columns)
+                delta[ch] = Double(src[(start * c + ch) * s])   // the shift (δ is set after this pass)
+                blockMean[ch] = 0
             }
+            for i in 0..<m {
+                for ch in 0..<c {
+                    blockMean[ch] += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: delta[ch])
+                }
+            }
+            for ch in 0..<c { blockMean[ch] = delta[ch] + blockMean[ch] / Double(columns) }
             if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
                 space.failure = firstNonFinite(src, samples: start..<(start + m), channels: c, spatial: s, batchIndex: batchIndex)
                 return
