@@ -198,50 +198,39 @@ struct ConvolutionTests {
         #expect(x.grad?.scalars == expectedGrad)
     }
 
-    @Test("convolution in chunks of samples equals the whole batch at once (values and all gradients), and passes the gradient check")
+    @Test("convolution in chunks of samples, shared out in parts, equals the whole batch at once (values and all gradients), and passes the gradient check")
     func convolutionChunks() {
         var rng = SeededGenerator(seed: 31)
         let conv = Conv2d(4, 6, kernelSize: 3, stride: 2, padding: 1, groups: 2, rng: &rng)
         let x = randomTensor([5, 4, 7, 6], seed: 32)
-        let saved = Convolution.chunkBytes
-        defer { Convolution.chunkBytes = saved }
-        func run(chunkBytes: Int) -> [[Float]] {
-            Convolution.chunkBytes = chunkBytes
+        let dims = Convolution.Shape4(n: 5, c: 4, h: 7, w: 6)
+        // Chunk size and part count are passed in, not set through the shared settings (tests run in parallel).
+        func run(chunkBytes: Int, parts: Int) -> [[Float]] {
             let input = x.copy()
             input.requiresGrad = true
             for p in conv.parameters() { p.grad = nil }
-            let y = conv(input)
+            let y = Convolution.forward(input, dims: dims, weight: conv.weight, bias: conv.bias, geometry: conv.geometry,
+                                        groups: 2, outputShape: [5, 6, 4, 3], chunkBytes: chunkBytes, parts: parts)
             (y * y).sum().backward()
             return [y.scalars, input.grad!.scalars, conv.weight.grad!.scalars, conv.bias!.grad!.scalars]
         }
-        let whole = run(chunkBytes: 1 << 30)
-        let chunked = run(chunkBytes: 1)        // one sample per chunk
-        let pairs = run(chunkBytes: 2 * 4 * 36 * 4 * 4 - 1)   // chunks of 2, 2 and 1 samples
+        let whole = run(chunkBytes: 1 << 30, parts: 1)
+        #expect(whole[0] == conv(x).scalars)   // the module computes the same
+        let pairs = run(chunkBytes: 2 * 4 * 36 * 4 * 4 - 1, parts: 1)   // chunks of 2, 2 and 1 samples
+        // One sample per chunk, in 1, 2 and 3 parts: the same within rounding (the weight and bias gradients
+        // are summed per part), and the same bits again for the same part count.
+        let byParts = [1, 2, 3, 2].map { run(chunkBytes: 1, parts: $0) }
         for k in 0..<4 {
-            #expect(close(whole[k], chunked[k], tolerance: 1e-5), "result \(k)")
-            #expect(close(whole[k], pairs[k], tolerance: 1e-5), "result \(k)")
+            #expect(close(whole[k], pairs[k], tolerance: 1e-5), "result \(k), chunks of 2")
+            for (i, parts) in [1, 2, 3].enumerated() {
+                #expect(close(whole[k], byParts[i][k], tolerance: 1e-5), "result \(k), single samples in \(parts) parts")
+            }
+            #expect(byParts[1][k] == byParts[3][k], "result \(k) differs between two runs in 2 parts")
         }
         #expect(whole[2].contains { $0 != 0 })
-        // The chunks shared out over 1, 2 and 3 workers (parts): the same within rounding (the weight and bias
-        // gradients are summed per part), and the same bits again for the same worker count.
-        let savedWorkers = ComputeSettings.workerCount
-        defer { ComputeSettings.workerCount = savedWorkers }
-        var byWorkers: [[[Float]]] = []
-        for workers in [1, 2, 3, 2] {
-            ComputeSettings.workerCount = workers
-            #expect(Convolution.chunkParts(5) == workers)
-            byWorkers.append(run(chunkBytes: 1))
-        }
-        for k in 0..<4 {
-            #expect(close(byWorkers[0][k], byWorkers[1][k], tolerance: 1e-5), "result \(k), 2 workers")
-            #expect(close(byWorkers[0][k], byWorkers[2][k], tolerance: 1e-5), "result \(k), 3 workers")
-            #expect(byWorkers[1][k] == byWorkers[3][k], "result \(k) differs between two runs with 2 workers")
-        }
-        ComputeSettings.workerCount = savedWorkers
-        Convolution.chunkBytes = 1
         gradientCheck([x.copy(), conv.weight, conv.bias!]) { xs in
-            Convolution.forward(xs[0], dims: .init(n: 5, c: 4, h: 7, w: 6), weight: xs[1], bias: xs[2],
-                                geometry: conv.geometry, groups: 2, outputShape: [5, 6, 4, 3])
+            Convolution.forward(xs[0], dims: dims, weight: xs[1], bias: xs[2], geometry: conv.geometry, groups: 2,
+                                outputShape: [5, 6, 4, 3], chunkBytes: 1, parts: 2)
         }
     }
 }

@@ -14,21 +14,22 @@ enum Convolution {
     /// batch through memory (the columns are recomputed in the backward pass rather than kept).
     nonisolated(unsafe) static var chunkBytes = 2 << 20
 
-    /// The number of samples per chunk for a column matrix of `rowsPerSample · columnsPerSample` floats per sample.
-    static func samplesPerChunk(batch: Int, floatsPerSample: Int) -> Int {
-        max(1, min(batch, chunkBytes / max(1, floatsPerSample * MemoryLayout<Float>.stride)))
+    /// The number of samples per chunk of at most `bytes` (default ``chunkBytes``) for a column matrix of
+    /// `floatsPerSample` floats per sample (at least one sample).
+    static func samplesPerChunk(batch: Int, floatsPerSample: Int, bytes: Int? = nil) -> Int {
+        max(1, min(batch, (bytes ?? chunkBytes) / max(1, floatsPerSample * MemoryLayout<Float>.stride)))
     }
 
-    /// Runs `body(part, chunks, parallel)` for the chunks `0..<chunkCount` cut into one contiguous range per
-    /// worker (``ComputeSettings/workerCount``, at most one per chunk). With one part it runs inline, BLAS
+    /// Runs `body(part, chunks, parallel)` for the chunks `0..<chunkCount` cut into `parts` contiguous ranges
+    /// (``chunkParts(_:)``: one per worker, at most one per chunk). With one part it runs inline, BLAS
     /// keeps its threads and DelveNN's loops inside may split (`parallel` true). With several, the parts
     /// run side by side, each with one BLAS thread and serial loops: a whole chunk — im2col, its gemms,
     /// the reorder — per thread, instead of every step split across both threads and joined again. The
     /// weight gradient's gemm in particular (`Cout × C·kh·kw` with the batch's positions as its long
     /// inner dimension, 32×27 for the first layer of a small CNN) is one OpenBLAS does not split well:
     /// split by chunks it took 4.4 ms instead of 6.7 ms (128×3×32×32 input, 2 cores).
-    static func forEachChunkPart(_ chunkCount: Int, _ body: (_ part: Int, _ chunks: Range<Int>, _ parallel: Bool) -> Void) {
-        let parts = chunkParts(chunkCount)
+    static func forEachChunkPart(_ chunkCount: Int, parts: Int,
+                                 _ body: (_ part: Int, _ chunks: Range<Int>, _ parallel: Bool) -> Void) {
         guard parts > 1 else {
             body(0, 0..<chunkCount, true)
             return
@@ -38,7 +39,8 @@ enum Convolution {
         }
     }
 
-    /// The number of parts ``forEachChunkPart(_:_:)`` cuts `chunkCount` chunks into.
+    /// The number of parts a convolution cuts `chunkCount` chunks into: one per worker
+    /// (``ComputeSettings/workerCount``), at most one per chunk.
     static func chunkParts(_ chunkCount: Int) -> Int { max(1, min(Parallel.workerCount, chunkCount)) }
 
     /// Cross-correlation of `input` (laid out as `dims`) with `weight` (`[Cout, Cin/groups, kh, kw]` in
@@ -47,27 +49,30 @@ enum Convolution {
     /// Per chunk of `b` samples: col = im2col(x_chunk) `[C·kh·kw, b·Ho·Wo]`, per group `W_g · col_g`, then the
     /// channel-major result is reordered into `[b, Cout, Ho, Wo]` with the bias added. Backward per chunk:
     /// col is unfolded again, `dW_g += g_g · col_gᵀ`, `dcol_g = W_gᵀ · g_g`, `dx_chunk = col2im(dcol)`,
-    /// `db += Σ g`. The chunks are shared out by ``forEachChunkPart(_:_:)``; each part sums its chunks'
+    /// `db += Σ g`. The chunks are shared out by ``forEachChunkPart(_:parts:_:)``; each part sums its chunks'
     /// weight and bias gradients in chunk order and the parts' sums are added in part order, so the
     /// results depend on the number of parts (the worker count, for batches of several chunks) but not on
     /// timing.
+    /// `chunkBytes` and `parts` override ``chunkBytes`` and ``chunkParts(_:)`` (tests, without touching
+    /// the shared settings); the backward pass uses the same chunks and parts.
     static func forward(_ input: Tensor, dims: Shape4, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
-                        groups: Int, outputShape: [Int]) -> Tensor {
+                        groups: Int, outputShape: [Int], chunkBytes requestedBytes: Int? = nil,
+                        parts requestedParts: Int? = nil) -> Tensor {
         let (kh, kw) = geometry.kernel
         let cout = weight.shape[0]
         let cinG = dims.c / groups, coutG = cout / groups
         let kG = cinG * kh * kw, rows = dims.c * kh * kw
         let (ho, wo) = geometry.outputSize(height: dims.h, width: dims.w)
         let plane = ho * wo, inputPlane = dims.c * dims.h * dims.w
-        let chunk = samplesPerChunk(batch: dims.n, floatsPerSample: rows * plane)
+        let chunk = samplesPerChunk(batch: dims.n, floatsPerSample: rows * plane, bytes: requestedBytes)
         let maxColumns = chunk * plane
         let chunkCount = (dims.n + chunk - 1) / chunk
-        let parts = chunkParts(chunkCount)
+        let parts = requestedParts.map { max(1, min($0, chunkCount)) } ?? chunkParts(chunkCount)
         let col = TensorStorage(uninitializedCount: parts * rows * maxColumns)
         let outT = TensorStorage(uninitializedCount: parts * cout * maxColumns)
         let out = TensorStorage(uninitializedCount: cout * dims.n * plane)
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
-        forEachChunkPart(chunkCount) { part, chunks, parallel in
+        forEachChunkPart(chunkCount, parts: parts) { part, chunks, parallel in
             let colP = col.pointer + part * rows * maxColumns, outP = outT.pointer + part * cout * maxColumns
             for index in chunks {
                 let s0 = index * chunk, b = min(chunk, dims.n - s0), columns = b * plane
@@ -93,7 +98,7 @@ enum Convolution {
             let colB: TensorStorage? = needW ? TensorStorage(uninitializedCount: parts * rows * maxColumns) : nil
             let dcol: TensorStorage? = needX ? TensorStorage(uninitializedCount: parts * rows * maxColumns) : nil
             let ones: TensorStorage? = needB ? TensorStorage(count: maxColumns, repeating: 1) : nil
-            forEachChunkPart(chunkCount) { part, chunks, parallel in
+            forEachChunkPart(chunkCount, parts: parts) { part, chunks, parallel in
                 let gP = gT.pointer + part * cout * maxColumns
                 for index in chunks {
                     let s0 = index * chunk, b = min(chunk, dims.n - s0), columns = b * plane
