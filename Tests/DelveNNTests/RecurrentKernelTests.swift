@@ -202,8 +202,8 @@ struct RecurrentKernelTests {
     }
     /// Runs LSTM and GRU kernels forward and backward in Float on a size whose gate loops are split over
     /// threads, and returns every result concatenated.
-    static func largeRun(batch: Int = 64) -> [Float] {
-        let shape = RecurrentShape(steps: 2, batch: batch, input: 5, hidden: 48)
+    static func largeRun(batch: Int = 64, workers: Int) -> [Float] {
+        let shape = RecurrentShape(steps: 2, batch: batch, input: 5, hidden: 48, workers: workers)
         let (T, N, I, H) = (shape.steps, shape.batch, shape.input, shape.hidden)
         let f: ([Double]) -> [Float] = { $0.map(Float.init) }
         let x = f(testValues(T * N * I, seed: 201, scale: 1)), h0 = f(testValues(N * H, seed: 202)), c0 = f(testValues(N * H, seed: 203))
@@ -237,23 +237,21 @@ struct RecurrentKernelTests {
 
     @Test("recurrences split over threads give the single-threaded results, reproducibly")
     func threadedGateLoops() {
-        let saved = ComputeSettings.workerCount
-        defer { ComputeSettings.workerCount = saved }
         // The recurrence runs split by samples (RecurrenceSplit), the gemms over all timesteps split by
         // rows. 64 samples split in two equal ranges and give the very same bits; 37 split unequally
         // (18 + 19) may round differently in BLAS's edge kernels, so they are compared to float
         // precision — and the split run must be reproducible bit for bit.
+        // The worker count goes in through the shape, not through ComputeSettings (which tests running in
+        // parallel read).
         for batch in [64, 37] {
-            ComputeSettings.workerCount = 1
-            let serial = Self.largeRun(batch: batch)
-            ComputeSettings.workerCount = 2
-            #expect(RecurrenceSplit.parts(batch: batch) == 2)
-            let threaded = Self.largeRun(batch: batch)
+            let serial = Self.largeRun(batch: batch, workers: 1)
+            #expect(RecurrenceSplit.parts(batch: batch, workers: 2) == 2)
+            let threaded = Self.largeRun(batch: batch, workers: 2)
             #expect(serial.count == threaded.count)
             let worst = zip(serial, threaded).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? .infinity
             if batch == 64 { #expect(worst == 0, "batch \(batch): max relative difference \(worst)") }
             #expect(worst < 1e-5, "batch \(batch): max relative difference \(worst)")
-            let again = Self.largeRun(batch: batch)
+            let again = Self.largeRun(batch: batch, workers: 2)
             #expect(again == threaded ? true : false, "batch \(batch): the split run is not reproducible")
             #expect(serial.contains { $0 != 0 } && serial.allSatisfy(\.isFinite))
         }

@@ -26,7 +26,7 @@ enum GRUKernel {
         defer { inputProjection.deallocate(); hiddenProjection.deallocate() }
         // Each sample range runs every timestep (see ``RecurrenceSplit``): its rows of the input and hidden
         // projections (bias first, then one gemm each), then the fused gate loop over the same rows.
-        RecurrenceSplit.run(batch: N) { rows in
+        RecurrenceSplit.run(batch: N, workers: shape.workers) { rows in
             let count = rows.count, first = rows.lowerBound
             for t in 0..<T {
                 let xp = inputProjection + (t * N + first) * G
@@ -94,7 +94,7 @@ enum GRUKernel {
         defer { dInput.deallocate(); dHidden.deallocate(); dh.deallocate() }
         for k in 0..<(N * H) { dh[k] = gradFinalHidden?[k] ?? 0 }
         // Each sample range runs every timestep in reverse (see ``RecurrenceSplit``).
-        RecurrenceSplit.run(batch: N) { rows in
+        RecurrenceSplit.run(batch: N, workers: shape.workers) { rows in
             let count = rows.count, first = rows.lowerBound
             for t in stride(from: T - 1, through: 0, by: -1) {
                 let previousH: UnsafePointer<S>? = t == 0 ? h0 : output + (t - 1) * N * H

@@ -34,7 +34,7 @@ enum LSTMKernel {
         for j in 0..<G { biasRow[j] = (biasIH?[j] ?? 0) + (biasHH?[j] ?? 0) }
         // Each sample range runs every timestep (see ``RecurrenceSplit``): two gemms for its rows of
         // x_t·W_ihᵀ + h_{t−1}·W_hhᵀ, then the fused gate loop over the same rows.
-        RecurrenceSplit.run(batch: N) { rows in
+        RecurrenceSplit.run(batch: N, workers: shape.workers) { rows in
             let count = rows.count, first = rows.lowerBound
             for t in 0..<T {
                 let gt = gates + t * N * G
@@ -103,7 +103,7 @@ enum LSTMKernel {
         }
         // Each sample range runs every timestep in reverse (see ``RecurrenceSplit``): the gate gradients
         // of its rows, then one gemm for its rows of ∂L/∂h_{t−1} = ∂G_t · W_hh.
-        RecurrenceSplit.run(batch: N) { rows in
+        RecurrenceSplit.run(batch: N, workers: shape.workers) { rows in
             let count = rows.count, first = rows.lowerBound
             let scratch = tanhCells == nil ? UnsafeMutablePointer<S>.allocate(capacity: H) : nil
             defer { scratch?.deallocate() }
@@ -171,7 +171,7 @@ func finishGradients<S: RecurrentScalar>(
     let G = gateWidth
     // The weight gradients split by gate rows, ∂x by its rows (see ``RecurrenceSplit``).
     if gradWeightIH != nil || gradWeightHH != nil {
-        RecurrenceSplit.run(batch: G) { rows in
+        RecurrenceSplit.run(batch: G, workers: shape.workers) { rows in
             let count = rows.count, first = rows.lowerBound
             if let gradWeightIH {
                 S.gemm(.transpose, .none, m: count, n: I, k: T * N, alpha: 1, a: dInput + first, lda: G, b: x, ldb: I,
@@ -190,7 +190,7 @@ func finishGradients<S: RecurrentScalar>(
         }
     }
     if let gradX {
-        RecurrenceSplit.run(batch: T * N) { rows in
+        RecurrenceSplit.run(batch: T * N, workers: shape.workers) { rows in
             S.gemm(.none, .none, m: rows.count, n: I, k: G, alpha: 1, a: dInput + rows.lowerBound * G, lda: G,
                    b: weightIH, ldb: I, beta: 0, c: gradX + rows.lowerBound * I, ldc: I)
         }

@@ -13,16 +13,16 @@ enum RecurrenceSplit {
     /// Fewest samples per range (smaller ranges make the per-step gemms inefficient).
     static let minimumRows = 16
 
-    /// The number of sample ranges for a batch of `batch` samples: one per worker
-    /// (``ComputeSettings/workerCount``), fewer when ranges would be smaller than ``minimumRows``.
-    static func parts(batch: Int) -> Int {
-        max(1, min(Parallel.workerCount, batch / minimumRows))
+    /// The number of sample ranges for a batch of `batch` samples: one per worker (`workers`, by default
+    /// ``ComputeSettings/workerCount``), fewer when ranges would be smaller than ``minimumRows``.
+    static func parts(batch: Int, workers: Int? = nil) -> Int {
+        max(1, min(workers ?? Parallel.workerCount, batch / minimumRows))
     }
 
     /// Calls `body(rows)` once per sample range of `0..<batch`. With one range it runs inline (BLAS keeps
     /// its thread count); with several, the ranges run side by side with BLAS on one thread each.
-    static func run(batch: Int, _ body: (Range<Int>) -> Void) {
-        let parts = parts(batch: batch)
+    static func run(batch: Int, workers: Int? = nil, _ body: (Range<Int>) -> Void) {
+        let parts = parts(batch: batch, workers: workers)
         guard parts > 1 else {
             body(0..<batch)
             return

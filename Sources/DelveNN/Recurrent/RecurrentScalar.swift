@@ -76,6 +76,9 @@ struct RecurrentShape: Equatable {
     var input: Int
     /// Hidden features H.
     var hidden: Int
+    /// Sample ranges to split the recurrence into (``RecurrenceSplit``); nil: one per worker
+    /// (``ComputeSettings/workerCount``). Tests set it instead of the shared setting.
+    var workers: Int? = nil
 
     /// Rows of all timesteps together: T·N.
     var rows: Int { steps * batch }
