@@ -72,7 +72,7 @@ enum Im2Col {
                 let validH = validRange(outSize: ho, inSize: h, stride: g.stride.0, shift: shiftH)
                 let validW = validRange(outSize: wo, inSize: w, stride: g.stride.1, shift: shiftW)
                 let sw = g.stride.1
-                if let span = flatSpan(validH: validH, validW: validW, height: h, width: w, outWidth: wo, geometry: g) {
+                if let span = flatSpan(validH: validH, validW: validW, width: w, outWidth: wo, geometry: g) {
                     // One copy for all valid rows (see ``flatSpan``), then zeros where the window is in the padding.
                     let offset = shiftH * w + shiftW
                     for s in 0..<n {
@@ -125,7 +125,7 @@ enum Im2Col {
                     let validH = validRange(outSize: ho, inSize: h, stride: g.stride.0, shift: shiftH)
                     let validW = validRange(outSize: wo, inSize: w, stride: g.stride.1, shift: shiftW)
                     let sw = g.stride.1
-                    if let span = flatSpan(validH: validH, validW: validW, height: h, width: w, outWidth: wo, geometry: g) {
+                    if let span = flatSpan(validH: validH, validW: validW, width: w, outWidth: wo, geometry: g) {
                         // One vectorizable loop over all valid rows (see ``flatSpan``); the padding entries
                         // inside the span are zeroed first, so they add nothing to the pixels they wrap onto.
                         let offset = shiftH * w + shiftW
@@ -164,7 +164,7 @@ enum Im2Col {
     /// it, only the entries of columns outside `validW` are wrong (they wrap onto the neighbouring row)
     /// and are handled by ``zeroOutsideColumns``. Nil when the layout does not allow it.
     @inline(__always)
-    static func flatSpan(validH: Range<Int>, validW: Range<Int>, height h: Int, width w: Int, outWidth wo: Int,
+    static func flatSpan(validH: Range<Int>, validW: Range<Int>, width w: Int, outWidth wo: Int,
                          geometry g: WindowGeometry) -> Range<Int>? {
         guard g.stride.0 == 1, g.stride.1 == 1, wo == w, !validH.isEmpty, !validW.isEmpty else { return nil }
         return (validH.lowerBound * wo + validW.lowerBound)..<((validH.upperBound - 1) * wo + validW.upperBound)
