@@ -14,7 +14,10 @@ final class TemporaryDirectory {
     @discardableResult
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = (path as NSString).appendingPathComponent(name)
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        // A test fixture that cannot be written is a broken test environment, not a test result.
+        guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else {
+            fatalError("could not write the test file \(file)")
+        }
         return file
     }
 
