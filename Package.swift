@@ -83,7 +83,6 @@ let package = Package(
         .testTarget(name: "DelveNNTests", dependencies: ["DelveNN"]),
         .testTarget(name: "DelveDataTests", dependencies: ["DelveData", "DelveNN"]),
         .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN"]),
-        .testTarget(name: "DelveCLITests", dependencies: ["DelveCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )
