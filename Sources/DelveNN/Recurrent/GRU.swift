@@ -83,9 +83,7 @@ public final class GRU: Module {
     /// One layer over a time-major sequence `[T, N, I]` as one autograd node; returns `h_t` for all t, `[T, N, H]`.
     static func layer(_ x: Tensor, weights: RecurrentLayerWeights, h0: Tensor?) -> Tensor {
         let hidden = weights.weightHH.shape[1]
-        // The worker count is fixed here, so the backward pass splits the batch the same way.
-        let shape = RecurrentShape(steps: x.shape[0], batch: x.shape[1], input: x.shape[2], hidden: hidden,
-                                   workers: Parallel.workerCount)
+        let shape = RecurrentShape(steps: x.shape[0], batch: x.shape[1], input: x.shape[2], hidden: hidden)
         let (T, N, H) = (shape.steps, shape.batch, hidden)
         let output = TensorStorage(uninitializedCount: T * N * H)
         let cache = TensorStorage(uninitializedCount: T * N * 4 * H)

@@ -89,9 +89,7 @@ public final class LSTM: Module {
     /// rows `0..<T` are `h_t`, row `T` is the final cell state `c_T`.
     static func layer(_ x: Tensor, weights: RecurrentLayerWeights, h0: Tensor?, c0: Tensor?) -> Tensor {
         let hidden = weights.weightHH.shape[1]
-        // The worker count is fixed here, so the backward pass splits the batch the same way.
-        let shape = RecurrentShape(steps: x.shape[0], batch: x.shape[1], input: x.shape[2], hidden: hidden,
-                                   workers: Parallel.workerCount)
+        let shape = RecurrentShape(steps: x.shape[0], batch: x.shape[1], input: x.shape[2], hidden: hidden)
         let (T, N, H) = (shape.steps, shape.batch, hidden)
         let packed = TensorStorage(uninitializedCount: (T + 1) * N * H)
         let cells = TensorStorage(uninitializedCount: T * N * H)

@@ -13,15 +13,15 @@ enum RecurrenceSplit {
     /// Fewest samples per range (smaller ranges make the per-step gemms inefficient).
     static let minimumRows = 16
 
-    /// The number of sample ranges for a batch of `batch` samples: one per worker (`workers`, by default
-    /// ``ComputeSettings/workerCount``), fewer when ranges would be smaller than ``minimumRows``.
-    static func parts(batch: Int, workers: Int? = nil) -> Int {
-        max(1, min(workers ?? Parallel.workerCount, batch / minimumRows))
+    /// The number of sample ranges for a batch of `batch` samples: one per worker (`workers`, from
+    /// ``RecurrentShape/workers``), fewer when ranges would be smaller than ``minimumRows``.
+    static func parts(batch: Int, workers: Int) -> Int {
+        max(1, min(workers, batch / minimumRows))
     }
 
     /// Calls `body(rows)` once per sample range of `0..<batch`. With one range it runs inline (BLAS keeps
     /// its thread count); with several, the ranges run side by side with BLAS on one thread each.
-    static func run(batch: Int, workers: Int? = nil, _ body: (Range<Int>) -> Void) {
+    static func run(batch: Int, workers: Int, _ body: (Range<Int>) -> Void) {
         let parts = parts(batch: batch, workers: workers)
         guard parts > 1 else {
             body(0..<batch)

@@ -76,9 +76,10 @@ struct RecurrentShape: Equatable {
     var input: Int
     /// Hidden features H.
     var hidden: Int
-    /// Sample ranges to split the recurrence into (``RecurrenceSplit``); nil: one per worker
-    /// (``ComputeSettings/workerCount``). Tests set it instead of the shared setting.
-    var workers: Int? = nil
+    /// Sample ranges to split the recurrence into (``RecurrenceSplit``): by default the worker count
+    /// (``ComputeSettings/workerCount``) when the shape is made, so a layer's backward pass splits the
+    /// batch as its forward pass did; tests set it instead of the shared setting.
+    var workers: Int = Parallel.workerCount
 
     /// Rows of all timesteps together: T·N.
     var rows: Int { steps * batch }
