@@ -21,7 +21,7 @@ enum Convolution {
     }
 
     /// Runs `body(part, chunks, parallel)` for the chunks `0..<chunkCount` cut into `parts` contiguous ranges
-    /// (``chunkParts(_:)``: one per worker, at most one per chunk). With one part it runs inline, BLAS
+    /// (``chunkParts(_:workers:)``: one per worker, at most one per chunk). With one part it runs inline, BLAS
     /// keeps its threads and DelveNN's loops inside may split (`parallel` true). With several, the parts
     /// run side by side, each with one BLAS thread and serial loops: a whole chunk — im2col, its gemms,
     /// the reorder — per thread, instead of every step split across both threads and joined again. The
@@ -39,9 +39,11 @@ enum Convolution {
         }
     }
 
-    /// The number of parts a convolution cuts `chunkCount` chunks into: one per worker
-    /// (``ComputeSettings/workerCount``), at most one per chunk.
-    static func chunkParts(_ chunkCount: Int) -> Int { max(1, min(Parallel.workerCount, chunkCount)) }
+    /// The number of parts a convolution cuts `chunkCount` chunks into: one per worker (by default
+    /// ``ComputeSettings/workerCount``), at most one per chunk.
+    static func chunkParts(_ chunkCount: Int, workers: Int = Parallel.workerCount) -> Int {
+        max(1, min(workers, chunkCount))
+    }
 
     /// Cross-correlation of `input` (laid out as `dims`) with `weight` (`[Cout, Cin/groups, kh, kw]` in
     /// memory); the result gets `outputShape` (same element count as `[N, Cout, Ho, Wo]`).
@@ -53,7 +55,7 @@ enum Convolution {
     /// weight and bias gradients in chunk order and the parts' sums are added in part order, so the
     /// results depend on the number of parts (the worker count, for batches of several chunks) but not on
     /// timing.
-    /// `chunkBytes` and `parts` override ``chunkBytes`` and ``chunkParts(_:)`` (tests, without touching
+    /// `chunkBytes` and `parts` override ``chunkBytes`` and the worker count (tests, without touching
     /// the shared settings); the backward pass uses the same chunks and parts.
     static func forward(_ input: Tensor, dims: Shape4, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                         groups: Int, outputShape: [Int], chunkBytes requestedBytes: Int? = nil,
@@ -67,7 +69,7 @@ enum Convolution {
         let chunk = samplesPerChunk(batch: dims.n, floatsPerSample: rows * plane, bytes: requestedBytes)
         let maxColumns = chunk * plane
         let chunkCount = (dims.n + chunk - 1) / chunk
-        let parts = requestedParts.map { max(1, min($0, chunkCount)) } ?? chunkParts(chunkCount)
+        let parts = chunkParts(chunkCount, workers: requestedParts ?? Parallel.workerCount)
         let col = TensorStorage(uninitializedCount: parts * rows * maxColumns)
         let outT = TensorStorage(uninitializedCount: parts * cout * maxColumns)
         let out = TensorStorage(uninitializedCount: cout * dims.n * plane)
