@@ -101,9 +101,10 @@ extension CovarianceAccumulator {
                                               threads: maxChannelwiseThreads ?? BLAS.threadCount,
                                               minimumWork: channelwiseParallelWork)
         while channelwiseWorkspaces.count < workers { channelwiseWorkspaces.append(ChannelwiseWorkspace(channels: c)) }
-        let ld = precision == .float64 ? chunk * s + 1 : chunk * s
-        for w in 0..<workers {
-            if precision == .float64 { channelwiseWorkspaces[w].reserveFloat64(c * ld) } else { channelwiseWorkspaces[w].reserveFloat32(c * ld) }
+        // Float32 scratch up front; the float64 scratch is reserved per block where it is used (float64
+        // mode, and float32-mode blocks redone in float64). Both grow once and are reused.
+        if precision == .float32 {
+            for w in 0..<workers { channelwiseWorkspaces[w].reserveFloat32(c * chunk * s) }
         }
 
         if workers == 1 {
