@@ -212,6 +212,7 @@ struct CovarianceAccumulatorTests {
         let batches = [17, 5, 1, 12].map { rng.batch(rows: $0, features: d, offset: 2) }
         let blocked = CovarianceAccumulator(features: d, precision: precision)
         blocked.maxRowsPerBlock = 4
+        blocked.maxPendingRows = 1   // no batch waits: each goes straight through blocks of 4 rows
         for b in batches { try blocked.update(b, rows: b.count / d) }
         let reference = covarianceReference(batches, features: d)
         #expect(relativeError(blocked.covariance(), reference.cov) < (precision == .float64 ? 1e-12 : 1e-6))
@@ -460,16 +461,67 @@ struct CovarianceAccumulatorTests {
         #expect(zeroFeatures.count == 3 && zeroFeatures.covariance().isEmpty)
     }
 
-    @Test("steady-state updates reuse the scratch buffer")
+    @Test("steady-state updates reuse the scratch buffer, which holds the pending rows")
     func scratchReuse() throws {
         var rng = CovarianceTestRandom(seed: 7)
         let acc = CovarianceAccumulator(features: 8)
         try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
         try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
         let capacity = acc.scratch64Capacity, pointer = acc.scratch64
-        for rows in [64, 10, 1, 63] { try acc.update(rng.batch(rows: rows, features: 8), rows: rows) }
+        #expect(capacity == acc.maxPendingRows * 8)
+        #expect(acc.pendingRows == 64 + 65)   // the first batch has no δ row, the second has one
+        for rows in [64, 10, 1, 63, 400, 300] { try acc.update(rng.batch(rows: rows, features: 8), rows: rows) }
         #expect(acc.scratch64Capacity == capacity && acc.scratch64 == pointer)
-        #expect(capacity == 65 * 8)
+        // 129 + 65 + 11 + 2 + 64 + 401 > 640: the 400-row batch flushed the others; the 300-row one did too.
+        #expect(acc.pendingRows == 301)
+    }
+
+    @Test("pending rows: flushed by every reader, discarded by reset, and the same as one syrk per batch",
+          arguments: AccumulationPrecision.allCases)
+    func pendingRows(precision: AccumulationPrecision) throws {
+        var rng = CovarianceTestRandom(seed: 21)
+        let d = 6
+        let batches = [9, 4, 1, 7, 3, 12].map { rng.batch(rows: $0, features: d, offset: 5) }
+        let reference = covarianceReference(batches, features: d)
+        let pending = CovarianceAccumulator(features: d, precision: precision)
+        pending.maxPendingRows = 15   // pending: 9 + 5, then 2 + 8 + 4, then 13 (two flushes before the end)
+        let eager = CovarianceAccumulator(features: d, precision: precision)
+        eager.maxPendingRows = 1      // no batch fits: one blocked syrk per batch, as before pending rows
+        for b in batches {
+            try pending.update(b, rows: b.count / d)
+            try eager.update(b, rows: b.count / d)
+        }
+        #expect(pending.pendingRows > 0 && eager.pendingRows == 0)
+        let tolerance = precision == .float64 ? 1e-13 : 1e-6
+        #expect(relativeError(pending.covariance(), reference.cov) < tolerance)
+        #expect(pending.pendingRows == 0)
+        #expect(relativeError(pending.covariance(), eager.covariance()) < tolerance)
+        #expect(relativeError(pending.mean, reference.mean) < 1e-13)
+
+        // Trace, serialization and merge see the pending rows too.
+        for read in 0..<3 {
+            let acc = CovarianceAccumulator(features: d, precision: precision)
+            for b in batches { try acc.update(b, rows: b.count / d) }
+            #expect(acc.pendingRows > 0)
+            switch read {
+            case 0:
+                let trace = (0..<d).reduce(0.0) { $0 + reference.cov[$1 * d + $1] }
+                #expect(abs(acc.covarianceTrace() - trace) < tolerance * trace)
+            case 1:
+                let restored = try CovarianceAccumulator(serialized: acc.serialized())
+                #expect(relativeError(restored.covariance(), reference.cov) < tolerance)
+            default:
+                let target = CovarianceAccumulator(features: d)
+                try target.merge(acc)
+                #expect(relativeError(target.covariance(), reference.cov) < tolerance)
+            }
+        }
+
+        // Reset forgets the pending rows with the rest.
+        pending.reset()
+        try pending.update(batches[0], rows: batches[0].count / d)
+        try pending.update(batches[1], rows: batches[1].count / d)
+        #expect(relativeError(pending.covariance(), covarianceReference(Array(batches[0..<2]), features: d).cov) < tolerance)
     }
 }
 

@@ -18,6 +18,21 @@ extension Double: CovarianceInput {
     static var canOverflowSquares: Bool { true }
 }
 
+/// The element type the centred rows are stored in before their syrk: float64, or float32 in
+/// ``AccumulationPrecision/float32`` mode.
+protocol CentredValue {
+    /// The centred value, rounded to this type.
+    init(centred value: Double)
+}
+
+extension Double: CentredValue {
+    @inline(__always) init(centred value: Double) { self = value }
+}
+
+extension Float: CentredValue {
+    @inline(__always) init(centred value: Double) { self = Float(value) }
+}
+
 // The per-batch work. Every function here runs with `lock` held and changes the state only in
 // `commit`, after every check has passed, so a rejected batch leaves the accumulator unchanged.
 extension CovarianceAccumulator {
@@ -42,8 +57,9 @@ extension CovarianceAccumulator {
         // Pass 1: the batch mean (float64), which is also the finiteness check. The sums are taken
         // relative to the first row (shifted data), so a large common offset does not cost digits.
         // For float64 input it also bounds the centred values (|x − μ_b| ≤ 2·max|x − first row|),
-        // for the overflow check.
-        let first = scratchDouble(count: d)   // the shift; pass 2 overwrites the scratch after its last use
+        // for the overflow check. The shift is kept in the δ buffer, which `prepareDelta` fills only
+        // after its last use (the scratch may hold pending rows).
+        let first = delta
         for j in 0..<d { first[j] = src[j].asDouble }
         let sums = batchMean   // local copies of the pointers keep the inner loops free of `self`
         sums.update(repeating: 0, count: d)
@@ -80,39 +96,105 @@ extension CovarianceAccumulator {
         }
         let weight = prepareDelta(batchRows: rows)
         let maxCentred = 2 * maxShifted
-        try checkMagnitude(maxAbs: maxCentred, rows: rows, weight: weight, batchIndex: batchIndex)
+        let added = try checkMagnitude(maxAbs: maxCentred, rows: rows, weight: weight, batchIndex: batchIndex)
 
-        // Pass 2, blocked: centre `block` rows at a time on the batch mean into a cache-sized scratch and
-        // add them with one syrk per block (the sum of the blocks' products is the batch's co-moment).
-        // The first block carries the extra row √(n_a·n_b/n)·δ of Chan's merge. In float32 mode a batch
-        // whose products do not fit float32 (a diagonal entry of its co-moment is ∞) is done again in
-        // float64: the result stays right, at float64's cost, instead of turning into ∞.
-        let block = min(Self.rowBlock(features: d, rows: rows), maxRowsPerBlock)
-        let fitsFloat32 = maxCentred <= Double(Float.greatestFiniteMagnitude).squareRoot()
-        if precision == .float32 && fitsFloat32,
-           let c = centredMomentFloat32(src, rows: rows, block: block, weight: weight) {
-            addMoment32(c)
+        // Pass 2: the batch, centred on its mean, plus the extra row √(n_a·n_b/n)·δ of Chan's merge,
+        // joins the pending rows; their syrk runs when the next batch would not fit or when the
+        // co-moment is read (`flushPending`). A batch of more rows than that goes through cache-sized
+        // blocks of rows, one syrk each (the sum of the blocks' products is the batch's co-moment).
+        // In float32 mode a batch whose centred values do not fit float32's squares is done in float64.
+        let useFloat32 = precision == .float32
+            && maxCentred <= Double(Float.greatestFiniteMagnitude).squareRoot()
+        let k = rows + (weight > 0 ? 1 : 0)
+        if pendingRows > 0 && (pendingRows + k > maxPendingRows || pendingFloat32 != useFloat32) {
+            flushPending()
+        }
+        if k <= maxPendingRows {
+            if useFloat32 {
+                appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchFloat))
+            } else {
+                appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchDouble))
+            }
+            pendingRows += k
+            pendingFloat32 = useFloat32
+            pendingDiagonal += added
         } else {
-            addCentredMomentFloat64(src, rows: rows, block: block, weight: weight)
+            let block = min(Self.rowBlock(features: d, rows: rows), maxRowsPerBlock)
+            if useFloat32, let c = centredMomentFloat32(src, rows: rows, block: block, weight: weight) {
+                addMoment32(c)
+            } else {
+                addCentredMomentFloat64(src, rows: rows, block: block, weight: weight)
+            }
         }
         commit(batchRows: rows)
     }
 
-    /// Adds the batch's centred co-moment (and Chan's δ row) to `moment` with float64 syrks.
+    /// The scratch that holds the pending rows, reserved for ``maxPendingRows`` rows on first use (it
+    /// is not grown while rows are pending, so nothing pending is lost).
+    private func pendingBuffer<U>(_ scratch: (Int) -> UnsafeMutablePointer<U>) -> UnsafeMutablePointer<U> {
+        scratch(maxPendingRows * features)
+    }
+
+    /// Writes the centred batch and, when `weight` > 0, Chan's row w·δ after the pending rows.
+    private func appendPending<T: CovarianceInput, U: CentredValue>(_ src: UnsafePointer<T>, rows: Int, weight: Double,
+                                                                   to buffer: UnsafeMutablePointer<U>) {
+        let out = buffer + pendingRows * features
+        centre(src, rows: 0..<rows, into: out)
+        if weight > 0 { writeDeltaRow(weight: weight, into: out + rows * features) }
+    }
+
+    /// Adds the pending rows' products to the co-moment with one syrk and empties them. Every reader
+    /// of `moment` calls it first (the mean and count are already up to date). In float32 mode a
+    /// result with ∞ on its diagonal (the largest entry of each row and column) is redone in float64.
+    func flushPending() {
+        guard pendingRows > 0 else { return }
+        let d = features, k = pendingRows
+        pendingRows = 0
+        pendingDiagonal = 0
+        guard pendingFloat32 else {
+            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: scratch64!, lda: d, beta: 1, c: moment, ldc: d)
+            return
+        }
+        let rows32 = scratch32!, c = moment32Buffer()
+        BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: rows32, lda: d, beta: 0, c: c, ldc: d)
+        if (0..<d).allSatisfy({ c[$0 * d + $0].isFinite }) {
+            addMoment32(c)
+            return
+        }
+        let wide = scratchDouble(count: k * d)
+        for i in 0..<(k * d) { wide[i] = Double(rows32[i]) }
+        BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: wide, lda: d, beta: 1, c: moment, ldc: d)
+    }
+
+    /// Writes rows `range` of `src`, centred on the batch mean, to `out` (D values per row).
+    @inline(__always)
+    private func centre<T: CovarianceInput, U: CentredValue>(_ src: UnsafePointer<T>, rows range: Range<Int>,
+                                                             into out: UnsafeMutablePointer<U>) {
+        let d = features, mu = batchMean
+        for r in range {
+            let row = src + r * d, o = out + (r - range.lowerBound) * d
+            for j in 0..<d { o[j] = U(centred: row[j].asDouble - mu[j]) }
+        }
+    }
+
+    /// Writes Chan's extra row w·δ (w = √(n_a·n_b/n)) to `out`.
+    @inline(__always)
+    private func writeDeltaRow<U: CentredValue>(weight: Double, into out: UnsafeMutablePointer<U>) {
+        for j in 0..<features { out[j] = U(centred: weight * delta[j]) }
+    }
+
+    /// Adds the batch's centred co-moment (and Chan's δ row) to `moment` with float64 syrks, one per
+    /// block of rows (for batches too large to be pending).
     private func addCentredMomentFloat64<T: CovarianceInput>(_ src: UnsafePointer<T>, rows: Int, block: Int, weight: Double) {
         let d = features
-        let a = scratchDouble(count: (block + 1) * d), mu = batchMean
+        let a = scratchDouble(count: (block + 1) * d)
         var start = 0
         while start < rows {
             let m = min(block, rows - start)
-            for r in 0..<m {
-                let row = src + (start + r) * d, out = a + r * d
-                for j in 0..<d { out[j] = row[j].asDouble - mu[j] }
-            }
+            centre(src, rows: start..<(start + m), into: a)
             var k = m
             if start == 0 && weight > 0 {
-                let out = a + m * d
-                for j in 0..<d { out[j] = weight * delta[j] }
+                writeDeltaRow(weight: weight, into: a + m * d)
                 k = m + 1
             }
             BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
@@ -125,19 +207,15 @@ extension CovarianceAccumulator {
     private func centredMomentFloat32<T: CovarianceInput>(_ src: UnsafePointer<T>, rows: Int, block: Int,
                                                           weight: Double) -> UnsafeMutablePointer<Float>? {
         let d = features
-        let a = scratchFloat(count: (block + 1) * d), mu = batchMean
+        let a = scratchFloat(count: (block + 1) * d)
         let c = moment32Buffer()
         var start = 0
         while start < rows {
             let m = min(block, rows - start)
-            for r in 0..<m {
-                let row = src + (start + r) * d, out = a + r * d
-                for j in 0..<d { out[j] = Float(row[j].asDouble - mu[j]) }
-            }
+            centre(src, rows: start..<(start + m), into: a)
             var k = m
             if start == 0 && weight > 0 {
-                let out = a + m * d
-                for j in 0..<d { out[j] = Float(weight * delta[j]) }
+                writeDeltaRow(weight: weight, into: a + m * d)
                 k = m + 1
             }
             BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
@@ -188,17 +266,22 @@ extension CovarianceAccumulator {
         return (Double(n) * Double(nb) / Double(n + nb)).squareRoot()
     }
 
-    /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any change).
+    /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any
+    /// change); returns the bound on what the batch adds to a diagonal entry. The pending rows count
+    /// with their own bound, since their products are not in `moment` yet.
+    @discardableResult
     func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int,
-                                extraDiagonal: Double = 0) throws(CovarianceError) {
+                        extraDiagonal: Double = 0) throws(CovarianceError) -> Double {
         var maxDelta = 0.0, maxDiagonal = 0.0
         for j in 0..<features {
             maxDelta = max(maxDelta, abs(delta[j]))
             maxDiagonal = max(maxDiagonal, moment[j * features + j])
         }
-        let bound = maxAbs * maxAbs * Double(rows) + (weight * maxDelta) * (weight * maxDelta) + maxDiagonal
-            + extraDiagonal
-        guard bound < Double.greatestFiniteMagnitude / 4 else { throw .overflow(layer: name, batch: batchIndex) }
+        let added = maxAbs * maxAbs * Double(rows) + (weight * maxDelta) * (weight * maxDelta) + extraDiagonal
+        guard added + maxDiagonal + pendingDiagonal < Double.greatestFiniteMagnitude / 4 else {
+            throw .overflow(layer: name, batch: batchIndex)
+        }
+        return added
     }
 
     /// M ← M + C32 on the upper triangle (float32 mode; C32 already holds Chan's w²·δδᵀ through the

@@ -122,6 +122,7 @@ extension CovarianceAccumulator {
     /// ``init(serialized:source:expectedFeatures:)`` restores it bit for bit.
     public func serialized() -> [UInt8] {
         locked {
+            flushPending()
             let d = features
             let nameBytes = Array(name.utf8)
             var out: [UInt8] = []
