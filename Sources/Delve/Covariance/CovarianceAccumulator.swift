@@ -15,7 +15,7 @@ import LinearAlgebra
 ///
 /// The δδᵀ term is folded into the same `syrk` as one extra row √(n_a·n_b/n)·δ appended to the
 /// centred batch. Row-major batches are not multiplied out one by one: their centred rows wait in a
-/// scratch buffer of up to 640 rows and one `syrk` adds them all when the next
+/// scratch buffer of up to 640 rows (1280 in float32 mode) and one `syrk` adds them all when the next
 /// batch would not fit or the co-moment is read, since the sum of the products is the same (a batch
 /// of more rows goes through one `syrk` per ≈ 2 MB block). Steady-state updates reuse the scratch
 /// and do not allocate.
@@ -69,10 +69,11 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var pendingFloat32 = false
     /// Bound on what the pending rows add to a diagonal entry of `moment` (for the overflow check).
     var pendingDiagonal = 0.0
-    /// Most rows (with δ rows) that wait for one syrk: OpenBLAS's `syrk` with the 129 rows of a batch
-    /// of 128 runs at 15–25 % lower throughput than with 387–645 (D = 512, 2 threads), and each call
-    /// reads and writes the whole D×D triangle. Tests lower it.
-    var maxPendingRows = 640
+    /// Most rows (with δ rows) that wait for one syrk: 640 in float64 mode, 1280 (the same bytes) in
+    /// float32 mode. OpenBLAS's `syrk` with the 129 rows of a batch of 128 runs at 15–25 % lower
+    /// throughput than with 387–645 (D = 512, 2 threads), and each call reads and writes the whole D×D
+    /// triangle (in float32 mode it is also added into the float64 state). Tests lower it.
+    var maxPendingRows: Int
 
     /// An empty accumulator for `features` features (D ≥ 0; a negative D is a programming error).
     ///
@@ -82,6 +83,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
         self.features = features
         self.name = name
         self.precision = precision
+        maxPendingRows = precision == .float32 ? 1280 : 640
         let d = max(features, 1)
         meanState = .allocate(capacity: d)
         meanState.initialize(repeating: 0, count: d)
