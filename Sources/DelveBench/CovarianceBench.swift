@@ -8,7 +8,7 @@ import LinearAlgebra
 /// For every shape, the competitors run interleaved in one process (``measureSideBySide``):
 /// - `syrk`: `dsyrk` of the batch already in float64 (C += XᵀX, no centring, no conversion);
 /// - `acc`: ``CovarianceAccumulator/update(_:rows:)`` on the float32 batch (float64 mode: mean, centring,
-///   conversion, one `dsyrk`, Chan merge);
+///   conversion, Chan's merge row, and a share of one `dsyrk` over the batches pending together);
 /// - `ssyrk` and `acc f32`: the same in float32 mode against a raw `ssyrk`.
 /// `ratio` = syrk time / accumulator time (1 = no overhead). GFLOP/s counts n·d² flops per batch.
 enum CovarianceBench: Bench {
@@ -89,7 +89,7 @@ enum CovarianceBench: Bench {
             fmt(times[0] / times[2], 3), fmt(times[1] / times[2], 2),
         ])
         report.footnotes = [
-            "acc: update() on float32 rows (float64 mode: batch mean, centring into float64, one dsyrk, Chan merge).",
+            "acc: update() on float32 rows (float64 mode: batch mean, centring into float64 with Chan's merge row, a share of one dsyrk over up to 640 pending rows).",
             "syrk: raw dsyrk of the same batch already in float64; f32: float32 mode vs raw ssyrk (ratio) and vs float64 mode (speedup).",
             "channelwise: updateChannelwise on NCHW vs raw dsyrk of the (batch·spatial)×channels transpose in float64; f32 ratio vs that dsyrk.",
             "Goal: ratio ≥ 0.85 for D ≥ 256.",
