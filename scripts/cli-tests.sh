@@ -281,7 +281,7 @@ check_status "delve-bench covariance --quick (table)" 0 "$bin/delve-bench" covar
 check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
 check_status "delve-bench overhead --quick --json" 0 "$bin/delve-bench" overhead --quick --json
 check_json "delve-bench overhead: ratios and floors for both models" \
-  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
 

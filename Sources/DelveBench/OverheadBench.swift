@@ -23,25 +23,29 @@ enum OverheadBench: Bench {
     static func run() throws -> BenchReport {
         var report = BenchReport(
             title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of \(repeats) interleaved epochs)",
-            columns: ["model", "plain s", "float64 s", "ratio", "floor", "end ms", "float32 s", "ratio f32", "floor f32"])
+            columns: ["model", "plain s", "float64 s", "ratio", "median", "floor", "end ms", "float32 s", "ratio f32",
+                      "median f32", "floor f32"])
         for kind in models {
             let m = try measure(kind)
             let f64Floor = (m.plain + m.coMomentFloor + m.eigenFloor) / m.plain
             let f32Floor = (m.plain + m.coMomentFloor32 + m.eigenFloor) / m.plain
             report.rows.append([kind, String(format: "%.3f", m.plain), String(format: "%.3f", m.tracked),
-                                String(format: "%.3f", m.tracked / m.plain), String(format: "%.3f", f64Floor),
-                                String(format: "%.1f", m.epochEnd * 1e3), String(format: "%.3f", m.fast),
-                                String(format: "%.3f", m.fast / m.plain), String(format: "%.3f", f32Floor)])
+                                String(format: "%.3f", m.tracked / m.plain), String(format: "%.3f", m.medianRatio),
+                                String(format: "%.3f", f64Floor), String(format: "%.1f", m.epochEnd * 1e3),
+                                String(format: "%.3f", m.fast), String(format: "%.3f", m.fast / m.plain),
+                                String(format: "%.3f", m.medianRatio32), String(format: "%.3f", f32Floor)])
             report.metrics += [
                 ("overhead_\(kind)_ratio", m.tracked / m.plain), ("overhead_\(kind)_f32_ratio", m.fast / m.plain),
                 ("overhead_\(kind)_plain_epoch_s", m.plain), ("overhead_\(kind)_tracked_epoch_s", m.tracked),
                 ("overhead_\(kind)_f32_epoch_s", m.fast),
+                ("overhead_\(kind)_median_ratio", m.medianRatio), ("overhead_\(kind)_f32_median_ratio", m.medianRatio32),
                 ("overhead_\(kind)_floor_ratio", f64Floor), ("overhead_\(kind)_f32_floor_ratio", f32Floor),
                 ("overhead_\(kind)_epoch_end_s", m.epochEnd), ("overhead_\(kind)_syrk_floor_s", m.coMomentFloor),
                 ("overhead_\(kind)_f32_syrk_floor_s", m.coMomentFloor32), ("overhead_\(kind)_eigen_floor_s", m.eigenFloor),
             ]
         }
         report.footnotes = [
+            "median: the median over the repetitions of tracked / untracked epoch within one repetition (the three kinds run back to back).",
             "end ms: best time of endEpoch() (eigenvalues, statistics) within the float64 tracked epoch.",
             "floor: (plain + raw syrk of every tracked layer's rows + its eigenvalue solves) / plain, timed in this run: no BLAS-based tracker can do better here.",
             "Goals: float64 MLP ≤ 1.30, CNN ≤ 1.15; float32 MLP ≤ 1.20, CNN ≤ 1.08. Delve on PyTorch costs about 2.95× (MLP) and 1.65× (CNN) while covering only the last batch.",
@@ -53,6 +57,8 @@ enum OverheadBench: Bench {
     struct Measurement {
         /// Best epochs: untracked, tracked in float64, tracked in float32 mode.
         var plain, tracked, fast: Double
+        /// Medians over the repetitions of tracked / untracked epoch of the same repetition (float64, float32).
+        var medianRatio, medianRatio32: Double
         /// Best `endEpoch()` of the float64 tracked epochs.
         var epochEnd: Double
         /// ``OverheadFloor`` parts for the tracked layers: dsyrk, ssyrk, eigenvalue solves.
@@ -92,18 +98,28 @@ enum OverheadBench: Bench {
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
         _ = try epoch(nil); _ = try epoch(tracked); _ = try epoch(fast)
         var best = (Double.infinity, Double.infinity, Double.infinity)
+        var ratios: [Double] = [], ratios32: [Double] = []
         for _ in 0..<(BenchSettings.quick ? 1 : repeats) {
-            best.0 = min(best.0, try epoch(nil))
-            best.1 = min(best.1, try epoch(tracked))
-            best.2 = min(best.2, try epoch(fast))
+            let plain = try epoch(nil), withTracking = try epoch(tracked), withFast = try epoch(fast)
+            best = (min(best.0, plain), min(best.1, withTracking), min(best.2, withFast))
+            ratios.append(withTracking / plain)
+            ratios32.append(withFast / plain)
         }
         let threads = BLAS.threadCount
         return Measurement(
-            plain: best.0, tracked: best.1, fast: best.2, epochEnd: epochEnd,
+            plain: best.0, tracked: best.1, fast: best.2, medianRatio: median(ratios), medianRatio32: median(ratios32),
+            epochEnd: epochEnd,
             coMomentFloor: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: false),
             coMomentFloor32: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: true),
             eigenFloor: try OverheadFloor.eigenSeconds(layers, threads: threads))
     }
+}
+
+/// The median of a non-empty list (the mean of the middle two for an even count).
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 /// `delve-bench overhead [--models mlp,cnn] [--repeats 3] [--threads 2] [--quick] [--json]`.
