@@ -111,6 +111,7 @@ extension CovarianceAccumulator {
         }
         if k <= maxPendingRows {
             if useFloat32 {
+                _ = moment32Buffer()   // allocated with the rows, not at the first flush (no allocation later)
                 appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchFloat))
             } else {
                 appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchDouble))
