@@ -189,17 +189,8 @@ extension CovarianceAccumulator {
     private func addCentredMomentFloat64<T: CovarianceInput>(_ src: UnsafePointer<T>, rows: Int, block: Int, weight: Double) {
         let d = features
         let a = scratchDouble(count: (block + 1) * d)
-        var start = 0
-        while start < rows {
-            let m = min(block, rows - start)
-            centre(src, rows: start..<(start + m), into: a)
-            var k = m
-            if start == 0 && weight > 0 {
-                writeDeltaRow(weight: weight, into: a + m * d)
-                k = m + 1
-            }
+        forEachCentredBlock(src, rows: rows, block: block, weight: weight, in: a) { k, _ in
             BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: 1, c: moment, ldc: d)
-            start += m
         }
     }
 
@@ -210,19 +201,32 @@ extension CovarianceAccumulator {
         let d = features
         let a = scratchFloat(count: (block + 1) * d)
         let c = moment32Buffer()
+        forEachCentredBlock(src, rows: rows, block: block, weight: weight, in: a) { k, first in
+            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: first ? 0 : 1, c: c, ldc: d)
+        }
+        return (0..<d).allSatisfy({ c[$0 * d + $0].isFinite }) ? c : nil
+    }
+
+    /// Centres the batch into `a` one block of `block` rows at a time, with Chan's row w·δ after the
+    /// first block when `weight` > 0, and hands each block's row count to `addBlock` (with whether it
+    /// is the first block), which adds its products.
+    @inline(__always)
+    private func forEachCentredBlock<T: CovarianceInput, U: CentredValue>(
+        _ src: UnsafePointer<T>, rows: Int, block: Int, weight: Double, in a: UnsafeMutablePointer<U>,
+        _ addBlock: (_ k: Int, _ first: Bool) -> Void
+    ) {
         var start = 0
         while start < rows {
             let m = min(block, rows - start)
             centre(src, rows: start..<(start + m), into: a)
             var k = m
             if start == 0 && weight > 0 {
-                writeDeltaRow(weight: weight, into: a + m * d)
+                writeDeltaRow(weight: weight, into: a + m * features)
                 k = m + 1
             }
-            BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: a, lda: d, beta: start == 0 ? 0 : 1, c: c, ldc: d)
+            addBlock(k, start == 0)
             start += m
         }
-        return (0..<d).allSatisfy({ c[$0 * d + $0].isFinite }) ? c : nil
     }
 
     /// Rows per block of the row-major update: about 256 Ki float64 values (2 MB, cache-sized), but at

@@ -228,14 +228,8 @@ extension CovarianceAccumulator {
         let columns = samples.count * s, ld = columns + 1
         space.reserveFloat64(c * ld)
         let a = space.scratch64!
-        for ch in 0..<c {
-            let mu = mean[ch], out = a + ch * ld
-            for (i, sample) in samples.enumerated() {
-                let run = src + (sample * c + ch) * s, dst = out + i * s
-                for p in 0..<s { dst[p] = Double(run[p]) - mu }
-            }
-            out[columns] = (chanRow ?? 0) * space.delta[ch]
-        }
+        centreBlock(src, samples: samples, channels: c, spatial: s, mean: mean, into: a, rowStride: ld)
+        for ch in 0..<c { a[ch * ld + columns] = (chanRow ?? 0) * space.delta[ch] }
         let k = chanRow == nil ? columns : columns + 1
         BLAS.syrk(.upper, .none, n: c, k: k, alpha: 1, a: a, lda: ld, beta: 1, c: space.localMoment, ldc: c)
     }
@@ -247,15 +241,24 @@ extension CovarianceAccumulator {
                                            into space: ChannelwiseWorkspace) -> UnsafePointer<Float>? {
         let columns = samples.count * s
         guard let a = space.scratch32, let m32 = space.blockMoment32 else { return nil }
-        for ch in 0..<c {
-            let mu = mean[ch], out = a + ch * columns
-            for (i, sample) in samples.enumerated() {
-                let run = src + (sample * c + ch) * s, dst = out + i * s
-                for p in 0..<s { dst[p] = Float(Double(run[p]) - mu) }
-            }
-        }
+        centreBlock(src, samples: samples, channels: c, spatial: s, mean: mean, into: a, rowStride: columns)
         BLAS.syrk(.upper, .none, n: c, k: columns, alpha: 1, a: a, lda: columns, beta: 0, c: m32, ldc: c)
         return (0..<c).allSatisfy({ m32[$0 * c + $0].isFinite }) ? UnsafePointer(m32) : nil
+    }
+
+    /// Writes the NCHW `samples` centred on the per-channel `mean` into `a`, channel by channel: row ch
+    /// (`rowStride` values apart) holds channel ch's observations, sample after sample.
+    @inline(__always)
+    private static func centreBlock<U: CentredValue>(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int,
+                                                     spatial s: Int, mean: UnsafePointer<Double>,
+                                                     into a: UnsafeMutablePointer<U>, rowStride: Int) {
+        for ch in 0..<c {
+            let mu = mean[ch], out = a + ch * rowStride
+            for (i, sample) in samples.enumerated() {
+                let run = src + (sample * c + ch) * s, dst = out + i * s
+                for p in 0..<s { dst[p] = U(centred: Double(run[p]) - mu) }
+            }
+        }
     }
 
     /// The error for the first non-finite value (in observation order) of the given samples, or
