@@ -1,5 +1,11 @@
 // swift-tools-version:6.0
 // Delve for Swift: layer saturation and spectral statistics of neural network representations.
+//
+// Target graph (docs/ARCHITECTURE.md keeps the same picture):
+//   CDelveLinearAlgebra ← DelveLinearAlgebra ← Delve ← DelveOutputs
+//                                   ↖ DelveNN ← DelveData
+//   Delve + DelveNN ← DelveNNTracking
+//   DelveOutputs + DelveNNTracking + DelveData ← DelveTraining ← delve (DelveCLI)
 import PackageDescription
 
 let package = Package(
@@ -7,10 +13,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Delve", targets: ["Delve"]),
+        .library(name: "DelveOutputs", targets: ["DelveOutputs"]),
+        .library(name: "DelveLinearAlgebra", targets: ["DelveLinearAlgebra"]),
         .library(name: "DelveNN", targets: ["DelveNN"]),
-        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "DelveData", targets: ["DelveData"]),
         .library(name: "DelveNNTracking", targets: ["DelveNNTracking"]),
+        .library(name: "DelveTraining", targets: ["DelveTraining"]),
         .executable(name: "delve", targets: ["DelveCLI"]),
         .executable(name: "delve-bench", targets: ["DelveBench"]),
     ],
@@ -20,36 +28,42 @@ let package = Package(
     targets: [
         // C: BLAS (OpenBLAS) and LAPACKE on Linux; Accelerate is used instead on Apple platforms.
         .systemLibrary(
-            name: "CLinearAlgebra",
+            name: "CDelveLinearAlgebra",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // C: zlib, for PNG compression only.
+        // C: zlib, for PNG compression, CRC-32 and gzip dataset files.
         .systemLibrary(
-            name: "CZlib",
+            name: "CDelveZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
         // The only Swift code that calls BLAS/LAPACK.
         .target(
-            name: "LinearAlgebra",
-            dependencies: [.target(name: "CLinearAlgebra", condition: .when(platforms: [.linux]))]
+            name: "DelveLinearAlgebra",
+            dependencies: [.target(name: "CDelveLinearAlgebra", condition: .when(platforms: [.linux]))]
         ),
-        // The statistics engine: covariance, spectra, statistics, layouts, I/O, tracker, writers, plots.
-        // It does not know about the neural network framework.
+        // The statistics engine: covariance, spectrum and statistics, layouts, tracker, epoch records and
+        // the writer protocol, .npy and state I/O. It knows nothing of the neural network framework or of
+        // the output files.
         .target(
             name: "Delve",
-            dependencies: ["LinearAlgebra", "CZlib"]
+            dependencies: ["DelveLinearAlgebra", "CDelveZlib"]
         ),
-        // The neural network framework: tensors, autograd, layers, optimizers, data.
+        // The outputs: CSV, JSONL, NPY epochs, TensorBoard, console, plots, HTML report, run directory, advice.
+        .target(
+            name: "DelveOutputs",
+            dependencies: ["Delve", "CDelveZlib"]
+        ),
+        // The neural network framework: tensors, autograd, layers, optimizers.
         .target(
             name: "DelveNN",
-            dependencies: ["LinearAlgebra"]
+            dependencies: ["DelveLinearAlgebra"]
         ),
         // Datasets: the embedded UCI digits set, MNIST/CIFAR/CSV readers, data loading.
         .target(
             name: "DelveData",
-            dependencies: ["DelveNN", "CZlib"],
+            dependencies: ["DelveNN", "CDelveZlib"],
             resources: [.copy("Resources")]
         ),
         // The thin adapter that attaches the statistics engine's tracker to DelveNN's forward hooks.
@@ -57,14 +71,21 @@ let package = Package(
             name: "DelveNNTracking",
             dependencies: ["Delve", "DelveNN"]
         ),
+        // Training as a library: the model zoo, training runs, configuration, checkpoints, the run lock.
+        .target(
+            name: "DelveTraining",
+            dependencies: ["Delve", "DelveOutputs", "DelveNN", "DelveData", "DelveNNTracking"]
+        ),
         .executableTarget(
             name: "DelveCLI",
             dependencies: [
                 "Delve",
+                "DelveOutputs",
                 "DelveNN",
                 "DelveData",
                 "DelveNNTracking",
-                "LinearAlgebra",
+                "DelveTraining",
+                "DelveLinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,15 +95,17 @@ let package = Package(
                 "Delve",
                 "DelveNN",
                 "DelveNNTracking",
-                "LinearAlgebra",
+                "DelveLinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "DelveTests", dependencies: ["Delve", "LinearAlgebra"]),
+        .testTarget(name: "DelveLinearAlgebraTests", dependencies: ["DelveLinearAlgebra"]),
+        .testTarget(name: "DelveTests", dependencies: ["Delve", "DelveOutputs", "DelveLinearAlgebra"]),
+        .testTarget(name: "DelveOutputsTests", dependencies: ["DelveOutputs", "Delve", "CDelveZlib"]),
         .testTarget(name: "DelveNNTests", dependencies: ["DelveNN"]),
         .testTarget(name: "DelveDataTests", dependencies: ["DelveData", "DelveNN"]),
         .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN"]),
+        .testTarget(name: "DelveTrainingTests", dependencies: ["DelveTraining", "DelveData", "DelveNN", "Delve", "DelveOutputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Delve
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// `delve-bench allocations`: heap allocations per recorded batch of ``SaturationTracker`` in steady
 /// state, for every layout (issue: "no per-batch allocation in steady state").

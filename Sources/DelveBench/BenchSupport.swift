@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// One registered benchmark: `delve-bench <name>` runs it alone, `delve-bench all` runs every one.
 protocol Bench {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Delve
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// `delve-bench covariance`: the accumulator's update throughput against a raw BLAS `syrk` on the same data.
 ///

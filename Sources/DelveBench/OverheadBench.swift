@@ -3,7 +3,7 @@ import Delve
 import DelveNN
 import DelveNNTracking
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// `delve-bench overhead`: what saturation tracking costs a training epoch.
 ///

@@ -1,6 +1,6 @@
 import DelveNN
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// A lower bound on what saturation tracking can add to an epoch when its heavy work goes through
 /// BLAS and LAPACK: the raw `syrk`s that form every tracked layer's co-moment (on data already

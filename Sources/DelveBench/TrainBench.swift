@@ -1,7 +1,7 @@
 import ArgumentParser
 import DelveNN
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// `delve-bench train`: DelveNN training throughput on the models of
 /// `/work/shared/bench/pytorch_train_reference.py` (random data, 2560 samples, batch 128, SGD lr 0.01

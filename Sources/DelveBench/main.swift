@@ -1,5 +1,5 @@
 import ArgumentParser
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// Every benchmark `delve-bench all` runs, in order. Register a new one here and in `subcommands`.
 enum RegisteredBenches {

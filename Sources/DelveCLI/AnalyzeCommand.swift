@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve analyze FILE.npy...`: the spectral statistics of layer activations saved with `numpy.save`.

@@ -1,4 +1,5 @@
 import Delve
+import DelveOutputs
 import Foundation
 
 /// The output of `delve analyze` in its three formats.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 
 // Command-line parsing of the library's option enums (their raw values are the accepted spellings).
 

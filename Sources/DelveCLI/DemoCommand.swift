@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve demo`: two CNNs on the embedded digits — one too deep for 8×8 images, one sized to

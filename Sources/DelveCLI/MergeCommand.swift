@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve merge STATE...`: combines accumulator states saved by several processes or machines

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve report RUN_DIR`: regenerates the run's `report.html` from its files.

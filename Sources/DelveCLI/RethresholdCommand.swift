@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve rethreshold RUN_DIR --threshold 0.95`: idim and lsat of a recorded run at another δ.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import Foundation
 
 /// `delve sample DIR` (hidden): writes synthetic layer activations with exactly known spectra, for the

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DelveTraining
 import Delve
+import DelveOutputs
 import DelveData
 import Foundation
 
@@ -160,8 +162,8 @@ struct TrackingOptions: ParsableArguments {
     /// The tracker options these arguments describe.
     func trackerOptions() throws -> TrackerOptions {
         var options = TrackerOptions(statistics: try Statistic.parseList(stats), threshold: threshold)
-        guard threshold > 0, threshold <= 1 else { throw CLIError.invalid("--threshold must be in (0, 1], got \(threshold)") }
-        if let downsample, downsample < 1 { throw CLIError.invalid("--downsample must be at least 1, got \(downsample)") }
+        guard threshold > 0, threshold <= 1 else { throw TrainingError.invalid("--threshold must be in (0, 1], got \(threshold)") }
+        if let downsample, downsample < 1 { throw TrainingError.invalid("--downsample must be at least 1, got \(downsample)") }
         options.layout = LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample)
         options.convention = compat
         options.precision = precision
@@ -181,7 +183,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     let session: TrainingRun
     do {
         session = try TrainingRun(configuration, resume: checkpoint, say: say)
-    } catch let error as CLIError {
+    } catch let error as TrainingError {
         if case .invalid = error { throw ValidationError(error.description) }
         throw failure(error)
     } catch let error as ModelZooError {

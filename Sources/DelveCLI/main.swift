@@ -1,6 +1,8 @@
 import ArgumentParser
+import DelveTraining
 import Delve
-import LinearAlgebra
+import DelveOutputs
+import DelveLinearAlgebra
 
 /// The `delve` command-line tool.
 struct DelveCommand: ParsableCommand {

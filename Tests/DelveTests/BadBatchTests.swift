@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Delve
+import DelveOutputs   // the console summary of skipped batches
 
 /// Bad activations (NaN/±∞ values, a width that changes, an empty batch): by default an error that
 /// names the layer, phase and batch; with `BadBatchPolicy.skip` the batch is left out, counted per

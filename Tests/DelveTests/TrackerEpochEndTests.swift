@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Delve
-@testable import LinearAlgebra
+@testable import DelveLinearAlgebra
 
 @Suite("SaturationTracker epoch end")
 struct TrackerEpochEndTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Delve
-import LinearAlgebra
+import DelveLinearAlgebra
 
 @Suite("Tracker state: save and restore between epochs")
 struct TrackerStateTests {

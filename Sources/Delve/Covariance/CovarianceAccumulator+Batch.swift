@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// An element type a batch may be given in (float32 or float64), widened to float64 for the statistics.
 protocol CovarianceInput {

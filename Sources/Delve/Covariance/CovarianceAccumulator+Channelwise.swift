@@ -1,5 +1,5 @@
 import Dispatch
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// The memory one worker of the channelwise update uses: its batch-local co-moment and mean, the
 /// current block's mean and Chan δ, the centred block (float64 or float32) and, in float32 mode, the

@@ -1,4 +1,4 @@
-import CZlib
+import CDelveZlib
 import Foundation
 #if canImport(Glibc)
 import Glibc

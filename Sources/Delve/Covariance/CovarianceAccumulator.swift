@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// Online, numerically stable accumulation of the feature covariance matrix of a stream of batches
 /// (the core of Delve's layer statistics).

@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// The eigenvalue spectrum of a layer's covariance matrix and the statistics derived from it.
 ///

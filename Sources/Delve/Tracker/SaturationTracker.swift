@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// Watches layers while a network trains: accumulates the covariance of every recorded layer's
 /// outputs, per phase, over each epoch, and at ``endEpoch()`` computes the requested statistics

@@ -1,4 +1,4 @@
-import CZlib
+import CDelveZlib
 import Foundation
 
 /// Sequential reader of a dataset file that is either plain or gzip-compressed (zlib's gz API reads a
@@ -130,7 +130,7 @@ public enum Zlib {
     /// The CRC-32 (IEEE 802.3, as zlib and PNG compute it) of `bytes`.
     public static func crc32(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBufferPointer { buffer in
-            UInt32(CZlib.crc32(0, buffer.baseAddress, UInt32(buffer.count)))
+            UInt32(CDelveZlib.crc32(0, buffer.baseAddress, UInt32(buffer.count)))
         }
     }
 

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// The differentiable convolution operations shared by `Conv1d`, `Conv2d` and `ConvTranspose2d`.
 ///

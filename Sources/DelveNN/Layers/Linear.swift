@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// A fully connected layer y = x·Wᵀ + b (PyTorch `nn.Linear`).
 ///

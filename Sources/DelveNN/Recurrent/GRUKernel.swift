@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// The numeric kernel of one GRU layer over a whole sequence (forward and backpropagation through time).
 ///

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// The numeric kernel of one LSTM layer over a whole sequence (forward and backpropagation through time).
 ///

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// Runs a recurrence over the timesteps split by samples: every sample's recurrence is independent of
 /// the others', so the batch is cut into contiguous row ranges and each thread runs ALL the timesteps

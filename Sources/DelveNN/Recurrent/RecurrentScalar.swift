@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// A scalar type the recurrent-cell kernels run in: `Float` for models, `Double` for gradient checks.
 ///

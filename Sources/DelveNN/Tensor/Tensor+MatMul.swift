@@ -1,4 +1,4 @@
-import LinearAlgebra
+import DelveLinearAlgebra
 
 /// Matrix products through BLAS `sgemm`.
 extension Tensor {

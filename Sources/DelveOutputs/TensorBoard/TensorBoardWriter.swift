@@ -1,0 +1,84 @@
+import Delve
+import Foundation
+
+/// Writes a TensorBoard event file `events.out.tfevents.<seconds>.<host>` into the run directory, natively
+/// (TFRecord framing, hand-encoded protocol buffers; no TensorFlow needed). Per epoch, all with step = epoch:
+/// every scalar of ``EpochRecord/keyedValues`` under its output key (`train-saturation_fc1`, `test-accuracy`),
+/// a histogram of each layer's eigenvalue spectrum (`<phase>-eigenvalues_<layer>`), and, when `images` is
+/// on, the standard plots as PNG images (`plots/<name>`). `tensorboard --logdir <runs root>` shows them.
+public final class TensorBoardWriter: EpochWriter {
+    /// The event file.
+    public let url: URL
+    private var handle: FileHandle?
+    private let clock: () -> Double
+    private let images: Bool
+    private var history: [EpochRecord]
+
+    /// Creates the event file in `directory` and writes the `file_version` event. `clock` gives the wall
+    /// time (seconds since 1970); `images` adds the plots as images; `history` holds earlier epochs of a
+    /// resumed run (for the plots).
+    public init(directory: URL, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
+                hostname: String = ProcessInfo.processInfo.hostName, images: Bool = true,
+                history: [EpochRecord] = []) throws(WriterError) {
+        self.clock = clock
+        self.images = images
+        self.history = history
+        try createDirectory(directory)
+        let now = clock()
+        let host = hostname.isEmpty ? "localhost" : hostname.replacingOccurrences(of: "/", with: "_")
+        var name = "events.out.tfevents.\(Int(now)).\(host)"
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            suffix += 1
+            name = "events.out.tfevents.\(Int(now)).\(host).\(suffix)"
+        }
+        url = directory.appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw .io(path: url.path, reason: "cannot create the event file")
+        }
+        self.handle = handle
+        try append(TensorBoardEvent.fileVersionEvent(wallTime: now))
+    }
+
+    private func append(_ event: [UInt8]) throws(WriterError) {
+        guard let handle else { throw .closed(writer: "tensorboard") }
+        do {
+            try handle.write(contentsOf: Data(TensorBoardEvent.record(event)))
+        } catch {
+            throw .io(path: url.path, reason: "cannot append an event: \(error.localizedDescription)")
+        }
+    }
+
+    public func write(_ record: EpochRecord) throws(WriterError) {
+        let step = Int64(record.epoch)
+        let scalars = record.keyedValues.map { TensorBoardEvent.Value.scalar(tag: $0.key, value: Float($0.value)) }
+        try append(TensorBoardEvent.summaryEvent(wallTime: clock(), step: step, values: scalars))
+        let histograms = record.layers.compactMap { entry in
+            entry.eigenvalues.flatMap { TensorBoardEvent.histogram(tag: "\(entry.phase.rawValue)-eigenvalues_\(entry.layer)", values: $0) }
+        }
+        if !histograms.isEmpty {
+            try append(TensorBoardEvent.summaryEvent(wallTime: clock(), step: step, values: histograms))
+        }
+        guard images else { return }
+        history.removeAll { $0.epoch >= record.epoch }
+        history.append(record.withoutCovariance)
+        for (name, figure) in RunPlots.figures(history: history) {
+            let png: [UInt8]
+            do {
+                png = try PNGEncoder.encode(Rasterizer.render(figure, supersampling: 2))
+            } catch {
+                throw .io(path: url.path, reason: "plot \(name): \(error.message)")
+            }
+            try append(TensorBoardEvent.summaryEvent(wallTime: clock(), step: step, values: [
+                .image(tag: "plots/\(name)", width: figure.width, height: figure.height, png: png),
+            ]))
+        }
+    }
+
+    public func close() throws(WriterError) {
+        guard let handle else { return }
+        self.handle = nil
+        do { try handle.close() } catch { throw .io(path: url.path, reason: "cannot close: \(error.localizedDescription)") }
+    }
+}

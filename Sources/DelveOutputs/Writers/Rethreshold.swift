@@ -1,0 +1,61 @@
+import Delve
+import Foundation
+
+/// Recomputes idim and lsat of a finished run at another threshold δ from its saved eigenvalues, without
+/// re-running the model: from the spectra in `statistics.jsonl`, or when a layer has none there, from
+/// `npy/<phase>/<layer>/epoch<N>-eigenvalues.npy`.
+public enum Rethreshold {
+    /// The run's records with `idim` and `lsat` recomputed at `threshold` (``Spectrum/intrinsicDimensionality(threshold:convention:)``),
+    /// other statistics dropped, user scalars kept. Layers without a saved spectrum are left out.
+    /// Throws when the run has no records or no spectrum at all.
+    public static func records(run: RunDirectory, threshold: Double,
+                               convention: IntrinsicDimensionalityConvention = .paper) throws(WriterError) -> [EpochRecord] {
+        guard threshold > 0, threshold <= 1 else {
+            throw .invalidArgument("--threshold must be in (0, 1], got \(threshold)")
+        }
+        let records = try run.readRecords()
+        guard !records.isEmpty else {
+            throw .io(path: run.jsonlURL.path, reason: "no epochs recorded (rethreshold needs the jsonl writer's statistics.jsonl)")
+        }
+        var spectra = 0
+        var result: [EpochRecord] = []
+        for record in records {
+            var layers: [LayerEpochValues] = []
+            for entry in record.layers {
+                var saved = entry.eigenvalues
+                if saved == nil { saved = try savedEigenvalues(run: run, layer: entry.layer, phase: entry.phase, epoch: record.epoch) }
+                guard let eigenvalues = saved else { continue }
+                spectra += 1
+                let spectrum = Spectrum(eigenvalues: eigenvalues, samples: entry.samples)
+                let idim = spectrum.intrinsicDimensionality(threshold: threshold, convention: convention)
+                layers.append(LayerEpochValues(
+                    layer: entry.layer, phase: entry.phase, features: eigenvalues.count, samples: entry.samples,
+                    statistics: [.lsat: spectrum.saturation(threshold: threshold, convention: convention), .idim: Double(idim)],
+                    eigenvalues: eigenvalues, notes: entry.notes, skippedBatches: entry.skippedBatches))
+            }
+            result.append(EpochRecord(epoch: record.epoch, layers: layers, scalars: record.scalars, threshold: threshold))
+        }
+        guard spectra > 0 else {
+            throw .io(path: run.url.path, reason: "no eigenvalues saved: record the run with the jsonl writer and eigenvalues, or the npy writer")
+        }
+        return result
+    }
+
+    /// The eigenvalues saved by ``NPYEpochWriter`` for a layer, phase and epoch; nil when there is no file.
+    static func savedEigenvalues(run: RunDirectory, layer: String, phase: Phase, epoch: Int) throws(WriterError) -> [Double]? {
+        let url = NPYEpochWriter.layerDirectory(run.npyDirectory, layer: layer, phase: phase)
+            .appendingPathComponent("epoch\(epoch)-eigenvalues.npy")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let reader = try NPYReader(path: url.path)
+            guard reader.shape.count == 1 else {
+                throw WriterError.malformed(path: url.path, line: 0, reason: "expected a 1-D array of eigenvalues, found shape \(reader.shape)")
+            }
+            return try reader.readAllDoubles()
+        } catch let error as WriterError {
+            throw error
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Delve
+import DelveOutputs
+import DelveData
+import DelveNN
+import DelveNNTracking
+import Foundation
+
+/// Writes a line to standard output unbuffered, so that it interleaves with the console writer's output.
+public func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// One training run: data, model, optimizer, tracker and writers, epoch after epoch.
+///
+/// Every epoch trains on the training set (the tracker records the `train` phase through forward
+/// hooks), evaluates on the test set in `eval()` mode (the `eval` phase), adds the losses and
+/// accuracies as scalars, and ends the tracker's epoch, which computes the statistics and writes
+/// every output file. Then a ``TrainingCheckpoint`` is saved, from which `delve train --resume`
+/// continues exactly as if the run had not stopped.
+public final class TrainingRun {
+    /// The run's configuration (for a resumed run: as recorded, with the new epoch total).
+    public let configuration: TrainingConfiguration
+    /// The run directory.
+    public let run: RunDirectory
+    /// The model being trained.
+    public let model: Module
+    /// The tracker watching the model.
+    public let tracker: SaturationTracker
+    /// The writers of the run's outputs.
+    public let writers: CompositeWriter
+    /// The tracker's hooks on the model.
+    public let watch: WatchHandle
+    /// The first epoch this process trains (the initial epoch, or the checkpoint's next epoch).
+    public let startEpoch: Int
+    private let train: LabeledImages
+    private let test: LabeledImages
+    private let optimizer: any CheckpointableOptimizer
+    private let classifier: Bool
+    private let flatten: Bool
+    /// The records of the completed epochs (saved with every checkpoint, for the plots).
+    private var history: [EpochRecord]
+    /// How much of the history the last checkpoint holds.
+    private var historyLog = TrainingCheckpoint.HistoryLog()
+    /// This process's exclusive hold on the run directory (see ``RunLock``).
+    private var runLock: RunLock?
+    /// Where human-readable lines go (standard output by default).
+    private let say: (String) -> Void
+
+    /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
+    ///
+    /// With `checkpoint` (from ``TrainingCheckpoint/load(run:)``, `configuration.output` being its run
+    /// directory) it restores the model, optimizer, random generators and tracker first — any failure
+    /// leaves the run directory untouched — then rewinds the outputs to the completed epochs.
+    public init(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
+         say: @escaping (String) -> Void = printLine) throws {
+        self.configuration = configuration
+        self.say = say
+        guard configuration.epochs >= 1 else { throw TrainingError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
+        guard configuration.batchSize >= 1 else { throw TrainingError.invalid("--batch-size must be at least 1, got \(configuration.batchSize)") }
+        guard configuration.learningRate > 0, configuration.learningRate.isFinite else {
+            throw TrainingError.invalid("--lr must be a positive number, got \(configuration.learningRate)")
+        }
+        (train, test) = try loadDatasets(configuration)
+        classifier = ModelZoo.isClassifier(configuration.model)
+        flatten = configuration.model.lowercased() == "mlp"
+        let options = try ModelOptions(parsing: configuration.modelOptions)
+        let inputShape = flatten ? [train.sampleSize] : train.sampleShape
+        model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
+                                  options: options, seed: configuration.seed)
+        switch configuration.optimizer.lowercased() {
+        case "sgd":
+            optimizer = SGD(parameters: model.parameters(), learningRate: configuration.learningRate, momentum: 0.9)
+        case "adam":
+            optimizer = Adam(parameters: model.parameters(), learningRate: configuration.learningRate)
+        case "adamw":
+            optimizer = AdamW(parameters: model.parameters(), learningRate: configuration.learningRate)
+        default:
+            throw TrainingError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
+        }
+        tracker = try SaturationTracker(options: configuration.tracker)
+        if let checkpoint {
+            run = try RunDirectory(existing: configuration.output)
+            let folder = checkpoint.folderURL(run)
+            try model.loadSafetensors(from: folder.appendingPathComponent(TrainingCheckpoint.modelFile))
+            try model.restoreRandomGeneratorStates(checkpoint.randomStates, source: TrainingCheckpoint.manifestURL(run).path)
+            let optimizerURL = folder.appendingPathComponent(TrainingCheckpoint.optimizerFile)
+            try optimizer.importState(try OptimizerState.read(from: optimizerURL), source: optimizerURL.path)
+            let trackerURL = folder.appendingPathComponent(TrainingCheckpoint.trackerFolder)
+            let state = try TrackerState.read(from: trackerURL)
+            guard state.epoch == checkpoint.nextEpoch else {
+                throw TrainingError.failed("\(trackerURL.path)/\(TrackerState.fileName): epoch \(state.epoch), the manifest says \(checkpoint.nextEpoch)")
+            }
+            try tracker.restoreState(state, source: trackerURL.path)
+            history = try checkpoint.history(run)
+            historyLog = checkpoint.historyLog
+            try checkpoint.checkOutputs(run)
+            // Everything is loaded and checked: only now change the run directory, holding its lock.
+            runLock = try RunLock(directory: run.url)
+            try checkpoint.rewindOutputs(run)
+            startEpoch = checkpoint.nextEpoch
+        } else {
+            runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
+            run = try RunDirectory(path: configuration.output)
+            history = []
+            startEpoch = configuration.tracker.initialEpoch
+        }
+        writers = try makeWriters(configuration.writers, run: run, configuration: configuration.pairs,
+                                  initialEpoch: startEpoch, history: history)
+        tracker.addWriter(writers)
+        watch = tracker.watch(model)
+    }
+
+    /// The epoch after the last one of the run.
+    public var endEpoch: Int { configuration.tracker.initialEpoch + configuration.epochs }
+
+    /// Trains every remaining epoch, saving a checkpoint after each, and returns the last epoch's record.
+    @discardableResult
+    public func trainAll() throws -> EpochRecord {
+        say(watch.report.description)
+        if startEpoch > configuration.tracker.initialEpoch {
+            say("Resuming at epoch \(startEpoch) of \(configuration.tracker.initialEpoch)..<\(endEpoch)")
+        }
+        let loader = try DataLoader(train, batchSize: configuration.batchSize, shuffle: true,
+                                    seed: configuration.seed, prefetch: true, flatten: flatten)
+        let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
+        var last: EpochRecord?
+        for epoch in startEpoch..<endEpoch {
+            let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
+            let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
+            tracker.addScalar("train-loss", trainLoss)
+            if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
+            tracker.addScalar("test-loss", testLoss)
+            if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
+            let record = try tracker.endEpoch()
+            history.append(record.withoutCovariance)
+            historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
+                                                     optimizer: optimizer, tracker: tracker, history: history,
+                                                     historyLog: historyLog)
+            last = record
+        }
+        try tracker.close()
+        guard let last else { throw TrainingError.failed("no epoch to train (\(startEpoch)..<\(endEpoch))") }
+        return last
+    }
+
+    /// One pass over the training set; returns the mean loss and the accuracy.
+    private func trainEpoch(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
+        model.train()
+        return pass(epoch, phase: .train, loader: loader, order: epoch) { batch in
+            optimizer.zeroGrad()
+            let output = model(batch.inputs)
+            let loss = lossValue(output, batch)
+            loss.backward()
+            optimizer.step()
+            return (output, loss)
+        }
+    }
+
+    /// One pass over the test set in evaluation mode, without gradients.
+    private func evaluate(_ epoch: Int, loader: DataLoader) -> (Double, Double) {
+        model.eval()
+        defer { model.train() }
+        return GradMode.withoutGrad {
+            pass(epoch, phase: .eval, loader: loader, order: 0) { batch in
+                let output = model(batch.inputs)
+                return (output, lossValue(output, batch))
+            }
+        }
+    }
+
+    /// Cross-entropy for classifiers, MSE against the input for the autoencoder.
+    private func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
+        classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
+    }
+
+    /// Runs `step` on every batch of `loader` (shuffled as epoch `order`), reporting progress to the
+    /// writers; returns the mean loss and the accuracy (0 for the autoencoder).
+    private func pass(_ epoch: Int, phase: Phase, loader: DataLoader, order: Int,
+                      step: (TensorBatch) -> (output: Tensor, loss: Tensor)) -> (Double, Double) {
+        writers.phaseStarted(epoch: epoch, phase: phase, totalBatches: loader.batchCount)
+        let start = Date()
+        var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+        for batch in loader.batches(epoch: order) {
+            let (output, loss) = step(batch)
+            let n = batch.labels.count
+            lossSum += Double(loss.item) * Double(n)
+            if classifier {
+                for (predicted, label) in zip(output.argmaxLastAxis(), batch.labels) where predicted == label { correct += 1 }
+            }
+            seen += n
+            batchIndex += 1
+            writers.batchFinished(BatchProgress(epoch: epoch, phase: phase, batch: batchIndex, totalBatches: loader.batchCount,
+                                                samples: seen, elapsed: Date().timeIntervalSince(start),
+                                                runningLoss: lossSum / Double(seen)))
+        }
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+    }
+
+    /// The tail pattern of the last epoch (eval phase when present, else train), if there is one.
+    public func tailPattern(in record: EpochRecord) -> TailPattern? {
+        let phase: Phase = record.layers.contains { $0.phase == .eval } ? .eval : .train
+        return TailPatternRule().detect(in: record, phase: phase)
+    }
+}

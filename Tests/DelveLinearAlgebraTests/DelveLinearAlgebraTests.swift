@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import DelveLinearAlgebra
+
+@Suite("BLAS wrappers")
+struct BLASTests {
+    @Test("dgemm multiplies row-major matrices")
+    func gemmDouble() {
+        // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]
+        let a: [Double] = [1, 2, 3, 4, 5, 6]
+        let b: [Double] = [7, 8, 9, 10, 11, 12]
+        var c = [Double](repeating: 0, count: 4)
+        BLAS.gemm(.none, .none, m: 2, n: 2, k: 3, alpha: 1, a: a, lda: 3, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        #expect(c == [58, 64, 139, 154])
+    }
+
+    @Test("sgemm with transposes")
+    func gemmFloatTransposed() {
+        // Aᵀ·B with A 3×2 stored, B 3×2 stored: (2×3)(3×2).
+        let a: [Float] = [1, 4, 2, 5, 3, 6]   // Aᵀ = [1 2 3; 4 5 6]
+        let b: [Float] = [7, 8, 9, 10, 11, 12]
+        var c = [Float](repeating: 1, count: 4)
+        BLAS.gemm(.transpose, .none, m: 2, n: 2, k: 3, alpha: 1, a: a, lda: 2, b: b, ldb: 2, beta: 1, c: &c, ldc: 2)
+        #expect(c == [59, 65, 140, 155])
+    }
+
+    @Test("dsyrk computes AᵀA in the upper triangle")
+    func syrkDouble() {
+        let a: [Double] = [1, 2, 3, 4, 5, 6]  // 3 observations × 2 features
+        var c = [Double](repeating: 0, count: 4)
+        BLAS.syrk(.upper, .transpose, n: 2, k: 3, alpha: 1, a: a, lda: 2, beta: 0, c: &c, ldc: 2)
+        #expect(c[0] == 35 && c[1] == 44 && c[3] == 56)
+        #expect(c[2] == 0, "the lower triangle is not referenced")
+    }
+
+    @Test("gemv and axpy")
+    func gemvAxpy() {
+        let a: [Float] = [1, 2, 3, 4]
+        let x: [Float] = [1, 1]
+        var y: [Float] = [0, 0]
+        BLAS.gemv(.none, m: 2, n: 2, alpha: 1, a: a, lda: 2, x: x, beta: 0, y: &y)
+        #expect(y == [3, 7])
+        BLAS.axpy(count: 2, alpha: 2, x: x, y: &y)
+        #expect(y == [5, 9])
+    }
+}
+
+@Suite("Symmetric eigendecomposition")
+struct SymmetricEigenTests {
+    @Test("eigenvalues come back in descending order")
+    func descending() throws {
+        // diag(1, 5, 3) permuted
+        let m: [Double] = [1, 0, 0, 0, 5, 0, 0, 0, 3]
+        let w = try SymmetricEigen.eigenvalues(of: m, dimension: 3)
+        #expect(w == [5, 3, 1])
+    }
+
+    @Test("a 2×2 matrix with a known spectrum and eigenvectors")
+    func knownTwoByTwo() throws {
+        // [[2,1],[1,2]] has eigenvalues 3 (v = (1,1)/√2) and 1 (v = (1,-1)/√2).
+        let (w, v) = try SymmetricEigen.decompose([2, 1, 1, 2], dimension: 2)
+        #expect(abs(w[0] - 3) < 1e-12 && abs(w[1] - 1) < 1e-12)
+        let s = 1 / 2.0.squareRoot()
+        #expect(abs(abs(v[0]) - s) < 1e-12 && abs(abs(v[2]) - s) < 1e-12)
+        #expect(abs(v[0] - v[2]) < 1e-12, "first eigenvector has equal components")
+        #expect(abs(v[1] + v[3]) < 1e-12, "second eigenvector has opposite components")
+    }
+
+    @Test("reconstruction V·diag(w)·Vᵀ equals the matrix")
+    func reconstruction() throws {
+        let n = 6
+        var m = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n {
+            let x = Double((i * 7 + j * 3) % 11) - 5
+            m[i * n + j] = x; m[j * n + i] = x
+        } }
+        let (w, v) = try SymmetricEigen.decompose(m, dimension: n)
+        for i in 0..<n { for j in 0..<n {
+            var s = 0.0
+            for k in 0..<n { s += v[i * n + k] * w[k] * v[j * n + k] }
+            #expect(abs(s - m[i * n + j]) < 1e-10)
+        } }
+        for k in 1..<n { #expect(w[k - 1] >= w[k]) }
+    }
+
+    @Test("only the row-major upper triangle is read")
+    func upperTriangleOnly() throws {
+        // Upper triangle of [[2,1,0],[1,2,0],[0,0,7]] (eigenvalues 7, 3, 1); junk below the diagonal.
+        let m: [Double] = [2, 1, 0,
+                           -40, 2, 0,
+                           13, 99, 7]
+        let w = try SymmetricEigen.eigenvalues(of: m, dimension: 3)
+        #expect(zip(w, [7.0, 3, 1]).allSatisfy { abs($0 - $1) < 1e-12 })
+        let (values, vectors) = try SymmetricEigen.decompose(m, dimension: 3)
+        #expect(zip(values, [7.0, 3, 1]).allSatisfy { abs($0 - $1) < 1e-12 })
+        // Column 0 is ±e₃; column 1 is ±(1,1,0)/√2.
+        #expect(abs(abs(vectors[2 * 3 + 0]) - 1) < 1e-12)
+        #expect(abs(vectors[0 * 3 + 1] - vectors[1 * 3 + 1]) < 1e-12 && abs(vectors[2 * 3 + 1]) < 1e-12)
+    }
+
+    @Test("bad input throws")
+    func errors() {
+        #expect(throws: LinearAlgebraError.notSquare(count: 3, dimension: 2)) {
+            try SymmetricEigen.eigenvalues(of: [1, 2, 3], dimension: 2)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite) {
+            try SymmetricEigen.eigenvalues(of: [1, .nan, .nan, 1], dimension: 2)
+        }
+    }
+}
+
+@Suite("OpenBLAS kernel choice")
+struct BLASKernelTests {
+    @Test("core type from CPU flags")
+    func coreTypeFromFlags() {
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]) == "SkylakeX")
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["avx2", "fma", "avx512f"]) == "Haswell")
+        #expect(BLASKernels.supportedCoreType(cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(!BLASKernels.coreName.isEmpty)
+    }
+}
+
+@Suite("BLAS thread scope")
+struct BLASThreadScopeTests {
+    @Test("withSingleThread runs its body on one BLAS thread; overlapping scopes restore the count once")
+    func singleThreadScope() async {
+        // Other suites (the epoch-end solves, the split recurrences) may be inside a scope of their own
+        // when this test starts or ends; the count to compare with is the one seen outside every scope.
+        let before = SingleThreadScope.snapshot()
+        let insideCounts = await withTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var seen: [Int] = []
+                    for _ in 0..<50 {
+                        BLAS.withSingleThread {
+                            seen.append(BLAS.threadCount)
+                            BLAS.withSingleThread { seen.append(BLAS.threadCount) }   // nested
+                        }
+                    }
+                    return seen
+                }
+            }
+            var all: [Int] = []
+            for await seen in group { all += seen }
+            return all
+        }
+        #expect(insideCounts.count == 8 * 50 * 2)
+        #expect(insideCounts.allSatisfy { $0 == 1 })
+        // Restored once the last scope has left (checked when no other suite's scope was open at either end).
+        let after = SingleThreadScope.snapshot()
+        if before.depth == 0 && after.depth == 0 { #expect(after.threads == before.threads) }
+    }
+
+    @Test("concurrentPerform runs every part once, each inside a single-thread scope")
+    func singleThreadScopeConcurrentPerform() {
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock()
+            var parts: [Int] = []
+            var scopes: [(depth: Int, threads: Int)] = []
+        }
+        let seen = Seen()
+        BLAS.concurrentPerform(iterations: 6) { part in
+            let scope = SingleThreadScope.snapshot()
+            seen.lock.withLock {
+                seen.parts.append(part)
+                seen.scopes.append(scope)
+            }
+        }
+        #expect(seen.parts.sorted() == Array(0..<6))
+        #expect(seen.scopes.allSatisfy { $0.depth >= 1 && $0.threads == 1 })
+    }
+}
