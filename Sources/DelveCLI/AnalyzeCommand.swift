@@ -25,11 +25,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Argument(help: "The .npy files, one layer each.")
     var files: [String] = []
 
-    @Option(help: "Comma-separated statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ",")).")
-    var stats: String = "lsat,idim"
-
-    @Option(help: "δ, the share of variance that idim and lsat explain; in (0, 1].")
-    var threshold: Double = 0.99
+    @OptionGroup var statistics: StatisticsArguments
 
     @Option(help: "How 4-D convolution outputs become rows of features.")
     var convMethod: ConvMethod = .channelwise
@@ -42,9 +38,6 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: "Rows of the first axis read per streaming chunk.")
     var batchSize: Int = 1024
-
-    @Option(help: "idim convention: 'paper' (smallest k explaining ≥ δ) or 'delve' (Delve 0.1.50's count).")
-    var compat: IntrinsicDimensionalityConvention = .paper
 
     @Option(help: "Accumulation precision.")
     var precision: AccumulationPrecision = .float64
@@ -61,16 +54,6 @@ struct AnalyzeCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one .npy file") }
-        let parsed: [Statistic]
-        do {
-            parsed = try Statistic.parseList(stats)
-        } catch {
-            throw ValidationError("--stats: \(error)")
-        }
-        guard !parsed.isEmpty else { throw ValidationError("--stats: give at least one statistic") }
-        guard threshold > 0 && threshold <= 1 else {
-            throw ValidationError("--threshold must be in (0, 1], got \(threshold)")
-        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let downsample, downsample < 1 {
             throw ValidationError("--downsample must be at least 1, got \(downsample)")
@@ -89,28 +72,27 @@ struct AnalyzeCommand: ParsableCommand {
                 throw ValidationError("--save-state: cannot create the folder '\(saveState)': \(error.localizedDescription)")
             }
         }
-        let statistics = (try? Statistic.parseList(stats)) ?? [.lsat, .idim]
         var analyzer = ActivationFileAnalyzer(
             layout: LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample),
-            statistics: statistics, threshold: threshold, convention: compat, precision: precision,
-            chunkRows: batchSize, maximumFeatures: maxFeatures)
+            precision: precision, chunkRows: batchSize, maximumFeatures: maxFeatures)
+        analyzer.statisticsOptions = statistics.options
         analyzer.badBatchPolicy = skipBadBatches ? .skip : .fail
         var results: [ActivationFileAnalyzer.Result] = []
         var failures = 0
         for file in files {
             do {
-                let (accumulator, shape, kind, skipped) = try analyzer.accumulate(path: file)
+                let (accumulator, _, _, skipped) = try analyzer.accumulate(path: file)
                 if let saveState {
                     let path = URL(fileURLWithPath: saveState).appendingPathComponent("\(accumulator.name).state").path
                     try accumulator.write(to: path)
                 }
-                results.append(try analyzer.result(of: accumulator, shape: shape, kind: kind, source: file, skippedBatches: skipped))
+                results.append(try analyzer.result(of: accumulator, source: file, skippedBatches: skipped))
             } catch {
                 failures += 1
                 printError("error: \(error)")
             }
         }
-        let report = AnalyzeReport(threshold: threshold, statistics: statistics, results: results)
+        let report = AnalyzeReport(options: statistics.options, results: results)
         switch format {
         case .table:
             print(report.table(), terminator: "")

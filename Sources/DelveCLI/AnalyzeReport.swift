@@ -4,12 +4,13 @@ import Foundation
 
 /// The output of `delve analyze` in its three formats.
 struct AnalyzeReport {
-    /// δ.
-    let threshold: Double
-    /// The requested statistics, in order.
-    let statistics: [Statistic]
+    /// The requested statistics (in order), δ and the idim convention.
+    let options: StatisticsOptions
     /// One result per file that could be analyzed.
     let results: [ActivationFileAnalyzer.Result]
+
+    private var statistics: [Statistic] { options.statistics }
+    private var threshold: Double { options.threshold }
 
     private var scalarStatistics: [Statistic] { statistics.filter(\.isScalar) }
 

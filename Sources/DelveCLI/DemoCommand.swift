@@ -24,15 +24,14 @@ struct DemoCommand: ParsableCommand {
     var epochs = 8
     @Option(help: "Seed of the weights and of the data order.")
     var seed: UInt64 = 0
-    @Option(help: "Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")).")
-    var writers = "console,csv,jsonl,plot,report,tensorboard"
+    @Option(help: ArgumentHelp("Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")) (default: console,csv,jsonl,plot,report,tensorboard).",
+                               valueName: "list"), transform: parseWriterKinds)
+    var writers: [WriterKind] = [.console, .csv, .jsonl, .plot, .report, .tensorboard]
     @Flag(name: .customLong("skip-bad-batches"),
           help: "Skip a layer's batch with NaN/±inf values, a changed width or no samples (counted per layer and reported) instead of stopping with an error.")
     var skipBadBatches = false
 
     func run() throws {
-        let kinds: [WriterKind]
-        do { kinds = try WriterKind.parseList(writers) } catch { throw ValidationError(String(describing: error)) }
         let models: [(name: String, options: String, blurb: String)] = [
             ("deep-cnn", DemoModels.deep, "a VGG-style CNN with 8 convolutions — too deep for 8×8 inputs"),
             ("small-cnn", DemoModels.small, "a CNN with 3 convolutions — sized to 8×8 inputs"),
@@ -45,7 +44,7 @@ struct DemoCommand: ParsableCommand {
             configuration.modelOptions = options
             configuration.epochs = epochs
             configuration.seed = seed
-            configuration.writers = kinds
+            configuration.writers = writers
             configuration.output = "\(out)/\(name)"
             configuration.tracker.badBatchPolicy = skipBadBatches ? .skip : .fail
             let (session, record) = try runTraining(configuration)

@@ -22,23 +22,15 @@ struct MergeCommand: ParsableCommand {
     var states: [String]
     @Option(name: .shortAndLong, help: "Also write the merged state to this file.")
     var output: String?
-    @Option(help: "Comma-separated statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ",")).")
-    var stats = "lsat,idim"
-    @Option(help: "δ, the share of variance that idim and lsat explain; in (0, 1].")
-    var threshold = 0.99
-    @Option(help: "idim convention: 'paper' or 'delve'.")
-    var compat: IntrinsicDimensionalityConvention = .paper
+    @OptionGroup var statistics: StatisticsArguments
     @Option(help: "Output format.")
     var format: AnalyzeCommand.Format = .table
 
     func validate() throws {
         guard !states.isEmpty else { throw ValidationError("give at least one state file") }
-        guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], got \(threshold)") }
-        do { _ = try Statistic.parseList(stats) } catch { throw ValidationError("--stats: \(error)") }
     }
 
     func run() throws {
-        let statistics = try Statistic.parseList(stats)
         let merged: CovarianceAccumulator
         do {
             merged = try CovarianceAccumulator.read(from: states[0])
@@ -51,16 +43,14 @@ struct MergeCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let analyzer = ActivationFileAnalyzer(statistics: statistics, threshold: threshold, convention: compat)
         let result: ActivationFileAnalyzer.Result
         do {
-            result = try analyzer.result(of: merged, shape: [merged.count, merged.features], kind: .dense,
-                                         source: states.joined(separator: " + "))
+            result = ActivationFileAnalyzer.Result(name: merged.name, analysis: try merged.analysis(statistics.options))
         } catch {
-            printError("error: \(error)")
+            printError("error: \(states.joined(separator: " + ")): \(error)")
             throw ExitCode(1)
         }
-        let report = AnalyzeReport(threshold: threshold, statistics: statistics, results: [result])
+        let report = AnalyzeReport(options: statistics.options, results: [result])
         switch format {
         case .table: print(report.table(), terminator: "")
         case .csv: print(report.csv(), terminator: "")

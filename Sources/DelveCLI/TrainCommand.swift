@@ -41,9 +41,10 @@ struct TrainCommand: ParsableCommand {
     var optimizer = "sgd"
     @Option(help: "Seed of the weights and of the data order.")
     var seed: UInt64 = 0
-    @OptionGroup var tracking: TrackingOptions
-    @Option(help: "Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")).")
-    var writers = "console,csv,jsonl,plot,report"
+    @OptionGroup var tracking: TrackingArguments
+    @Option(help: ArgumentHelp("Writers: \(WriterKind.allCases.map(\.rawValue).joined(separator: ",")) (default: console,csv,jsonl,plot,report).",
+                               valueName: "list"), transform: parseWriterKinds)
+    var writers: [WriterKind] = [.console, .csv, .jsonl, .plot, .report]
     @Option(help: "The run directory (default: runs/<model>-<dataset>-<time>).")
     var out: String?
     @Option(help: ArgumentHelp("Continue the run in this directory from its last checkpoint (configuration as recorded; --epochs N sets a new total).", valueName: "run-dir"))
@@ -69,12 +70,8 @@ struct TrainCommand: ParsableCommand {
         configuration.learningRate = lr
         configuration.optimizer = optimizer
         configuration.seed = seed
-        do {
-            configuration.tracker = try tracking.trackerOptions()
-            configuration.writers = try WriterKind.parseList(writers)
-        } catch {
-            throw ValidationError(String(describing: error))
-        }
+        configuration.tracker = tracking.trackerOptions
+        configuration.writers = writers
         configuration.output = out ?? "runs/\(model)-\(dataset)-\(timestamp())"
         return configuration
     }
@@ -130,48 +127,6 @@ struct TrainCommand: ParsableCommand {
             return
         }
         try runTraining(configuration, resume: checkpoint)
-    }
-}
-
-/// The tracker options shared by `delve train` and `delve demo`.
-struct TrackingOptions: ParsableArguments {
-    @Option(help: "Statistics: comma list of \(Statistic.allCases.map(\.rawValue).joined(separator: ",")).")
-    var stats = "lsat,idim"
-    @Option(help: "Share δ of the variance the intrinsic dimensionality explains, in (0, 1].")
-    var threshold = 0.99
-    @Option(name: .customLong("conv-method"), help: "Convolution outputs: channelwise, mean, max, median or flatten.")
-    var convMethod: ConvMethod = .channelwise
-    @Option(name: .customLong("timeseries-method"), help: "Sequence outputs: last or timestepwise.")
-    var timeseriesMethod: TimeseriesMethod = .last
-    @Option(help: "Downsample feature maps to at most N×N before the reduction.")
-    var downsample: Int?
-    @Option(help: "paper (default) or delve: Delve 0.1.50's intrinsic dimensionality (one less).")
-    var compat: IntrinsicDimensionalityConvention = .paper
-    @Option(help: "float64 (default) or float32 co-moments of each batch.")
-    var precision: AccumulationPrecision = .float64
-    @Option(name: .customLong("log-interval"), help: "Record every k-th forward pass of each layer.")
-    var logInterval = 1
-    @Option(name: .customLong("max-samples"), help: "At most this many samples per layer, phase and epoch.")
-    var maxSamples: Int?
-    @Flag(name: .customLong("keep-covariance"), help: "Accumulate the covariance over all epochs instead of starting each epoch afresh (Delve's reset_covariance=False).")
-    var keepCovariance = false
-    @Flag(name: .customLong("skip-bad-batches"),
-          help: "Skip a layer's batch with NaN/±inf values, a changed width or no samples (counted per layer and reported) instead of stopping with an error.")
-    var skipBadBatches = false
-
-    /// The tracker options these arguments describe.
-    func trackerOptions() throws -> TrackerOptions {
-        var options = TrackerOptions(statistics: try Statistic.parseList(stats), threshold: threshold)
-        guard threshold > 0, threshold <= 1 else { throw TrainingError.invalid("--threshold must be in (0, 1], got \(threshold)") }
-        if let downsample, downsample < 1 { throw TrainingError.invalid("--downsample must be at least 1, got \(downsample)") }
-        options.layout = LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod, downsample: downsample)
-        options.convention = compat
-        options.precision = precision
-        options.logInterval = logInterval
-        options.maxSamples = maxSamples
-        options.resetCovariance = !keepCovariance
-        options.badBatchPolicy = skipBadBatches ? .skip : .fail
-        return options
     }
 }
 

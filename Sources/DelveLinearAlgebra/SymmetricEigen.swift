@@ -37,6 +37,12 @@ public enum SymmetricEigen {
         return try solve(&a, dimension: n, vectors: false)
     }
 
+    /// The eigenvalues of the symmetric `n×n` row-major `matrix`, largest first, computed in the
+    /// matrix's own storage: no copy is made, and `matrix` holds LAPACK's workspace afterwards.
+    public static func eigenvalues(overwriting matrix: inout [Double], dimension n: Int) throws(LinearAlgebraError) -> [Double] {
+        try solve(&matrix, dimension: n, vectors: false)
+    }
+
     /// Eigenvalues (largest first) and eigenvectors of the symmetric `n×n` row-major `matrix`.
     ///
     /// `vectors` is row-major `n×n` and its **column** `j` is the unit eigenvector of `values[j]`.

@@ -7,12 +7,9 @@
 public struct ActivationFileAnalyzer: Sendable {
     /// How the activations become rows of features.
     public var layout: LayoutOptions
-    /// The statistics to report (``Statistic/cov`` keeps the covariance matrix in the result).
-    public var statistics: [Statistic]
-    /// δ, the share of variance idim and lsat explain.
-    public var threshold: Double
-    /// Which idim convention: the paper's (≥ δ) or Delve 0.1.50's.
-    public var convention: IntrinsicDimensionalityConvention
+    /// The statistics to report (``Statistic/cov`` keeps the covariance matrix in the result), δ and
+    /// the idim convention.
+    public var statisticsOptions: StatisticsOptions
     /// The accumulator's precision.
     public var precision: AccumulationPrecision
     /// The most leading-axis rows read per chunk.
@@ -32,33 +29,44 @@ public struct ActivationFileAnalyzer: Sendable {
                 precision: AccumulationPrecision = .float64, chunkRows: Int = 1024,
                 maximumFeatures: Int = 16384, maximumChunkBytes: Int = 64 << 20) {
         self.layout = layout
-        self.statistics = statistics
-        self.threshold = threshold
-        self.convention = convention
+        self.statisticsOptions = StatisticsOptions(statistics: statistics, threshold: threshold, convention: convention)
         self.precision = precision
         self.chunkRows = chunkRows
         self.maximumFeatures = maximumFeatures
         self.maximumChunkBytes = maximumChunkBytes
     }
 
-    /// The result for one file.
+    /// The result for one file (or one merged state).
     public struct Result: Sendable {
         /// The layer's name: the file name without its directory and `.npy` extension.
         public var name: String
-        /// The array's shape in the file.
-        public var shape: [Int]
-        /// How the array was read.
-        public var kind: ActivationKind
-        /// The number of observations after the layout reduction (N·H·W for channelwise convolutions).
-        public var samples: Int
-        /// D, the number of features after the reduction.
-        public var features: Int
-        /// The scalar statistics and notes.
-        public var statistics: LayerStatistics
-        /// The D×D covariance (row-major), when ``Statistic/cov`` was requested.
-        public var covariance: [Double]?
+        /// The array's shape in the file (nil for a merged state, which has no file).
+        public var shape: [Int]?
+        /// How the array was read (nil for a merged state).
+        public var kind: ActivationKind?
+        /// The statistics of the layer's accumulated moments.
+        public var analysis: LayerAnalysis
         /// The chunks left out under ``BadBatchPolicy/skip`` (0 otherwise).
         public var skippedBatches: Int = 0
+
+        /// A result named `name`; `shape` and `kind` describe the file it was read from, if any.
+        public init(name: String, shape: [Int]? = nil, kind: ActivationKind? = nil, analysis: LayerAnalysis,
+                    skippedBatches: Int = 0) {
+            self.name = name
+            self.shape = shape
+            self.kind = kind
+            self.analysis = analysis
+            self.skippedBatches = skippedBatches
+        }
+
+        /// The number of observations after the layout reduction (N·H·W for channelwise convolutions).
+        public var samples: Int { analysis.samples }
+        /// D, the number of features after the reduction.
+        public var features: Int { analysis.features }
+        /// The scalar statistics and notes.
+        public var statistics: LayerStatistics { analysis.statistics }
+        /// The D×D covariance (row-major), when ``Statistic/cov`` was requested.
+        public var covariance: [Double]? { analysis.covariance }
     }
 
     /// The layer name for a path: its last component without a `.npy` extension.
@@ -71,27 +79,27 @@ public struct ActivationFileAnalyzer: Sendable {
     /// Reads, reduces and accumulates the file at `path` and computes the statistics.
     public func analyze(path: String) throws(ActivationFileError) -> Result {
         let (accumulator, shape, kind, skipped) = try accumulate(path: path)
-        return try result(of: accumulator, shape: shape, kind: kind, source: path, skippedBatches: skipped)
+        var result = try result(of: accumulator, source: path, skippedBatches: skipped)
+        result.shape = shape
+        result.kind = kind
+        return result
     }
 
-    /// The statistics of an accumulator (filled from a file, or merged from saved states); `source`
-    /// names it in errors; `skippedBatches` chunks were left out (reported in a note).
-    public func result(of accumulator: CovarianceAccumulator, shape: [Int], kind: ActivationKind,
-                       source: String, skippedBatches: Int = 0) throws(ActivationFileError) -> Result {
-        let covariance = accumulator.covariance()
-        let spectrum: Spectrum
+    /// The statistics of an accumulator (filled from a file, or merged from saved states) through
+    /// ``CovarianceAccumulator/analysis(_:keepEigenvalues:)``; `source` names it in errors;
+    /// `skippedBatches` chunks were left out (reported in a note).
+    public func result(of accumulator: CovarianceAccumulator, source: String,
+                       skippedBatches: Int = 0) throws(ActivationFileError) -> Result {
+        var analysis: LayerAnalysis
         do {
-            spectrum = try Spectrum(covariance: covariance, features: accumulator.features, samples: accumulator.count)
+            analysis = try accumulator.analysis(statisticsOptions)
         } catch {
             throw .spectrum(path: source, error: error)
         }
-        var values = spectrum.statistics(statistics, threshold: threshold, convention: convention, covarianceTrace: nil)
         if skippedBatches > 0 {
-            values.notes.insert("skipped \(skippedBatches) chunk(s) with NaN or infinite values (--skip-bad-batches)", at: 0)
+            analysis.statistics.notes.insert("skipped \(skippedBatches) chunk(s) with NaN or infinite values (--skip-bad-batches)", at: 0)
         }
-        return Result(name: accumulator.name, shape: shape, kind: kind, samples: accumulator.count,
-                      features: accumulator.features, statistics: values,
-                      covariance: statistics.contains(.cov) ? covariance : nil, skippedBatches: skippedBatches)
+        return Result(name: accumulator.name, analysis: analysis, skippedBatches: skippedBatches)
     }
 
     /// Reads the file at `path` in chunks through the layout into a new accumulator (named after the

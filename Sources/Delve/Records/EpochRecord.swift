@@ -74,6 +74,21 @@ public struct EpochRecord: Sendable {
         self.threshold = threshold
     }
 
+    /// The mean saturation over the layers of each phase that have one, as Delve's scalars
+    /// `average-train-sat` and `average-eval-sat` (a phase without any lsat value is left out).
+    public static func averageSaturations(of layers: [LayerEpochValues]) -> [(name: String, value: Double)] {
+        var result: [(name: String, value: Double)] = []
+        for phase in Phase.allCases {
+            let sats = layers.filter { $0.phase == phase }.compactMap { $0.statistics[.lsat] }
+            guard !sats.isEmpty else { continue }
+            result.append((averageSaturationName(phase), sats.reduce(0, +) / Double(sats.count)))
+        }
+        return result
+    }
+
+    /// `average-<phase>-sat`, the name of a phase's mean saturation.
+    public static func averageSaturationName(_ phase: Phase) -> String { "average-\(phase.rawValue)-sat" }
+
     /// Every scalar of the record under its output name, in a stable order: for each layer entry
     /// (network order) its statistics keyed by `delveKey(phase:statistic:layer:)`
     /// (`train-saturation_fc1`), in the order of `Statistic.allCases`; then the user scalars.

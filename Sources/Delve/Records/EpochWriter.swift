@@ -1,26 +1,27 @@
 import Foundation
 
 /// A destination for the values the tracker computes: called once per epoch with an ``EpochRecord``
-/// and once at the end with ``close()``.
-///
-/// The progress hooks (``phaseStarted(epoch:phase:totalBatches:)``, ``batchFinished(_:)``) have empty
-/// default implementations; only the console writer uses them.
+/// and once at the end with ``close()``; when a stopped run continues, ``resume(after:)`` comes first.
 public protocol EpochWriter: AnyObject {
     /// Writes (or rewrites) the outputs for the epoch described by `record`.
     func write(_ record: EpochRecord) throws(WriterError)
+    /// Called once, before any ``write(_:)``, when a run resumes: `completed` holds the records of the
+    /// epochs the run has completed (oldest first, without covariance matrices). A writer whose files show
+    /// the whole run (plots, report) redraws them from these, so that no file shows an epoch that was not
+    /// completed; a writer of per-epoch files does what it needs (often nothing: its files were rewound
+    /// when it was opened).
+    func resume(after completed: [EpochRecord]) throws(WriterError)
     /// Finishes the outputs (final files, no more refresh); the writer is not used afterwards.
     func close() throws(WriterError)
-    /// Called when the tracker starts going through the batches of a phase of an epoch.
+}
+
+/// Receives the progress of a training loop between epoch ends (the console's progress line).
+/// Separate from ``EpochWriter``: progress is not an output file, and the tracker never sends it.
+public protocol ProgressObserver: AnyObject {
+    /// Called when the loop starts going through the batches of a phase of an epoch.
     func phaseStarted(epoch: Int, phase: Phase, totalBatches: Int?)
     /// Called after every batch with the running progress of the current phase.
     func batchFinished(_ progress: BatchProgress)
-}
-
-extension EpochWriter {
-    /// Default: ignore the start of a phase.
-    public func phaseStarted(epoch: Int, phase: Phase, totalBatches: Int?) {}
-    /// Default: ignore batch progress.
-    public func batchFinished(_ progress: BatchProgress) {}
 }
 
 /// The progress of the current phase of an epoch, after a batch.

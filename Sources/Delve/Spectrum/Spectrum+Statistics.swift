@@ -1,4 +1,9 @@
 extension Spectrum {
+    /// The statistics `options` ask for, with notes (see ``statistics(_:threshold:convention:covarianceTrace:)``).
+    public func statistics(_ options: StatisticsOptions) -> LayerStatistics {
+        statistics(options.statistics, threshold: options.threshold, convention: options.convention)
+    }
+
     /// The requested scalar statistics with notes explaining edge cases.
     ///
     /// `trc` is `covarianceTrace` when given, otherwise ``trace``; `dtrc` is ``clippedTrace``; `idim`

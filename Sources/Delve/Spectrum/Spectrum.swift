@@ -31,20 +31,27 @@ public struct Spectrum: Sendable {
     /// The spectrum of the symmetric `features × features` row-major covariance matrix, computed with
     /// LAPACK `dsyevd` (``SymmetricEigen``); `samples` is the observation count behind it.
     public init(covariance: [Double], features: Int, samples: Int) throws(SpectrumError) {
+        var matrix = covariance
+        try self.init(overwriting: &matrix, features: features, samples: samples)
+    }
+
+    /// The spectrum of the covariance matrix in `covariance`, solved in its own storage (no copy of the
+    /// D×D matrix); `covariance` holds LAPACK's workspace afterwards.
+    public init(overwriting covariance: inout [Double], features: Int, samples: Int) throws(SpectrumError) {
         guard features >= 0, covariance.count == features * features else {
             throw .shape(features: features, count: covariance.count)
         }
         guard covariance.allSatisfy(\.isFinite) else { throw .nonFinite }
+        var trace = 0.0
+        for i in 0..<features { trace += covariance[i * features + i] }
         var raw: [Double] = []
         if features > 0 {
             do {
-                raw = try SymmetricEigen.eigenvalues(of: covariance, dimension: features)
+                raw = try SymmetricEigen.eigenvalues(overwriting: &covariance, dimension: features)
             } catch {
                 throw .eigensolver(reason: error.description)
             }
         }
-        var trace = 0.0
-        for i in 0..<features { trace += covariance[i * features + i] }
         self.init(raw: raw, samples: samples, trace: trace)
     }
 

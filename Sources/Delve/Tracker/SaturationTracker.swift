@@ -262,13 +262,7 @@ public final class SaturationTracker: @unchecked Sendable {
         }
         let layers = computeValues(work).compactMap { $0 }
         var allScalars: [(name: String, value: Double)] = []
-        if options.averageSaturation, options.statistics.contains(.lsat) {
-            for phase in Phase.allCases {
-                let sats = layers.filter { $0.phase == phase }.compactMap { $0.statistics[.lsat] }
-                guard !sats.isEmpty else { continue }
-                allScalars.append(("average-\(phase.rawValue)-sat", sats.reduce(0, +) / Double(sats.count)))
-            }
-        }
+        if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
         allScalars.append(contentsOf: userScalars)
         let record = EpochRecord(epoch: epochNumber, layers: layers, scalars: allScalars, threshold: options.threshold)
 
@@ -363,28 +357,19 @@ public final class SaturationTracker: @unchecked Sendable {
             return LayerEpochValues(layer: key.layer, phase: key.phase, features: slot.accumulator?.features ?? 0,
                                     samples: 0, statistics: [:], notes: notes, skippedBatches: slot.skippedThisEpoch)
         }
-        let features = accumulator.features
-        let covariance = accumulator.covariance()
-        var trace = 0.0
-        for i in 0..<features { trace += covariance[i * features + i] }
-        let scalarStats = options.statistics.filter(\.isScalar)
-        var statistics: [Statistic: Double] = [:]
-        var eigenvalues: [Double]? = nil
         do {
-            let spectrum = try Spectrum(covariance: covariance, features: features, samples: accumulator.count)
-            let result = spectrum.statistics(scalarStats, threshold: options.threshold,
-                                             convention: options.convention, covarianceTrace: trace)
-            statistics = result.values
-            notes.append(contentsOf: result.notes)
-            if options.keepSpectra { eigenvalues = spectrum.eigenvalues }
+            let analysis = try accumulator.analysis(options.statisticsOptions, keepEigenvalues: options.keepSpectra)
+            notes.append(contentsOf: analysis.statistics.notes)
+            return LayerEpochValues(
+                layer: key.layer, phase: key.phase, features: analysis.features, samples: analysis.samples,
+                statistics: analysis.statistics.values, eigenvalues: analysis.eigenvalues,
+                covariance: analysis.covariance, notes: notes, skippedBatches: slot.skippedThisEpoch)
         } catch {
             notes.append("eigendecomposition failed: \(error)")
+            return LayerEpochValues(
+                layer: key.layer, phase: key.phase, features: accumulator.features, samples: accumulator.count,
+                statistics: [:], notes: notes, skippedBatches: slot.skippedThisEpoch)
         }
-        return LayerEpochValues(
-            layer: key.layer, phase: key.phase, features: features, samples: accumulator.count,
-            statistics: statistics, eigenvalues: eigenvalues,
-            covariance: options.statistics.contains(.cov) ? covariance : nil, notes: notes,
-            skippedBatches: slot.skippedThisEpoch)
     }
 
     /// Closes every writer (call once, after the last epoch).

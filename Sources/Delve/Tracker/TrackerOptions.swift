@@ -9,12 +9,23 @@ public enum BadBatchPolicy: String, Sendable, CaseIterable {
 
 /// The options of a ``SaturationTracker``, with Delve's meanings and defaults.
 public struct TrackerOptions: Sendable {
+    /// The statistics, δ and idim convention computed at every epoch end.
+    public var statisticsOptions = StatisticsOptions()
     /// The statistics computed at every epoch end (Delve's `stats`, default `[.lsat]`).
-    public var statistics: [Statistic] = [.lsat]
+    public var statistics: [Statistic] {
+        get { statisticsOptions.statistics }
+        set { statisticsOptions.statistics = newValue }
+    }
     /// The share δ of the variance the intrinsic dimensionality must explain (default 0.99).
-    public var threshold: Double = 0.99
+    public var threshold: Double {
+        get { statisticsOptions.threshold }
+        set { statisticsOptions.threshold = newValue }
+    }
     /// `.paper` (default) or `.delve` for Delve 0.1.50's intrinsic dimensionality (one less).
-    public var convention: IntrinsicDimensionalityConvention = .paper
+    public var convention: IntrinsicDimensionalityConvention {
+        get { statisticsOptions.convention }
+        set { statisticsOptions.convention = newValue }
+    }
     /// How convolution and sequence outputs become observations (Delve's `conv_method`,
     /// `timeseries_method` and `max_feature_map_size`).
     public var layout = LayoutOptions()
@@ -44,7 +55,11 @@ public struct TrackerOptions: Sendable {
 
     /// Options with the given statistics and threshold, the rest default.
     public init(statistics: [Statistic], threshold: Double = 0.99) {
-        self.statistics = statistics
-        self.threshold = threshold
+        statisticsOptions = StatisticsOptions(statistics: statistics, threshold: threshold)
+    }
+
+    /// Options with the given statistics options, the rest default.
+    public init(statisticsOptions: StatisticsOptions) {
+        self.statisticsOptions = statisticsOptions
     }
 }

@@ -6,10 +6,12 @@ import Foundation
 /// While the run is in progress the page reloads itself every `refreshSeconds` (`<meta http-equiv="refresh">`);
 /// the final page, written when the run is closed, has no refresh.
 public enum ReportPage {
-    /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh.
-    public static func html(runName: String, info: RunInfo?, history: [EpochRecord], running: Bool,
+    /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh; `figures`
+    /// are the run's standard figures when already built (``RunHistory/figures``).
+    public static func html(runName: String, info: RunInfo?, history: [EpochRecord],
+                            figures given: [(name: String, figure: Figure)]? = nil, running: Bool,
                             refreshSeconds: Int = 15, generated: Date = Date()) -> String {
-        let figures = RunPlots.figures(history: history)
+        let figures = given ?? RunPlots.figures(history: history)
         func svg(_ name: String) -> String {
             guard let figure = figures.first(where: { $0.name == name })?.figure else { return "" }
             return "<figure>" + SVGRenderer.render(figure, standalone: false) + "</figure>\n"

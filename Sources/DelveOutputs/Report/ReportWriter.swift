@@ -8,19 +8,29 @@ public final class ReportWriter: EpochWriter {
     public let run: RunDirectory
     /// Seconds between reloads of the page while the run is in progress.
     public let refreshSeconds: Int
-    /// The records seen so far (without covariance matrices), oldest first.
-    public private(set) var history: [EpochRecord]
+    /// The run's records, shared with the other writers that draw the whole run.
+    public let history: RunHistory
+    /// Whether this writer adds each record to ``history`` itself (it was not given a shared one).
+    private let ownsHistory: Bool
 
-    /// Creates the writer; `history` holds earlier epochs when a run is resumed.
-    public init(run: RunDirectory, refreshSeconds: Int = 15, history: [EpochRecord] = []) {
+    /// Creates the writer. With a shared `history` (``RunWriters``), its owner adds the records;
+    /// without one the writer keeps its own.
+    public init(run: RunDirectory, refreshSeconds: Int = 15, history: RunHistory? = nil) {
         self.run = run
         self.refreshSeconds = refreshSeconds
-        self.history = history
+        self.history = history ?? RunHistory()
+        self.ownsHistory = history == nil
     }
 
     public func write(_ record: EpochRecord) throws(WriterError) {
-        history.removeAll { $0.epoch >= record.epoch }
-        history.append(record.withoutCovariance)
+        if ownsHistory { history.append(record) }
+        try render(running: true)
+    }
+
+    /// Rewrites `report.html` from the completed epochs alone, as a running page.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {
+        if ownsHistory { history.replace(with: completed) }
+        guard !history.records.isEmpty else { return }
         try render(running: true)
     }
 
@@ -28,17 +38,10 @@ public final class ReportWriter: EpochWriter {
         try render(running: false)
     }
 
-    /// Rewrites `report.html` from ``history`` alone, as a running page (after resuming a run, so that it
-    /// shows only completed epochs); does nothing when the history is empty.
-    public func redraw() throws(WriterError) {
-        guard !history.isEmpty else { return }
-        try render(running: true)
-    }
-
     private func render(running: Bool) throws(WriterError) {
         let info = try run.readInfo()
-        let page = ReportPage.html(runName: run.url.lastPathComponent, info: info, history: history,
-                                   running: running, refreshSeconds: refreshSeconds)
+        let page = ReportPage.html(runName: run.url.lastPathComponent, info: info, history: history.records,
+                                   figures: history.figures, running: running, refreshSeconds: refreshSeconds)
         try writeAtomically(Data(page.utf8), to: run.reportURL)
     }
 

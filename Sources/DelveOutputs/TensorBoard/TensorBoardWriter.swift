@@ -12,17 +12,21 @@ public final class TensorBoardWriter: EpochWriter {
     private var handle: FileHandle?
     private let clock: () -> Double
     private let images: Bool
-    private var history: [EpochRecord]
+    /// The run's records, for the plot images (shared with the plot and report writers when given).
+    private let history: RunHistory
+    private let ownsHistory: Bool
 
     /// Creates the event file in `directory` and writes the `file_version` event. `clock` gives the wall
-    /// time (seconds since 1970); `images` adds the plots as images; `history` holds earlier epochs of a
-    /// resumed run (for the plots).
+    /// time (seconds since 1970); `images` adds the plots as images, drawn from `history` (shared with the
+    /// other writers of the run and filled by its owner, ``RunWriters``) or, without one, from a history of
+    /// the writer's own.
     public init(directory: URL, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
                 hostname: String = ProcessInfo.processInfo.hostName, images: Bool = true,
-                history: [EpochRecord] = []) throws(WriterError) {
+                history: RunHistory? = nil) throws(WriterError) {
         self.clock = clock
         self.images = images
-        self.history = history
+        self.history = history ?? RunHistory()
+        self.ownsHistory = history == nil
         try createDirectory(directory)
         let now = clock()
         let host = hostname.isEmpty ? "localhost" : hostname.replacingOccurrences(of: "/", with: "_")
@@ -61,12 +65,11 @@ public final class TensorBoardWriter: EpochWriter {
             try append(TensorBoardEvent.summaryEvent(wallTime: clock(), step: step, values: histograms))
         }
         guard images else { return }
-        history.removeAll { $0.epoch >= record.epoch }
-        history.append(record.withoutCovariance)
-        for (name, figure) in RunPlots.figures(history: history) {
+        if ownsHistory { history.append(record) }
+        for (name, figure) in history.figures {
             let png: [UInt8]
             do {
-                png = try PNGEncoder.encode(Rasterizer.render(figure, supersampling: 2))
+                png = try history.png(named: name)
             } catch {
                 throw .io(path: url.path, reason: "plot \(name): \(error.message)")
             }
@@ -74,6 +77,11 @@ public final class TensorBoardWriter: EpochWriter {
                 .image(tag: "plots/\(name)", width: figure.width, height: figure.height, png: png),
             ]))
         }
+    }
+
+    /// Nothing to redo: a resumed run writes a new event file, and the images come from the shared history.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {
+        if ownsHistory { history.replace(with: completed) }
     }
 
     public func close() throws(WriterError) {

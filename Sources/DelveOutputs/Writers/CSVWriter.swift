@@ -51,6 +51,9 @@ public final class CSVWriter: EpochWriter {
         try writeAtomically(Data(CSVWriter.render(columns: columns, rows: rows).utf8), to: url)
     }
 
+    /// Nothing to redo: the file was cut back to the completed epochs when the writer was opened with `initialEpoch`.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {}
+
     public func close() throws(WriterError) {
         closed = true
     }

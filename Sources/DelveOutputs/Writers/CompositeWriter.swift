@@ -18,26 +18,23 @@ public final class CompositeWriter: EpochWriter {
     }
 
     public func write(_ record: EpochRecord) throws(WriterError) {
-        var first: WriterError?
-        for writer in writers {
-            do { try writer.write(record) } catch { if first == nil { first = error } }
-        }
-        if let first { throw first }
+        try each { (writer) throws(WriterError) in try writer.write(record) }
+    }
+
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {
+        try each { (writer) throws(WriterError) in try writer.resume(after: completed) }
     }
 
     public func close() throws(WriterError) {
+        try each { (writer) throws(WriterError) in try writer.close() }
+    }
+
+    /// Calls `body` on every writer, in order; rethrows the first error after all were called.
+    private func each(_ body: (any EpochWriter) throws(WriterError) -> Void) throws(WriterError) {
         var first: WriterError?
         for writer in writers {
-            do { try writer.close() } catch { if first == nil { first = error } }
+            do { try body(writer) } catch { if first == nil { first = error } }
         }
         if let first { throw first }
-    }
-
-    public func phaseStarted(epoch: Int, phase: Phase, totalBatches: Int?) {
-        for writer in writers { writer.phaseStarted(epoch: epoch, phase: phase, totalBatches: totalBatches) }
-    }
-
-    public func batchFinished(_ progress: BatchProgress) {
-        for writer in writers { writer.batchFinished(progress) }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// running loss); otherwise (a log file, a pipe) a plain line at every tenth of the phase. At the end of an
 /// epoch: an aligned table of layers × statistics, with a small bar (Unicode block characters) next to
 /// each saturation, followed by the user scalars and any notes.
-public final class ConsoleWriter: EpochWriter {
+public final class ConsoleWriter: EpochWriter, ProgressObserver {
     private let output: (String) -> Void
     /// Whether progress is drawn in place (stdout is a terminal).
     public let isTerminal: Bool
@@ -56,6 +56,9 @@ public final class ConsoleWriter: EpochWriter {
         }
         output(ConsoleWriter.epochSummary(record))
     }
+
+    /// Nothing to redo: the console shows the epochs as they end.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {}
 
     public func close() throws(WriterError) {
         if lineOpen {

@@ -42,6 +42,9 @@ public final class JSONLWriter: EpochWriter {
         }
     }
 
+    /// Nothing to redo: the file was cut back to the completed epochs when the writer was opened with `initialEpoch`.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {}
+
     public func close() throws(WriterError) {
         guard let handle else { return }
         self.handle = nil

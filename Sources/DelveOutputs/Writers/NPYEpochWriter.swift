@@ -43,6 +43,9 @@ public final class NPYEpochWriter: EpochWriter {
         }
     }
 
+    /// Nothing to redo: every epoch has files of its own.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {}
+
     public func close() throws(WriterError) {}
 
     private func save(_ values: [Double], shape: [Int], to url: URL) throws(WriterError) {

@@ -17,51 +17,47 @@ public final class PlotWriter: EpochWriter {
     public let directory: URL
     /// The formats written.
     public let formats: [Format]
-    /// The records seen so far (without covariance matrices), oldest first.
-    public private(set) var history: [EpochRecord]
+    /// The run's records, shared with the other writers that draw the whole run.
+    public let history: RunHistory
+    /// Whether this writer adds each record to ``history`` itself (it was not given a shared one).
+    private let ownsHistory: Bool
 
-    /// Creates the writer; `history` holds earlier epochs when a run is resumed.
-    public init(directory: URL, formats: [Format] = [.svg, .png], history: [EpochRecord] = []) throws(WriterError) {
+    /// Creates the writer. With a shared `history` (``RunWriters``), its owner adds the records;
+    /// without one the writer keeps its own.
+    public init(directory: URL, formats: [Format] = [.svg, .png], history: RunHistory? = nil) throws(WriterError) {
         self.directory = directory
         self.formats = formats
-        self.history = history
+        self.history = history ?? RunHistory()
+        self.ownsHistory = history == nil
         try createDirectory(directory)
     }
 
     public func write(_ record: EpochRecord) throws(WriterError) {
-        history.removeAll { $0.epoch >= record.epoch }
-        history.append(record.withoutCovariance)
-        try PlotWriter.writeFigures(RunPlots.figures(history: history), to: directory, formats: formats)
+        if ownsHistory { history.append(record) }
+        try draw()
+    }
+
+    /// Redraws the plots from the completed epochs alone, so that they show no epoch that was not completed.
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {
+        if ownsHistory { history.replace(with: completed) }
+        guard !history.records.isEmpty else { return }
+        try draw()
     }
 
     public func close() throws(WriterError) {}
 
-    /// Redraws the plots from ``history`` alone (after resuming a run, so that they show only completed
-    /// epochs); does nothing when the history is empty.
-    public func redraw() throws(WriterError) {
-        guard !history.isEmpty else { return }
-        try PlotWriter.writeFigures(RunPlots.figures(history: history), to: directory, formats: formats)
-    }
-
-    /// Writes each figure as `<name>.<format>` into `directory`.
-    public static func writeFigures(_ figures: [(name: String, figure: Figure)], to directory: URL, formats: [Format]) throws(WriterError) {
-        for (name, figure) in figures {
+    /// Writes each figure of ``history`` as `<name>.<format>` into ``directory``.
+    private func draw() throws(WriterError) {
+        for (name, figure) in history.figures {
             for format in formats {
                 let url = directory.appendingPathComponent("\(name).\(format.rawValue)")
                 switch format {
                 case .svg:
                     try writeAtomically(Data(SVGRenderer.render(figure).utf8), to: url)
                 case .png:
-                    do {
-                        let bytes = try PNGEncoder.encode(Rasterizer.render(figure))
-                        try writeAtomically(Data(bytes), to: url)
-                    } catch let error as PNGEncoder.EncodingError {
-                        throw .io(path: url.path, reason: error.message)
-                    } catch let error as WriterError {
-                        throw error
-                    } catch {
-                        throw .io(path: url.path, reason: "\(error)")
-                    }
+                    let bytes: [UInt8]
+                    do { bytes = try history.png(named: name) } catch { throw .io(path: url.path, reason: error.message) }
+                    try writeAtomically(Data(bytes), to: url)
                 }
             }
         }

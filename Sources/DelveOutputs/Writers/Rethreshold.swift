@@ -5,14 +5,14 @@ import Foundation
 /// re-running the model: from the spectra in `statistics.jsonl`, or when a layer has none there, from
 /// `npy/<phase>/<layer>/epoch<N>-eigenvalues.npy`.
 public enum Rethreshold {
-    /// The run's records with `idim` and `lsat` recomputed at `threshold` (``Spectrum/intrinsicDimensionality(threshold:convention:)``),
-    /// other statistics dropped, user scalars kept. Layers without a saved spectrum are left out.
+    /// The run's records with `idim` and `lsat` recomputed at `threshold` (``Spectrum/statistics(_:)``),
+    /// other statistics dropped, and the average saturations (`average-<phase>-sat`) recomputed from the
+    /// new values; the user's scalars are kept. Layers without a saved spectrum are left out.
     /// Throws when the run has no records or no spectrum at all.
     public static func records(run: RunDirectory, threshold: Double,
                                convention: IntrinsicDimensionalityConvention = .paper) throws(WriterError) -> [EpochRecord] {
-        guard threshold > 0, threshold <= 1 else {
-            throw .invalidArgument("--threshold must be in (0, 1], got \(threshold)")
-        }
+        let options = StatisticsOptions(statistics: [.lsat, .idim], threshold: threshold, convention: convention)
+        do { try options.validate() } catch { throw .invalidArgument(error.description) }
         let records = try run.readRecords()
         guard !records.isEmpty else {
             throw .io(path: run.jsonlURL.path, reason: "no epochs recorded (rethreshold needs the jsonl writer's statistics.jsonl)")
@@ -27,13 +27,17 @@ public enum Rethreshold {
                 guard let eigenvalues = saved else { continue }
                 spectra += 1
                 let spectrum = Spectrum(eigenvalues: eigenvalues, samples: entry.samples)
-                let idim = spectrum.intrinsicDimensionality(threshold: threshold, convention: convention)
                 layers.append(LayerEpochValues(
                     layer: entry.layer, phase: entry.phase, features: eigenvalues.count, samples: entry.samples,
-                    statistics: [.lsat: spectrum.saturation(threshold: threshold, convention: convention), .idim: Double(idim)],
+                    statistics: spectrum.statistics(options).values,
                     eigenvalues: eigenvalues, notes: entry.notes, skippedBatches: entry.skippedBatches))
             }
-            result.append(EpochRecord(epoch: record.epoch, layers: layers, scalars: record.scalars, threshold: threshold))
+            // The averages were computed at the old δ: replace them (in place of the old ones, first).
+            let averageNames = Set(Phase.allCases.map(EpochRecord.averageSaturationName))
+            let userScalars = record.scalars.filter { !averageNames.contains($0.name) }
+            let hadAverages = userScalars.count < record.scalars.count
+            let scalars = (hadAverages ? EpochRecord.averageSaturations(of: layers) : []) + userScalars
+            result.append(EpochRecord(epoch: record.epoch, layers: layers, scalars: scalars, threshold: threshold))
         }
         guard spectra > 0 else {
             throw .io(path: run.url.path, reason: "no eigenvalues saved: record the run with the jsonl writer and eigenvalues, or the npy writer")

@@ -31,59 +31,99 @@ public enum WriterKind: String, CaseIterable, Sendable {
         return kinds
     }
 
-    /// Creates the writer of this kind for `run`; `initialEpoch > 0` resumes the existing files. The plot,
-    /// report and TensorBoard writers start from `history` (the records of the completed epochs) when
-    /// given, else from the run's `statistics.jsonl`.
-    public func makeWriter(run: RunDirectory, initialEpoch: Int = 0, history given: [EpochRecord]? = nil) throws(WriterError) -> any EpochWriter {
-        func earlier() throws(WriterError) -> [EpochRecord] {
-            if let given { return given.filter { $0.epoch < initialEpoch } }
-            return try history(run, before: initialEpoch)
-        }
+    /// Creates the writer of this kind for `run`; `initialEpoch > 0` reopens the existing files of a
+    /// resumed run. The plot, report and TensorBoard writers draw from `history` (filled by its owner).
+    public func makeWriter(run: RunDirectory, initialEpoch: Int = 0, history: RunHistory) throws(WriterError) -> any EpochWriter {
         switch self {
         case .csv: return try CSVWriter(url: run.csvURL, initialEpoch: initialEpoch)
         case .jsonl: return try JSONLWriter(url: run.jsonlURL, initialEpoch: initialEpoch)
         case .console: return ConsoleWriter()
-        case .tensorboard: return try TensorBoardWriter(directory: run.url, history: try earlier())
-        case .report: return ReportWriter(run: run, history: try earlier())
+        case .tensorboard: return try TensorBoardWriter(directory: run.url, history: history)
+        case .report: return ReportWriter(run: run, history: history)
         case .npy: return try NPYEpochWriter(directory: run.npyDirectory)
-        case .plot: return try PlotWriter(directory: run.plotsDirectory, history: try earlier())
+        case .plot: return try PlotWriter(directory: run.plotsDirectory, history: history)
         }
     }
 }
 
-/// The records of earlier epochs of a resumed run (read from its JSONL file), none for a fresh run.
-func history(_ run: RunDirectory, before initialEpoch: Int) throws(WriterError) -> [EpochRecord] {
-    guard initialEpoch > 0 else { return [] }
-    return try run.readRecords().filter { $0.epoch < initialEpoch }
+/// The writers of one run directory used as one: each epoch's record first joins the run's
+/// ``RunHistory`` (shared by the writers that draw the whole run), then goes to every writer in order;
+/// closing marks the run closed in `run.json`. Progress goes to the ``ProgressObserver``s among them.
+public final class RunWriters: EpochWriter, ProgressObserver {
+    /// The run directory.
+    public let run: RunDirectory
+    /// The records of the run's epochs so far.
+    public let history: RunHistory
+    /// The writers, in the order they are called.
+    public let writers: CompositeWriter
+    /// The writers that show progress (the console).
+    public let observers: [any ProgressObserver]
+
+    /// Creates the writers `kinds` (plus `extra` instances, called after them) for `run`, and records the
+    /// run's `configuration` with status "running" in `run.json`.
+    ///
+    /// Resuming (`initialEpoch > 0`, `completed` = the records of the completed epochs, or when nil those
+    /// of the run's `statistics.jsonl`): the files are reopened at the completed epochs and every writer's
+    /// ``EpochWriter/resume(after:)`` runs at once, so that no file shows an epoch that was not completed.
+    public init(_ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
+                configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0,
+                completed: [EpochRecord]? = nil) throws(WriterError) {
+        self.run = run
+        try run.writeInfo(RunInfo(configuration: configuration, status: .running))
+        var earlier: [EpochRecord] = []
+        if initialEpoch > 0 {
+            if let completed { earlier = completed } else { earlier = try run.readRecords() }
+            earlier.removeAll { $0.epoch >= initialEpoch }
+        }
+        history = RunHistory(earlier)
+        var writers: [any EpochWriter] = []
+        var observers: [any ProgressObserver] = []
+        for kind in kinds {
+            if kind == .console {
+                let console = ConsoleWriter()
+                writers.append(console)
+                observers.append(console)
+            } else {
+                writers.append(try kind.makeWriter(run: run, initialEpoch: initialEpoch, history: history))
+            }
+        }
+        self.writers = CompositeWriter(writers + extra)
+        self.observers = observers
+        if initialEpoch > 0 { try self.writers.resume(after: history.records) }
+    }
+
+    public func write(_ record: EpochRecord) throws(WriterError) {
+        history.append(record)
+        try writers.write(record)
+    }
+
+    public func resume(after completed: [EpochRecord]) throws(WriterError) {
+        history.replace(with: completed)
+        try writers.resume(after: completed)
+    }
+
+    /// Closes every writer, then marks the run closed in `run.json`.
+    public func close() throws(WriterError) {
+        var failure: WriterError?
+        do { try writers.close() } catch { failure = error }
+        do { try run.markClosed() } catch { if failure == nil { failure = error } }
+        if let failure { throw failure }
+    }
+
+    public func phaseStarted(epoch: Int, phase: Phase, totalBatches: Int?) {
+        for observer in observers { observer.phaseStarted(epoch: epoch, phase: phase, totalBatches: totalBatches) }
+    }
+
+    public func batchFinished(_ progress: BatchProgress) {
+        for observer in observers { observer.batchFinished(progress) }
+    }
 }
 
-/// Creates the writers `kinds` (plus `extra` instances) for `run` as one ``CompositeWriter``, and records
-/// the run's `configuration` with status "running" in `run.json`; closing the composite marks the run closed.
-///
-/// Resuming (`initialEpoch > 0`): the writers keep the completed epochs of their files (see
-/// ``WriterKind/makeWriter(run:initialEpoch:history:)``), and the plots and the report are redrawn at once
-/// from `history` (or `statistics.jsonl`), so that no file shows an epoch that was not completed.
+/// Creates the writers `kinds` for `run` as one ``RunWriters`` (see its initializer).
 public func makeWriters(
     _ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
     configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0, history: [EpochRecord]? = nil
-) throws(WriterError) -> CompositeWriter {
-    try run.writeInfo(RunInfo(configuration: configuration, status: .running))
-    var writers: [any EpochWriter] = [RunStatusWriter(run: run)]
-    for kind in kinds {
-        let writer = try kind.makeWriter(run: run, initialEpoch: initialEpoch, history: history)
-        if initialEpoch > 0 {
-            if let plots = writer as? PlotWriter { try plots.redraw() }
-            if let report = writer as? ReportWriter { try report.redraw() }
-        }
-        writers.append(writer)
-    }
-    return CompositeWriter(writers + extra)
-}
-
-/// Marks the run closed in `run.json` when the writers are closed.
-final class RunStatusWriter: EpochWriter {
-    let run: RunDirectory
-    init(run: RunDirectory) { self.run = run }
-    func write(_ record: EpochRecord) throws(WriterError) {}
-    func close() throws(WriterError) { try run.markClosed() }
+) throws(WriterError) -> RunWriters {
+    try RunWriters(kinds, extra: extra, run: run, configuration: configuration, initialEpoch: initialEpoch,
+                   completed: history)
 }

@@ -26,8 +26,8 @@ public final class TrainingRun {
     public let model: Module
     /// The tracker watching the model.
     public let tracker: SaturationTracker
-    /// The writers of the run's outputs.
-    public let writers: CompositeWriter
+    /// The writers of the run's outputs, with the run's history (saved with every checkpoint).
+    public let writers: RunWriters
     /// The tracker's hooks on the model.
     public let watch: WatchHandle
     /// The first epoch this process trains (the initial epoch, or the checkpoint's next epoch).
@@ -37,8 +37,6 @@ public final class TrainingRun {
     private let optimizer: any CheckpointableOptimizer
     private let classifier: Bool
     private let flatten: Bool
-    /// The records of the completed epochs (saved with every checkpoint, for the plots).
-    private var history: [EpochRecord]
     /// How much of the history the last checkpoint holds.
     private var historyLog = TrainingCheckpoint.HistoryLog()
     /// This process's exclusive hold on the run directory (see ``RunLock``).
@@ -78,6 +76,7 @@ public final class TrainingRun {
             throw TrainingError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
         }
         tracker = try SaturationTracker(options: configuration.tracker)
+        var completed: [EpochRecord] = []
         if let checkpoint {
             run = try RunDirectory(existing: configuration.output)
             let folder = checkpoint.folderURL(run)
@@ -91,7 +90,7 @@ public final class TrainingRun {
                 throw TrainingError.failed("\(trackerURL.path)/\(TrackerState.fileName): epoch \(state.epoch), the manifest says \(checkpoint.nextEpoch)")
             }
             try tracker.restoreState(state, source: trackerURL.path)
-            history = try checkpoint.history(run)
+            completed = try checkpoint.history(run)
             historyLog = checkpoint.historyLog
             try checkpoint.checkOutputs(run)
             // Everything is loaded and checked: only now change the run directory, holding its lock.
@@ -101,11 +100,10 @@ public final class TrainingRun {
         } else {
             runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
             run = try RunDirectory(path: configuration.output)
-            history = []
             startEpoch = configuration.tracker.initialEpoch
         }
-        writers = try makeWriters(configuration.writers, run: run, configuration: configuration.pairs,
-                                  initialEpoch: startEpoch, history: history)
+        writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
+                                 initialEpoch: startEpoch, completed: completed)
         tracker.addWriter(writers)
         watch = tracker.watch(model)
     }
@@ -132,9 +130,8 @@ public final class TrainingRun {
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
             let record = try tracker.endEpoch()
-            history.append(record.withoutCovariance)
             historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
-                                                     optimizer: optimizer, tracker: tracker, history: history,
+                                                     optimizer: optimizer, tracker: tracker, history: writers.history.records,
                                                      historyLog: historyLog)
             last = record
         }
