@@ -347,11 +347,6 @@ private func listFiles(_ directory: URL) throws -> [String] {
     return paths.sorted()
 }
 
-/// `path` made absolute (against the current directory) and standardized.
-public func absolutePath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.path
-}
-
 /// The bytes of a file; the error names it.
 func readFile(_ url: URL) throws(TrainingError) -> Data {
     guard let data = FileManager.default.contents(atPath: url.path) else { throw .failed("\(url.path): missing or unreadable") }

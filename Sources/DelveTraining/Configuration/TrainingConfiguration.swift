@@ -85,3 +85,8 @@ public func loadDatasets(_ configuration: TrainingConfiguration) throws -> (trai
     let statistics = ChannelStatistics(fitting: train)
     return (try train.standardized(statistics), try test.standardized(statistics))
 }
+
+/// `path` made absolute (against the current directory) and standardized.
+public func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+}
