@@ -340,7 +340,8 @@ public final class SaturationTracker: @unchecked Sendable {
         return results.values
     }
 
-    /// How many (layer, phase) solves the last epoch end ran on side-by-side workers (0: one after another).
+    /// How many (layer, phase) solves the last epoch end ran on side-by-side workers (0: one after another);
+    /// guarded by `lock`.
     var lastConcurrentSolves = 0
 
     /// Solves of at least this dimension run side by side at the epoch end (see ``computeValues(_:)``).
