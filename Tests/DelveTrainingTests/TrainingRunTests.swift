@@ -90,7 +90,7 @@ struct TrainingRunTests {
             #expect(FileManager.default.contents(atPath: split.appendingPathComponent("statistics.jsonl").path) == jsonl)
             // Not vacuous: three epochs of both phases for the tracked layers, with values.
             let records = try RunDirectory(existing: straight.path).readRecords()
-            #expect(records.map(\.epoch) == [0, 1, 2])
+            try #require(records.map(\.epoch) == [0, 1, 2])
             for record in records {
                 #expect(Set(record.layers.map(\.phase)) == [.train, .eval])
                 #expect(record.layers.count >= 6)
