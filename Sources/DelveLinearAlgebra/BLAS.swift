@@ -208,6 +208,22 @@ enum SingleThreadScope {
         depth -= 1
         if depth == 0 { BLAS.setThreadCount(saved) }
     }
+
+    /// Runs `body` with the thread count outside every scope raised to at least `count`, then restores it
+    /// (for tests). Scopes open meanwhile keep their one thread: an open scope's saved count changes
+    /// instead, so that it restores the raised count when it leaves. Not for overlapping use.
+    static func withBaseThreadCount<R>(atLeast count: Int, _ body: () throws -> R) rethrows -> R {
+        func setBase(_ update: (Int) -> Int) -> Int {
+            lock.withLock {
+                let base = depth == 0 ? BLAS.threadCount : saved
+                if depth == 0 { BLAS.setThreadCount(update(base)) } else { saved = update(base) }
+                return base
+            }
+        }
+        let original = setBase { max($0, count) }
+        defer { _ = setBase { _ in original } }
+        return try body()
+    }
 }
 
 /// Narrows a size to the BLAS integer type; a size that does not fit is a programming error.

@@ -309,6 +309,7 @@ public final class SaturationTracker: @unchecked Sendable {
         let features = work.map { $0.slot.accumulatorFeatures ?? 0 }   // each read takes the slot's lock: once
         let large = features.filter { $0 >= Self.concurrentSpectrumFeatures }.count
         guard threads > 1, large > 1 else {
+            lock.withLock { lastConcurrentSolves = 0 }
             return work.map { values(for: $0.key, slot: $0.slot) }
         }
         // Largest first, so that the last solve to start is a short one.
@@ -329,8 +330,13 @@ public final class SaturationTracker: @unchecked Sendable {
                 results.lock.withLock { results.values[index] = value }
             }
         }
+        lock.withLock { lastConcurrentSolves = min(next.values[0], order.count) }   // the solves the workers took
         return results.values
     }
+
+    /// How many (layer, phase) solves the last epoch end ran on side-by-side workers (0: one after another);
+    /// guarded by `lock`.
+    var lastConcurrentSolves = 0
 
     /// Solves of at least this dimension run side by side at the epoch end (see ``computeValues(_:)``).
     static let concurrentSpectrumFeatures = 128
