@@ -1,3 +1,4 @@
+import Foundation
 import DelveNN
 import Delve
 import DelveOutputs
