@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build demo test bench fuzz tsan rss clean
+.PHONY: deps build install demo test bench fuzz tsan rss clean
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -45,6 +45,12 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE)
 
+## install: release build, then `delve` into $(PREFIX)/bin (PREFIX=/usr/local unless given).
+PREFIX     ?= /usr/local
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 "$(BIN)/delve" "$(DESTDIR)$(PREFIX)/bin/delve"
+
 ## demo: build, then run the demo.
 demo: build
 	@bash scripts/demo.sh "$(BIN)"
@@ -57,6 +63,7 @@ test: deps
 	@bash scripts/crash-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/check-snippets.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
