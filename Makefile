@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build install demo test bench fuzz tsan rss clean
+.PHONY: deps build install demo test docs bench fuzz tsan rss clean
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -65,6 +65,15 @@ test: deps
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/check-snippets.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
+
+## docs: the DocC documentation of the public targets (API reference and articles, with the examples
+## of Snippets/) into .build/docs/<Target>.doccarchive, with swift-docc-plugin; fails on any warning.
+DOC_TARGETS := Delve DelveOutputs DelveNN DelveData DelveNNTracking DelveTraining
+DOCS_OUT    := .build/docs
+docs: deps
+	@mkdir -p "$(DOCS_OUT)"
+	$(SWIFT) package --allow-writing-to-directory "$(DOCS_OUT)" generate-documentation \
+	  $(foreach t,$(DOC_TARGETS),--target $(t)) --output-path "$(DOCS_OUT)" --warnings-as-errors
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps

@@ -24,6 +24,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `make docs` only (`swift package generate-documentation`); adds nothing to the libraries.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C: BLAS (OpenBLAS) and LAPACKE on Linux; Accelerate is used instead on Apple platforms.

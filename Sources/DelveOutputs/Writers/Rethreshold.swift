@@ -5,7 +5,7 @@ import Foundation
 /// re-running the model: from the spectra in `statistics.jsonl`, or when a layer has none there, from
 /// `npy/<phase>/<layer>/epoch<N>-eigenvalues.npy`.
 public enum Rethreshold {
-    /// The run's records with `idim` and `lsat` recomputed at `threshold` (``Spectrum/intrinsicDimensionality(threshold:convention:)``),
+    /// The run's records with `idim` and `lsat` recomputed at `threshold` (`Spectrum.intrinsicDimensionality(threshold:convention:)`),
     /// other statistics dropped, user scalars kept. Layers without a saved spectrum are left out.
     /// Throws when the run has no records or no spectrum at all.
     public static func records(run: RunDirectory, threshold: Double,
