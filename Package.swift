@@ -1,11 +1,13 @@
 // swift-tools-version:6.0
 // Delve for Swift: layer saturation and spectral statistics of neural network representations.
 //
-// Target graph (docs/ARCHITECTURE.md keeps the same picture):
+// Target graph (docs/ARCHITECTURE.md lists every target's dependencies; `make test` checks that list):
 //   CDelveLinearAlgebra ← DelveLinearAlgebra ← Delve ← DelveOutputs
 //                                   ↖ DelveNN ← DelveData
 //   Delve + DelveNN ← DelveNNTracking
 //   DelveOutputs + DelveNNTracking + DelveData ← DelveTraining ← delve (DelveCLI)
+// Snippets/ holds the Swift examples of the README and the DocC articles: SwiftPM builds them with the
+// package as executables that are not products.
 import PackageDescription
 
 let package = Package(

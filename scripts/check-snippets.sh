@@ -6,7 +6,7 @@
 #   2. the DocC articles (Sources/*/*.docc/*.md) hold no ```swift block, and every
 #      `@Snippet(path: "delve-swift/Snippets/NAME")` names a file of Snippets/;
 #   3. docs/examples/Package.swift parses (`swift package dump-package`) and names only products
-#      this package has;
+#      this package has, and the target graph in docs/ARCHITECTURE.md equals Package.swift's;
 #   4. with BIN_DIR (the build's bin path), runs every snippet in a scratch folder; the training example
 #      must reach a test accuracy of at least 0.8 on the embedded digits.
 #   scripts/check-snippets.sh [BIN_DIR]
@@ -107,6 +107,30 @@ if missing or not used:
     print(f"check-snippets: docs/examples/Package.swift names no product or unknown ones: {missing}", file=sys.stderr)
     sys.exit(1)
 print(f"check-snippets: docs/examples/Package.swift parses and uses existing products ({', '.join(sorted(used))})")
+
+# docs/ARCHITECTURE.md's target graph (the block after `<!-- target-graph -->`) equals the manifest.
+lines = open("docs/ARCHITECTURE.md", encoding="utf-8").read().splitlines()
+start = lines.index("<!-- target-graph -->") + 2
+documented = {}
+for line in lines[start:]:
+    if line.strip() == "```":
+        break
+    name, _, rest = line.partition("←")
+    documented[name.strip()] = {d.split("(")[0].strip() for d in rest.split(",") if d.strip()}
+def dependency_name(d):
+    for kind in ("byName", "target", "product"):
+        if kind in d:
+            return d[kind][0]
+actual = {t["name"]: {dependency_name(d) for d in t.get("dependencies", [])}
+          for t in package["targets"] if t["type"] in ("regular", "executable") and t.get("dependencies")}
+if documented != actual:
+    print("check-snippets: docs/ARCHITECTURE.md's target graph differs from Package.swift:", file=sys.stderr)
+    for name in sorted(set(documented) | set(actual)):
+        if documented.get(name) != actual.get(name):
+            print(f"  {name}: documented {sorted(documented.get(name, []))}, Package.swift {sorted(actual.get(name, []))}",
+                  file=sys.stderr)
+    sys.exit(1)
+print(f"check-snippets: docs/ARCHITECTURE.md's target graph equals Package.swift ({len(actual)} targets)")
 EOF
 
 # 4. Run every snippet.
