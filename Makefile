@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build demo test bench fuzz tsan rss clean
+.PHONY: deps build install demo test docs bench fuzz tsan rss clean
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -45,6 +45,12 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE)
 
+## install: release build, then `delve` into $(PREFIX)/bin (PREFIX=/usr/local unless given).
+PREFIX     ?= /usr/local
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 "$(BIN)/delve" "$(DESTDIR)$(PREFIX)/bin/delve"
+
 ## demo: build, then run the demo.
 demo: build
 	@bash scripts/demo.sh "$(BIN)"
@@ -58,7 +64,17 @@ test: deps
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/golden-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/check-snippets.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
+
+## docs: the DocC documentation of the public targets (API reference and articles, with the examples
+## of Snippets/) into .build/docs/<Target>.doccarchive, with swift-docc-plugin; fails on any warning.
+DOC_TARGETS := Delve DelveOutputs DelveNN DelveData DelveNNTracking DelveTraining
+DOCS_OUT    := .build/docs
+docs: deps
+	@mkdir -p "$(DOCS_OUT)"
+	$(SWIFT) package --allow-writing-to-directory "$(DOCS_OUT)" generate-documentation \
+	  $(foreach t,$(DOC_TARGETS),--target $(t)) --output-path "$(DOCS_OUT)" --warnings-as-errors
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps

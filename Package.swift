@@ -1,11 +1,13 @@
 // swift-tools-version:6.0
 // Delve for Swift: layer saturation and spectral statistics of neural network representations.
 //
-// Target graph (docs/ARCHITECTURE.md keeps the same picture):
+// Target graph (docs/ARCHITECTURE.md lists every target's dependencies; `make test` checks that list):
 //   CDelveLinearAlgebra ← DelveLinearAlgebra ← Delve ← DelveOutputs
 //                                   ↖ DelveNN ← DelveData
 //   Delve + DelveNN ← DelveNNTracking
 //   DelveOutputs + DelveNNTracking + DelveData ← DelveTraining ← delve (DelveCLI)
+// Snippets/ holds the Swift examples of the README and the DocC articles: SwiftPM builds them with the
+// package as executables that are not products.
 import PackageDescription
 
 let package = Package(
@@ -24,6 +26,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `make docs` only (`swift package generate-documentation`); adds nothing to the libraries.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C: BLAS (OpenBLAS) and LAPACKE on Linux; Accelerate is used instead on Apple platforms.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Convert the UCI optical-digits CSV (digits.csv.gz) into DelveData's compact binary resource.
 
-Run once:  python3 scripts/make-digits.py /work/shared/data/digits.csv.gz Sources/DelveData/Resources/digits.bin
+Run once:  python3 scripts/make-digits.py DIGITS_CSV_GZ Sources/DelveData/Resources/digits.bin
+(DIGITS_CSV_GZ: the data set as a gzip-compressed CSV in the layout below; it is not kept in the
+repository, since digits.bin holds all of it.)
 
 Input: one row per image, 64 integers 0..16 (an 8x8 image, row-major) followed by the label 0..9.
 Data: UCI ML "Optical Recognition of Handwritten Digits" (test part, 1797 images),

@@ -1,6 +1,6 @@
 import DelveNN
 
-/// The LSTM model of `delve-bench train --models lstm`, as in `pytorch_train_reference.py lstm`:
+/// The LSTM model of `delve-bench train --models lstm`, as in `bench/pytorch_train_reference.py lstm`:
 /// `LSTM(28 → 128, batch first)` over 28 timesteps, the last timestep's hidden state → `Linear(128, 10)`.
 /// Input `[N, 28, 28]`.
 final class LSTMClassifier: Module {

@@ -4,7 +4,7 @@ import Foundation
 import DelveLinearAlgebra
 
 /// `delve-bench train`: DelveNN training throughput on the models of
-/// `/work/shared/bench/pytorch_train_reference.py` (random data, 2560 samples, batch 128, SGD lr 0.01
+/// `bench/pytorch_train_reference.py` (random data, 2560 samples, batch 128, SGD lr 0.01
 /// momentum 0.9, cross-entropy). One warm-up epoch, then the best of 3 epochs, in samples per second
 /// (wall clock). With `--reference-python`, the PyTorch script runs right afterwards in the same
 /// session and the ratio DelveNN / PyTorch is reported.
@@ -144,7 +144,7 @@ enum TrainBench: Bench {
             }
             report.rows.append(row)
         }
-        report.footnotes = ["Models as /work/shared/bench/pytorch_train_reference.py; ratio = best DelveNN / best PyTorch (goal ≥ 1.0)."]
+        report.footnotes = ["Models as bench/pytorch_train_reference.py; ratio = best DelveNN / best PyTorch (goal ≥ 1.0)."]
         return report
     }
 }
@@ -169,8 +169,8 @@ struct TrainCommand: ParsableCommand {
     var epochs = 3
     @Flag(help: "Smoke test: one batch per epoch, one measured epoch (numbers are rough).")
     var quick = false
-    @Option(help: "The PyTorch reference script.")
-    var referenceScript = "/work/shared/bench/pytorch_train_reference.py"
+    @Option(help: "The PyTorch reference script (relative paths from the current directory; `make bench` runs in the repository root).")
+    var referenceScript = "bench/pytorch_train_reference.py"
     @Option(help: "With --reference-python: alternating rounds per model (DelveNN, PyTorch, DelveNN, …); the best of each is compared.")
     var rounds = 1
 

@@ -1,7 +1,7 @@
 import Delve
 import DelveNN
 
-/// What ``SaturationTracker/watch(_:where:ignoring:)`` attached to, and what it left alone and why.
+/// What ``Delve/SaturationTracker/watch(_:where:ignoring:)`` attached to, and what it left alone and why.
 public struct WatchReport: Sendable, CustomStringConvertible {
     /// The tracked layers: path name and layer type, in network order.
     public var tracked: [(name: String, type: String)] = []
@@ -57,6 +57,7 @@ extension SaturationTracker {
     /// Attaches the tracker to every layer of `model` that it can read, through forward hooks.
     ///
     /// - Parameters:
+    ///   - model: the model whose layers are tracked (every module of `namedModules()`).
     ///   - include: chooses the layers to track by path name and module; default: the types of
     ///     ``isTrackedByDefault(_:)``. A chosen module of a type the tracker cannot read is
     ///     skipped with that reason.
@@ -66,7 +67,7 @@ extension SaturationTracker {
     ///
     /// Outputs seen while a module is in `train()` mode go to the train statistics, in `eval()`
     /// mode to the eval statistics. A rejected batch (NaN, changed width) is reported by the
-    /// next ``endEpoch()``.
+    /// next `endEpoch()`.
     @discardableResult
     public func watch(_ model: Module, where include: ((String, Module) -> Bool)? = nil,
                       ignoring: Set<String> = []) -> WatchHandle {

@@ -1,7 +1,7 @@
 import Delve
 import DelveNN
 
-/// A DelveNN tensor presented to the tracker as an ``ActivationBatch``, without copying.
+/// A DelveNN tensor presented to the tracker as an `ActivationBatch` (of the Delve module), without copying.
 public struct TensorActivationBatch: ActivationBatch {
     /// The layer output.
     public let tensor: Tensor

@@ -61,8 +61,7 @@ extension CovarianceAccumulator {
     /// rest of a training step keeps both cores busy, this work should too). The workers' `syrk`s run
     /// on one BLAS thread each (``BLAS/concurrentPerform(iterations:_:)``): with the default count, two
     /// workers each waking OpenBLAS's thread pool put four busy threads on two cores, and the waiting
-    /// threads' yield loops cost more than the co-moments (tracked CNN epochs, 2 cores: 2.73–3.66 s
-    /// instead of 3.25–4.25 s, untracked 2.33–2.84 s). Each worker goes through
+    /// threads' yield loops cost more than the co-moments. Each worker goes through
     /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
     /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
     /// block's observations) and one syrk adds its co-moment; blocks are combined with Chan's formula

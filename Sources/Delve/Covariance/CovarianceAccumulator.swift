@@ -26,7 +26,8 @@ import DelveLinearAlgebra
 /// ``AccumulationPrecision/float32`` centres each batch into float32 and uses `ssyrk`; the state stays
 /// float64. Measured on Gaussian data (D = 64, batches of 256, 8 batches), its covariance differs from
 /// float64 mode by 1.2e-7 relative (max entry error / max entry; 5.7e-8 with one `ssyrk` per batch
-/// instead of pending rows); it is 1.3–2× faster (see `delve-bench covariance`).
+/// instead of pending rows). It is faster because `ssyrk` moves half the bytes and fills twice the
+/// vector lanes; `delve-bench covariance` measures the ratio on your machine.
 ///
 /// Thread safety: every method takes an internal lock (`NSLock`), so one accumulator may be fed from
 /// several threads (the updates are then serialized). For throughput, use one accumulator per thread
@@ -70,9 +71,9 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     /// Bound on what the pending rows add to a diagonal entry of `moment` (for the overflow check).
     var pendingDiagonal = 0.0
     /// Most rows (with δ rows) that wait for one syrk: 640 in float64 mode, 1280 (the same bytes) in
-    /// float32 mode. OpenBLAS's `syrk` with the 129 rows of a batch of 128 runs at 15–25 % lower
-    /// throughput than with 387–645 (D = 512, 2 threads), and each call reads and writes the whole D×D
-    /// triangle (in float32 mode it is also added into the float64 state). Tests lower it.
+    /// float32 mode. OpenBLAS's `syrk` has a lower throughput on the 129 rows of one batch of 128 than
+    /// on the rows of several batches at once, and each call reads and writes the whole D×D triangle
+    /// (in float32 mode it is also added into the float64 state). Tests lower it.
     var maxPendingRows: Int
 
     /// An empty accumulator for `features` features (D ≥ 0; a negative D is a programming error).

@@ -29,7 +29,7 @@ public struct Spectrum: Sendable {
     public static let shareTolerance = 1e-12
 
     /// The spectrum of the symmetric `features × features` row-major covariance matrix, computed with
-    /// LAPACK `dsyevd` (``SymmetricEigen``); `samples` is the observation count behind it.
+    /// LAPACK `dsyevd` (`SymmetricEigen` of DelveLinearAlgebra); `samples` is the observation count behind it.
     public init(covariance: [Double], features: Int, samples: Int) throws(SpectrumError) {
         var matrix = covariance
         try self.init(overwriting: &matrix, features: features, samples: samples)

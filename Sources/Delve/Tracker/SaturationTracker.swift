@@ -300,8 +300,8 @@ public final class SaturationTracker: @unchecked Sendable {
     /// The statistics of every (layer, phase) in `work`, in order (`nil` where nothing was recorded).
     ///
     /// The eigendecompositions are independent. LAPACK's reduction to tridiagonal form is half
-    /// matrix–vector work that gains little from a second BLAS thread (two 512×512 `dsyevd` take
-    /// about 42 ms one after another on 2 threads, 28 ms side by side on one thread each), so when
+    /// matrix–vector work that gains little from a second BLAS thread, so independent solves side by
+    /// side finish sooner than one after another on all threads: when
     /// several large solves are due and BLAS has several threads, they run side by side with one BLAS
     /// thread each (largest first), and the thread count is restored afterwards.
     private func computeValues(_ work: [(key: SlotKey, slot: Slot)]) -> [LayerEpochValues?] {

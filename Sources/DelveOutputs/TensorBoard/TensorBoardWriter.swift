@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes a TensorBoard event file `events.out.tfevents.<seconds>.<host>` into the run directory, natively
 /// (TFRecord framing, hand-encoded protocol buffers; no TensorFlow needed). Per epoch, all with step = epoch:
-/// every scalar of ``EpochRecord/keyedValues`` under its output key (`train-saturation_fc1`, `test-accuracy`),
+/// every scalar of `EpochRecord.keyedValues` under its output key (`train-saturation_fc1`, `test-accuracy`),
 /// a histogram of each layer's eigenvalue spectrum (`<phase>-eigenvalues_<layer>`), and, when `images` is
 /// on, the standard plots as PNG images (`plots/<name>`). `tensorboard --logdir <runs root>` shows them.
 public final class TensorBoardWriter: EpochWriter {

@@ -1,7 +1,7 @@
 import Delve
 import Foundation
 
-/// Writes `statistics.jsonl`: one JSON object per epoch (``EpochRecord/jsonValue``), each appended as a
+/// Writes `statistics.jsonl`: one JSON object per epoch (`EpochRecord.jsonValue`), each appended as a
 /// whole line with a single `write` call, so that a reader (`tail -f`, `delve report`) sees complete lines.
 public final class JSONLWriter: EpochWriter {
     /// The JSONL file.

@@ -1,7 +1,7 @@
 import Delve
 import Foundation
 
-/// Writes the matrices of every epoch as NumPy `.npy` files (float64, via ``NPYWriter``):
+/// Writes the matrices of every epoch as NumPy `.npy` files (float64, via `NPYWriter`):
 ///
 /// ```
 /// npy/<phase>/<layer>/epoch<N>-covariance.npy    D × D covariance matrix (when the record has it)

@@ -5,7 +5,7 @@ import Foundation
 /// re-running the model: from the spectra in `statistics.jsonl`, or when a layer has none there, from
 /// `npy/<phase>/<layer>/epoch<N>-eigenvalues.npy`.
 public enum Rethreshold {
-    /// The run's records with `idim` and `lsat` recomputed at `threshold` (``Spectrum/statistics(_:)``),
+    /// The run's records with `idim` and `lsat` recomputed at `threshold` (`Spectrum.statistics(_:)`),
     /// other statistics dropped, and the average saturations (`average-<phase>-sat`) recomputed from the
     /// new values; the user's scalars are kept. Layers without a saved spectrum are left out.
     /// Throws when the run has no records or no spectrum at all.

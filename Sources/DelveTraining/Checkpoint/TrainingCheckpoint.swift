@@ -174,7 +174,7 @@ public struct TrainingCheckpoint: Sendable {
     // MARK: Loading
 
     /// Reads and verifies the checkpoint of `run` (manifest, then the size and checksum of every file it
-    /// lists; the history file is verified when ``history(_:)`` reads it). Nothing is changed. Errors
+    /// lists; the history file is verified when `history(_:)` reads it). Nothing is changed. Errors
     /// name the file and say what was expected.
     public static func load(run: RunDirectory) throws(TrainingError) -> TrainingCheckpoint {
         let manifest = manifestURL(run)
