@@ -15,12 +15,13 @@ for _ in 0..<10 {
     try fc1.update(batch, rows: 100)          // throws, and keeps its state, on NaN/±∞ or a bad shape
 }
 
-let spectrum = try fc1.spectrum()             // population covariance → LAPACK dsyevd, largest first
-let stats = spectrum.statistics([.lsat, .idim, .erank], threshold: 0.99, convention: .paper,
-                                covarianceTrace: fc1.covarianceTrace())
+// Population covariance → LAPACK dsyevd (eigenvalues largest first) → the statistics asked for, with notes:
+let options = StatisticsOptions(statistics: [.lsat, .idim, .erank], threshold: 0.99, convention: .paper)
+let analysis = try fc1.analysis(options, keepEigenvalues: true)
+let stats = analysis.statistics
 print("lsat", stats[.lsat]!, "idim", stats[.idim]!, "erank", stats[.erank]!, stats.notes)
 precondition(stats[.idim]! <= 4)              // at most 4 of the 32 directions carry variance
 
 // The same statistics at another threshold, from the stored eigenvalues alone:
-let again = Spectrum(eigenvalues: spectrum.eigenvalues, samples: spectrum.samples)
+let again = Spectrum(eigenvalues: analysis.eigenvalues!, samples: analysis.samples)
 print("idim at δ = 0.9:", again.intrinsicDimensionality(threshold: 0.9))

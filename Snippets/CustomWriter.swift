@@ -13,6 +13,9 @@ final class SaturationLineWriter: EpochWriter {
         print(lines.last!)
     }
 
+    /// A resumed run: the lines show only what this process sees, so there is nothing to redraw.
+    func resume(after completed: [EpochRecord]) throws(WriterError) {}
+
     func close() throws(WriterError) {
         print("\(lines.count) epoch(s) written")
     }

@@ -164,6 +164,7 @@ public struct Spectrum: Sendable {
 extension CovarianceAccumulator {
     /// The spectrum of ``covariance(unbiased:)`` with ``count`` samples.
     public func spectrum(unbiased: Bool = false) throws(SpectrumError) -> Spectrum {
-        try Spectrum(covariance: covariance(unbiased: unbiased), features: features, samples: count)
+        var matrix = covariance(unbiased: unbiased)
+        return try Spectrum(overwriting: &matrix, features: features, samples: count)
     }
 }
