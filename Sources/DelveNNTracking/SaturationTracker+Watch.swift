@@ -90,7 +90,7 @@ extension SaturationTracker {
                 continue
             }
             report.tracked.append((name, typeName))
-            let hook = module.registerForwardHook { [weak self] module, _, output in
+            let hook = module.registerForwardHook(name: name) { [weak self] module, _, output in
                 guard let self else { return }
                 let phase: Phase = module.training ? .train : .eval
                 self.recordReportingLater(layer: name, phase: phase, batch: TensorActivationBatch(output, kind: kind))
