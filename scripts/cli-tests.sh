@@ -183,6 +183,12 @@ check_status "resume: --keep-covariance 1 epoch" 0 "$d" "${keep[@]}" --epochs 1 
 check "resume: the checkpoint holds the running accumulators" bash -c "ls '$r'/keep-part/checkpoint/epoch-*/tracker/train-0.cov"
 check_status "resume: --keep-covariance to 3" 0 "$d" train --resume "$r/keep-part" --epochs 3
 check "resume: accumulated statistics identical" cmp "$r/keep-full/statistics.jsonl" "$r/keep-part/statistics.jsonl"
+# A checkpoint of an earlier format (version 2: optimizer state keyed by parameter position) is refused.
+rm -rf "$r/v2"; cp -r "$r/part" "$r/v2"
+python3 -c "
+import json; p='$r/v2/checkpoint/checkpoint.json'; m=json.load(open(p)); m['version']=2; json.dump(m, open(p, 'w'))"
+check_status "resume: a version-2 checkpoint fails" 1 "$d" train --resume "$r/v2" --epochs 6
+check_grep "resume: the error names the manifest and says why" "$work/err" 'checkpoint.json: checkpoint version 2 was written by an earlier delve'
 
 # Checkpoints are flushed to disk in order: every checkpoint file, its folders and the append-only outputs,
 # then the new manifest, then the folder holding it (strace -y names the file of every fsync).

@@ -67,13 +67,14 @@ public final class TrainingRun {
         let inputShape = flatten ? [train.sampleSize] : train.sampleShape
         model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
                                   options: options, seed: configuration.seed)
+        // The optimizer's state is keyed by parameter path, so a checkpoint does not depend on their order.
         switch configuration.optimizer.lowercased() {
         case "sgd":
-            optimizer = SGD(parameters: model.parameters(), learningRate: configuration.learningRate, momentum: 0.9)
+            optimizer = SGD(namedParameters: model.namedParameters(), learningRate: configuration.learningRate, momentum: 0.9)
         case "adam":
-            optimizer = Adam(parameters: model.parameters(), learningRate: configuration.learningRate)
+            optimizer = Adam(namedParameters: model.namedParameters(), learningRate: configuration.learningRate)
         case "adamw":
-            optimizer = AdamW(parameters: model.parameters(), learningRate: configuration.learningRate)
+            optimizer = AdamW(namedParameters: model.namedParameters(), learningRate: configuration.learningRate)
         default:
             throw TrainingError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
         }
