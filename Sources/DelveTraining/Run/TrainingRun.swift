@@ -60,6 +60,9 @@ public final class TrainingRun {
         guard configuration.learningRate > 0, configuration.learningRate.isFinite else {
             throw TrainingError.invalid("--lr must be a positive number, got \(configuration.learningRate)")
         }
+        guard configuration.lrSchedule.isValid else {
+            throw TrainingError.invalid("--lr-schedule \(configuration.lrSchedule) is out of range (every and period ≥ 1, gamma > 0, minimum ≥ 0)")
+        }
         (train, test) = try loadDatasets(configuration)
         classifier = ModelZoo.isClassifier(configuration.model)
         flatten = configuration.model.lowercased() == "mlp"
@@ -126,6 +129,9 @@ public final class TrainingRun {
         let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var last: EpochRecord?
         for epoch in startEpoch..<endEpoch {
+            // A pure function of the epoch: a resumed run sets the same rate as an uninterrupted one.
+            optimizer.learningRate = configuration.lrSchedule.learningRate(
+                base: configuration.learningRate, step: epoch - configuration.tracker.initialEpoch)
             let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
             let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
             tracker.addScalar("train-loss", trainLoss)
