@@ -5,7 +5,8 @@
 /// A subclass gives its gate count (``gateCount``), the names of its states (``stateNames``: `h`, or `h`
 /// and `c`) and ``runLayer(_:weights:initialStates:)``, one layer over a time-major sequence. Weights are
 /// drawn from U(−1/√H, 1/√H) like PyTorch, in its order (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`
-/// per layer).
+/// per layer). Not created directly (it has no cell; its initializer stops with a message): create an
+/// ``LSTM`` or a ``GRU``.
 public class RecurrentNetwork: Module {
     /// Input features per timestep.
     public let inputSize: Int
