@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "DelveOutputsTests", dependencies: ["DelveOutputs", "Delve", "CDelveZlib"]),
         .testTarget(name: "DelveNNTests", dependencies: ["DelveNN"]),
         .testTarget(name: "DelveDataTests", dependencies: ["DelveData", "DelveNN"]),
-        .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN"]),
+        .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN", "DelveData", "DelveTraining"]),
         .testTarget(name: "DelveTrainingTests", dependencies: ["DelveTraining", "DelveData", "DelveNN", "Delve", "DelveOutputs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -183,6 +183,33 @@ check_status "resume: --keep-covariance 1 epoch" 0 "$d" "${keep[@]}" --epochs 1 
 check "resume: the checkpoint holds the running accumulators" bash -c "ls '$r'/keep-part/checkpoint/epoch-*/tracker/train-0.cov"
 check_status "resume: --keep-covariance to 3" 0 "$d" train --resume "$r/keep-part" --epochs 3
 check "resume: accumulated statistics identical" cmp "$r/keep-full/statistics.jsonl" "$r/keep-part/statistics.jsonl"
+# --lr-schedule: the rate is a pure function of the epoch (counted from the initial epoch), so a run stopped
+# after 1 epoch and resumed equals an uninterrupted one.
+sched=(train --model mlp --model-options hidden=16 --lr-schedule step:1,0.5 --writers csv,jsonl)
+check_status "lr-schedule: step:1,0.5 3 epochs straight" 0 "$d" "${sched[@]}" --epochs 3 --out "$r/sched-full"
+check_status "lr-schedule: step:1,0.5 1 epoch" 0 "$d" "${sched[@]}" --epochs 1 --out "$r/sched-part"
+check "lr-schedule: recorded in the manifest and run.json" python3 -c "
+import json; m=json.load(open('$r/sched-part/checkpoint/checkpoint.json'))
+assert m['configuration']['lr-schedule']=='step:1,0.5', m['configuration']
+assert 'step:1,0.5' in open('$r/sched-part/run.json').read()"
+check_status "lr-schedule: resume to 3" 0 "$d" train --resume "$r/sched-part" --epochs 3
+check "lr-schedule: CSV identical to the uninterrupted run" cmp "$r/sched-full/statistics.csv" "$r/sched-part/statistics.csv"
+check "lr-schedule: JSONL identical to the uninterrupted run" cmp "$r/sched-full/statistics.jsonl" "$r/sched-part/statistics.jsonl"
+check_status "lr-schedule: the same run at a constant rate" 0 "$d" train --model mlp --model-options hidden=16 --writers csv,jsonl --epochs 3 --out "$r/sched-none"
+check "lr-schedule: the schedule changes epochs 1 and 2, not 0" python3 -c "
+import json
+a=[json.loads(l) for l in open('$r/sched-full/statistics.jsonl')]; b=[json.loads(l) for l in open('$r/sched-none/statistics.jsonl')]
+assert a[0]['values']==b[0]['values'] and a[1]['values']!=b[1]['values'] and a[2]['values']!=b[2]['values']"
+check_status "lr-schedule: a bad text is a usage error" 64 "$d" train --model mlp --lr-schedule step:0,2 --epochs 1 --out "$r/sched-bad"
+check_grep "lr-schedule: the message names --lr-schedule and the text" "$work/err" "lr-schedule: 'step:0,2'"
+check_status "lr-schedule: another schedule on resume is a conflict" 64 "$d" train --resume "$r/sched-part" --lr-schedule cosine:5 --epochs 4
+check_grep "lr-schedule: the conflict names the option" "$work/err" '--lr-schedule cosine:5,0.0 conflicts'
+# A checkpoint of an earlier format (version 2: optimizer state keyed by parameter position) is refused.
+rm -rf "$r/v2"; cp -r "$r/part" "$r/v2"
+python3 -c "
+import json; p='$r/v2/checkpoint/checkpoint.json'; m=json.load(open(p)); m['version']=2; json.dump(m, open(p, 'w'))"
+check_status "resume: a version-2 checkpoint fails" 1 "$d" train --resume "$r/v2" --epochs 6
+check_grep "resume: the error names the manifest and says why" "$work/err" 'checkpoint.json: checkpoint version 2 was written by an earlier delve'
 
 # Checkpoints are flushed to disk in order: every checkpoint file, its folders and the append-only outputs,
 # then the new manifest, then the folder holding it (strace -y names the file of every fsync).

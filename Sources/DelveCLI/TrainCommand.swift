@@ -3,6 +3,7 @@ import DelveTraining
 import Delve
 import DelveOutputs
 import DelveData
+import DelveNN
 import Foundation
 
 /// `delve train`: train a model of the zoo on a dataset while tracking every layer's saturation.
@@ -37,6 +38,9 @@ struct TrainCommand: ParsableCommand {
     var batchSize = 64
     @Option(help: "Learning rate.")
     var lr: Float = 0.05
+    @Option(name: .customLong("lr-schedule"),
+            help: "Learning rate per epoch: constant, step:<every>,<gamma> (StepLR) or cosine:<period>[,<minimum>] (CosineAnnealingLR).")
+    var lrSchedule = "constant"
     @Option(help: "Optimizer: sgd (momentum 0.9), adam or adamw.")
     var optimizer = "sgd"
     @Option(help: "Seed of the weights and of the data order.")
@@ -68,6 +72,11 @@ struct TrainCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.batchSize = batchSize
         configuration.learningRate = lr
+        do {
+            configuration.lrSchedule = try LearningRateSchedule(parsing: lrSchedule)
+        } catch {
+            throw ValidationError("--lr-schedule: \(error)")
+        }
         configuration.optimizer = optimizer
         configuration.seed = seed
         configuration.tracker = tracking.trackerOptions

@@ -48,8 +48,7 @@ extension SaturationTracker {
         case is Linear: return .dense
         case is Conv2d, is ConvTranspose2d: return .convolution
         case is Conv1d: return .convolution
-        case let lstm as LSTM: return .sequence(batchFirst: lstm.batchFirst)
-        case let gru as GRU: return .sequence(batchFirst: gru.batchFirst)
+        case let recurrent as RecurrentNetwork: return .sequence(batchFirst: recurrent.batchFirst)   // LSTM, GRU
         default: return nil
         }
     }
@@ -91,7 +90,7 @@ extension SaturationTracker {
                 continue
             }
             report.tracked.append((name, typeName))
-            let hook = module.registerForwardHook { [weak self] module, _, output in
+            let hook = module.registerForwardHook(name: name) { [weak self] module, _, output in
                 guard let self else { return }
                 let phase: Phase = module.training ? .train : .eval
                 self.recordReportingLater(layer: name, phase: phase, batch: TensorActivationBatch(output, kind: kind))

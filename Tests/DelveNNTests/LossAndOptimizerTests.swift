@@ -69,16 +69,11 @@ struct LossAndOptimizerTests {
 
     @Test("learning-rate schedules")
     func schedules() {
-        let p = Tensor(shape: [1], data: [0], requiresGrad: true)
-        let sgd = SGD(parameters: [p], learningRate: 1)
-        let step = StepLR(optimizer: sgd, stepSize: 2, gamma: 0.5)
-        var rates: [Float] = []
-        for _ in 0..<5 { step.step(); rates.append(sgd.learningRate) }
+        let step = LearningRateSchedule.step(every: 2, gamma: 0.5)
+        let rates = (1...5).map { step.learningRate(base: 1, step: $0) }
         #expect(rates == [1, 0.5, 0.5, 0.25, 0.25])
-        let other = SGD(parameters: [p], learningRate: 1)
-        let cosine = CosineAnnealingLR(optimizer: other, tMax: 4, minimumLearningRate: 0.2)
-        var cos: [Float] = []
-        for _ in 0..<4 { cosine.step(); cos.append(other.learningRate) }
+        let cosine = LearningRateSchedule.cosine(period: 4, minimum: 0.2)
+        let cos = (1...4).map { cosine.learningRate(base: 1, step: $0) }
         // 0.2 + 0.8·(1 + cos(πe/4))/2
         let expectedCosine: [Float] = [0.88284271, 0.6, 0.31715729, 0.2]
         #expect(close(cos, expectedCosine, tolerance: 1e-6))

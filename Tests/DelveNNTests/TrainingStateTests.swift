@@ -77,7 +77,7 @@ struct TrainingStateTests {
         #expect(state.scalars["step"] == "3")
         #expect(state.scalars["lr"] == "0.005")
         #expect(state.arrays.count == 2 * model.parameters().count)
-        #expect(state.arrays["exp_avg.0"]?.shape == [model.parameters()[0].count])
+        #expect(state.arrays["exp_avg.0"]?.shape == model.parameters()[0].shape)
     }
 
     @Test("a state of another optimizer, other hyper-parameters or another model is refused and changes nothing")

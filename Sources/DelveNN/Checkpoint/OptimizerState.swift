@@ -2,7 +2,10 @@ import Foundation
 
 /// The complete internal state of an optimizer, enough to continue training bit for bit: its kind,
 /// its scalars (learning rate, hyper-parameters, step count) as exact text, and its per-parameter
-/// arrays (SGD's momentum buffers, Adam's first and second moments) named `<buffer>.<parameter index>`.
+/// arrays (SGD's momentum buffers, Adam's first and second moments) named `<buffer>.<parameter name>`
+/// and shaped like the parameter, e.g. `momentum_buffer.features.0.weight` (the parameter's module path,
+/// as in ``Module/namedParameters()``, like the keys of mlx-swift's optimizer state), so that the state
+/// does not depend on the order in which the optimizer was given its parameters.
 ///
 /// Saved as a safetensors file (``write(to:)``): the arrays as `F32` tensors, the kind and scalars in
 /// the header's `__metadata__` (`optimizer`, `scalar.<name>`).
@@ -11,7 +14,7 @@ public struct OptimizerState: Sendable {
     public var kind: String
     /// Exact text of each scalar (a `Float` or `Int` description that reads back to the same value).
     public var scalars: [String: String]
-    /// Per-parameter arrays, e.g. `momentum_buffer.3`, `exp_avg.0`, `exp_avg_sq.0`.
+    /// Per-parameter arrays, e.g. `momentum_buffer.features.0.weight`, `exp_avg.lstm.weight_ih_l0`.
     public var arrays: Safetensors.NamedArrays
 
     /// Creates a state.
@@ -65,24 +68,25 @@ public struct OptimizerState: Sendable {
         }
     }
 
-    /// The per-parameter array `buffer.index`, which must hold `count` values, or nil when absent.
-    func array(_ buffer: String, _ index: Int, count: Int, source: String) throws(TrainingStateError) -> [Float]? {
-        guard let (shape, values) = arrays["\(buffer).\(index)"] else { return nil }
-        guard values.count == count else {
-            throw .mismatch(source: source, reason: "\(buffer).\(index) has shape \(shape) (\(values.count) values), parameter \(index) has \(count)")
+    /// The per-parameter array `<buffer>.<name>`, which must have `shape`, or nil when absent.
+    func array(_ buffer: String, _ name: String, shape: [Int], source: String) throws(TrainingStateError) -> [Float]? {
+        guard let (saved, values) = arrays["\(buffer).\(name)"] else { return nil }
+        guard saved == shape, values.count == shape.reduce(1, *) else {
+            throw .mismatch(source: source, reason: "\(buffer).\(name) has shape \(saved), the parameter '\(name)' has shape \(shape)")
         }
         return values
     }
 
-    /// Checks that every array name is `<one of buffers>.<index below parameterCount>`.
-    func checkArrayNames(_ buffers: [String], parameterCount: Int, source: String) throws(TrainingStateError) {
+    /// Checks that every array is named `<one of buffers>.<name of one of the parameters>`.
+    func checkArrayNames(_ buffers: [String], parameterNames: [String], source: String) throws(TrainingStateError) {
+        let known = Set(parameterNames)
         for name in arrays.keys.sorted() {
-            let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, buffers.contains(String(parts[0])), let index = Int(parts[1]) else {
-                throw .mismatch(source: source, reason: "unexpected array '\(name)' (expected \(buffers.joined(separator: " or ")).<parameter index>)")
+            guard let buffer = buffers.first(where: { name.hasPrefix($0 + ".") }) else {
+                throw .mismatch(source: source, reason: "unexpected array '\(name)' (expected \(buffers.joined(separator: " or ")).<parameter name>)")
             }
-            guard index >= 0, index < parameterCount else {
-                throw .mismatch(source: source, reason: "array '\(name)' is for parameter \(index), the optimizer has \(parameterCount) parameters")
+            let parameter = String(name.dropFirst(buffer.count + 1))
+            guard known.contains(parameter) else {
+                throw .mismatch(source: source, reason: "array '\(name)' is for the parameter '\(parameter)', which the optimizer does not have")
             }
         }
     }
@@ -94,18 +98,18 @@ public protocol CheckpointableOptimizer: Optimizer {
     /// A copy of the complete internal state.
     func exportState() -> OptimizerState
     /// Replaces the internal state with `state`, all or nothing. The kind, hyper-parameters, the
-    /// parameter count and every array's size must match this optimizer; otherwise it throws
-    /// (naming `source`) and nothing changes. The learning rate is restored (schedules change it).
+    /// parameter count, and every array's parameter name and shape must match this optimizer; otherwise
+    /// it throws (naming `source` and the array) and nothing changes. The learning rate is restored.
     func importState(_ state: OptimizerState, source: String) throws(TrainingStateError)
 }
 
 extension SGD: CheckpointableOptimizer {
-    /// Learning rate, μ, τ, λ, Nesterov flag, and `momentum_buffer.<i>` for each parameter that has one.
+    /// Learning rate, μ, τ, λ, Nesterov flag, and `momentum_buffer.<name>` for each parameter that has one.
     public func exportState() -> OptimizerState {
         var arrays: Safetensors.NamedArrays = [:]
         for (index, buffer) in momentumBuffers.enumerated() {
             guard let buffer else { continue }
-            arrays["momentum_buffer.\(index)"] = ([parameters[index].count], buffer)
+            arrays["momentum_buffer.\(parameterNames[index])"] = (parameters[index].shape, buffer)
         }
         return OptimizerState(kind: "sgd", scalars: [
             "lr": learningRate.description, "momentum": momentum.description, "dampening": dampening.description,
@@ -114,7 +118,7 @@ extension SGD: CheckpointableOptimizer {
         ], arrays: arrays)
     }
 
-    /// Restores a state of ``exportState()``; μ, τ, λ, Nesterov and the parameter sizes must match.
+    /// Restores a state of ``exportState()``; μ, τ, λ, Nesterov and the parameter names and shapes must match.
     public func importState(_ state: OptimizerState, source: String = "<memory>") throws(TrainingStateError) {
         guard state.kind == "sgd" else {
             throw .mismatch(source: source, reason: "the state is of optimizer '\(state.kind)', expected 'sgd'")
@@ -127,10 +131,10 @@ extension SGD: CheckpointableOptimizer {
             throw .mismatch(source: source, reason: "nesterov was \(state.scalars["nesterov"] ?? "missing") when saved, the optimizer has \(nesterov ? 1 : 0)")
         }
         let lr = try state.float("lr", source: source)
-        try state.checkArrayNames(["momentum_buffer"], parameterCount: parameters.count, source: source)
+        try state.checkArrayNames(["momentum_buffer"], parameterNames: parameterNames, source: source)
         var restored: [[Float]?] = []
-        for (index, p) in parameters.enumerated() {
-            restored.append(try state.array("momentum_buffer", index, count: p.count, source: source))
+        for (name, p) in zip(parameterNames, parameters) {
+            restored.append(try state.array("momentum_buffer", name, shape: p.shape, source: source))
         }
         learningRate = lr
         momentumBuffers = restored
@@ -138,14 +142,14 @@ extension SGD: CheckpointableOptimizer {
 }
 
 extension AdamOptimizer: CheckpointableOptimizer {
-    /// Learning rate, β₁, β₂, ε, λ, the step count t, and `exp_avg.<i>` (m) and `exp_avg_sq.<i>` (v)
+    /// Learning rate, β₁, β₂, ε, λ, the step count t, and `exp_avg.<name>` (m) and `exp_avg_sq.<name>` (v)
     /// for each parameter that has taken a step.
     public func exportState() -> OptimizerState {
         var arrays: Safetensors.NamedArrays = [:]
         for (index, moment) in momentArrays.enumerated() {
             guard let moment else { continue }
-            arrays["exp_avg.\(index)"] = ([parameters[index].count], moment.m)
-            arrays["exp_avg_sq.\(index)"] = ([parameters[index].count], moment.v)
+            arrays["exp_avg.\(parameterNames[index])"] = (parameters[index].shape, moment.m)
+            arrays["exp_avg_sq.\(parameterNames[index])"] = (parameters[index].shape, moment.v)
         }
         return OptimizerState(kind: kind, scalars: [
             "lr": learningRate.description, "beta1": beta1.description, "beta2": beta2.description,
@@ -155,7 +159,7 @@ extension AdamOptimizer: CheckpointableOptimizer {
     }
 
     /// Restores a state of ``exportState()``; the kind (Adam or AdamW), β₁, β₂, ε, λ and the parameter
-    /// sizes must match.
+    /// names and shapes must match.
     public func importState(_ state: OptimizerState, source: String = "<memory>") throws(TrainingStateError) {
         guard state.kind == kind else {
             throw .mismatch(source: source, reason: "the state is of optimizer '\(state.kind)', expected '\(kind)'")
@@ -169,15 +173,15 @@ extension AdamOptimizer: CheckpointableOptimizer {
         guard let text = state.scalars["step"], let step = Int(text), step >= 0 else {
             throw .malformed(source: source, reason: "scalar 'step' must be a non-negative integer, found '\(state.scalars["step"] ?? "nothing")'")
         }
-        try state.checkArrayNames(["exp_avg", "exp_avg_sq"], parameterCount: parameters.count, source: source)
+        try state.checkArrayNames(["exp_avg", "exp_avg_sq"], parameterNames: parameterNames, source: source)
         var restored: [(m: [Float], v: [Float])?] = []
-        for (index, p) in parameters.enumerated() {
-            let m = try state.array("exp_avg", index, count: p.count, source: source)
-            let v = try state.array("exp_avg_sq", index, count: p.count, source: source)
+        for (name, p) in zip(parameterNames, parameters) {
+            let m = try state.array("exp_avg", name, shape: p.shape, source: source)
+            let v = try state.array("exp_avg_sq", name, shape: p.shape, source: source)
             switch (m, v) {
             case let (m?, v?): restored.append((m, v))
             case (nil, nil): restored.append(nil)
-            default: throw .malformed(source: source, reason: "parameter \(index) has only one of exp_avg and exp_avg_sq")
+            default: throw .malformed(source: source, reason: "the parameter '\(name)' has only one of exp_avg and exp_avg_sq")
             }
         }
         learningRate = lr

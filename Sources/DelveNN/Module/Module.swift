@@ -1,49 +1,60 @@
+import Foundation
+
 /// The base class of every layer and model: named children, named parameters, train/eval mode and
 /// forward hooks (PyTorch `nn.Module` semantics).
 ///
 /// Subclasses override `forward(_:)`. Children and parameters are found automatically from stored
 /// properties (a property holding a `Module`, an array of modules — named `name.0`, `name.1`, … — or a
-/// `Tensor` that requires a gradient), in declaration order; override `children`, `localParameters`
-/// or `localBuffers` to list them explicitly instead. Call a module as a function (`model(x)`) so its
-/// forward hooks run.
+/// `Tensor` that requires a gradient), in declaration order, reflected once per instance at the first
+/// query (so a module that replaces a child or parameter after that must override the lists); override
+/// `children`, `localParameters` or `localBuffers` to list them explicitly instead. Call a module as a
+/// function (`model(x)`) so its forward hooks run.
 open class Module {
     /// `true` in training mode (the default), `false` after `eval()`.
     public private(set) var training = true
-    /// The path of this module in the hierarchy it was last enumerated in by `namedModules()`
-    /// ("" for a root or a module never enumerated); the name a hook registered directly receives.
-    public internal(set) var pathName = ""
 
     struct Hook {
         let id: Int
-        let name: String?
+        let name: String
         let body: (Module, String, Tensor) -> Void
     }
     var forwardHooks: [Hook] = []
     var nextHookID = 0
 
+    /// The children and tensors found by reflection, computed at the first query.
+    struct Reflection {
+        var children: [(name: String, module: Module)] = []
+        /// Every stored `Tensor`; the parameters are those that require a gradient at query time.
+        var tensors: [(name: String, tensor: Tensor)] = []
+    }
+    private(set) var reflectionCache: Reflection?
+    private let reflectionLock = NSLock()
+
+    /// The reflected children and tensors of this instance (see ``forEachStoredProperty(_:)``), cached.
+    var reflection: Reflection {
+        reflectionLock.lock()
+        defer { reflectionLock.unlock() }
+        if let reflectionCache { return reflectionCache }
+        var result = Reflection()
+        forEachStoredProperty { label, value in
+            if let m = value as? Module { result.children.append((label, m)) }
+            else if let list = value as? [Module] {
+                for (i, m) in list.enumerated() { result.children.append(("\(label).\(i)", m)) }
+            }
+            else if let t = value as? Tensor { result.tensors.append((label, t)) }
+        }
+        reflectionCache = result
+        return result
+    }
+
     /// Creates a module in training mode.
     public init() {}
 
     /// The ordered, named direct sub-modules.
-    open var children: [(name: String, module: Module)] {
-        var result: [(name: String, module: Module)] = []
-        forEachStoredProperty { label, value in
-            if let m = value as? Module { result.append((label, m)) }
-            else if let list = value as? [Module] {
-                for (i, m) in list.enumerated() { result.append(("\(label).\(i)", m)) }
-            }
-        }
-        return result
-    }
+    open var children: [(name: String, module: Module)] { reflection.children }
 
     /// The parameters owned directly by this module (not by its children), with their local names.
-    open var localParameters: [(name: String, tensor: Tensor)] {
-        var result: [(name: String, tensor: Tensor)] = []
-        forEachStoredProperty { label, value in
-            if let t = value as? Tensor, t.requiresGrad { result.append((label, t)) }
-        }
-        return result
-    }
+    open var localParameters: [(name: String, tensor: Tensor)] { reflection.tensors.filter { $0.tensor.requiresGrad } }
 
     /// Non-trainable state owned directly by this module (e.g. BatchNorm's `running_mean`).
     open var localBuffers: [(name: String, tensor: Tensor)] { [] }
@@ -70,26 +81,37 @@ open class Module {
         preconditionFailure("\(type(of: self)) does not override forward(_:)")
     }
 
-    /// Runs `forward`, then every forward hook with (module, its path name, output).
+    /// Runs `forward`, then every forward hook with (module, the hook's path name, output).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let output = forward(input)
         runForwardHooks(output)
         return output
     }
 
-    /// Calls the forward hooks with `output` (for modules with a richer call than `forward`).
+    /// Calls the forward hooks with `output` (for modules with a richer call than `forward`), unless the
+    /// current thread is inside ``withoutHooks(_:)``.
     public func runForwardHooks(_ output: Tensor) {
-        for hook in forwardHooks { hook.body(self, hook.name ?? pathName, output) }
+        guard !forwardHooks.isEmpty, HookMode.isEnabled else { return }
+        for hook in forwardHooks { hook.body(self, hook.name, output) }
     }
+
+    /// Runs `body` with the forward hooks of every module off on the current thread (other threads
+    /// are unaffected): forward passes inside it, e.g. an extra evaluation of a watched model, reach
+    /// no hook. Scopes nest.
+    public static func withoutHooks<R>(_ body: () throws -> R) rethrows -> R {
+        try HookMode.withoutHooks(body)
+    }
+
+    /// `false` while the current thread is inside ``withoutHooks(_:)``.
+    public static var hooksEnabled: Bool { HookMode.isEnabled }
 
     // MARK: Hierarchy
 
-    /// This module ("") and all descendants with their dotted paths, depth first, in order.
-    /// Also records each module's `pathName`.
+    /// This module ("") and all descendants with their dotted paths, depth first, in order. A query:
+    /// it changes nothing.
     public func namedModules() -> [(path: String, module: Module)] {
         var result: [(path: String, module: Module)] = []
         func visit(_ module: Module, _ path: String) {
-            module.pathName = path
             result.append((path, module))
             for (name, child) in module.children { visit(child, path.isEmpty ? name : path + "." + name) }
         }
@@ -143,10 +165,11 @@ open class Module {
 
     // MARK: Hooks
 
-    /// Adds a hook called after every forward pass of this module with (module, path name, output).
-    /// `name` overrides the path name passed to the hook.
+    /// Adds a hook called after every forward pass of this module with (module, path name, output);
+    /// the path name is `name` (the module's path when registered through
+    /// ``registerForwardHooks(where:_:)``).
     @discardableResult
-    public func registerForwardHook(name: String? = nil, _ hook: @escaping (Module, String, Tensor) -> Void) -> HookHandle {
+    public func registerForwardHook(name: String = "", _ hook: @escaping (Module, String, Tensor) -> Void) -> HookHandle {
         let id = nextHookID
         nextHookID += 1
         forwardHooks.append(Hook(id: id, name: name, body: hook))

@@ -5,6 +5,8 @@
 public class AdamOptimizer: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor]
+    /// The name of each parameter (its module path, e.g. `features.0.weight`), which keys the saved state.
+    public let parameterNames: [String]
     /// η.
     public var learningRate: Float
     /// β₁.
@@ -21,11 +23,13 @@ public class AdamOptimizer: Optimizer {
     public internal(set) var stepCount = 0
     private var moments: [(m: TensorStorage, v: TensorStorage)?]
 
-    init(parameters: [Tensor], learningRate: Float, betas: (Float, Float), epsilon: Float,
+    init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float, betas: (Float, Float), epsilon: Float,
          weightDecay: Float, decoupled: Bool) {
         require(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam: negative hyper-parameter")
         require((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam: betas must be in [0, 1), got \(betas)")
-        self.parameters = parameters
+        requireUniqueNames(namedParameters, optimizer: decoupled ? "AdamW" : "Adam")
+        parameters = namedParameters.map(\.tensor)
+        parameterNames = namedParameters.map(\.path)
         self.learningRate = learningRate
         beta1 = betas.0
         beta2 = betas.1
@@ -86,21 +90,38 @@ public class AdamOptimizer: Optimizer {
 
 /// Adam with L2 weight decay added to the gradient (PyTorch `torch.optim.Adam`).
 public final class Adam: AdamOptimizer {
-    /// Creates the optimizer (PyTorch defaults).
-    public init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        super.init(parameters: parameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
+    /// Creates the optimizer (PyTorch defaults) for named parameters, e.g. `model.namedParameters()`;
+    /// its saved state (``exportState()``) is keyed by these names.
+    public init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float = 1e-3,
+                betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        super.init(namedParameters: namedParameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
                    weightDecay: weightDecay, decoupled: false)
+    }
+
+    /// Creates the optimizer (PyTorch defaults) for parameters named by their position ("0", "1", …).
+    public convenience init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+                            epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.init(namedParameters: positionallyNamed(parameters), learningRate: learningRate, betas: betas,
+                  epsilon: epsilon, weightDecay: weightDecay)
     }
 }
 
 /// Adam with decoupled weight decay (PyTorch `torch.optim.AdamW`).
 public final class AdamW: AdamOptimizer {
-    /// Creates the optimizer (PyTorch defaults, weight decay 0.01).
-    public init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                epsilon: Float = 1e-8, weightDecay: Float = 1e-2) {
-        super.init(parameters: parameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
+    /// Creates the optimizer (PyTorch defaults, weight decay 0.01) for named parameters, e.g.
+    /// `model.namedParameters()`; its saved state (``exportState()``) is keyed by these names.
+    public init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float = 1e-3,
+                betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8, weightDecay: Float = 1e-2) {
+        super.init(namedParameters: namedParameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
                    weightDecay: weightDecay, decoupled: true)
+    }
+
+    /// Creates the optimizer (PyTorch defaults, weight decay 0.01) for parameters named by their
+    /// position ("0", "1", …).
+    public convenience init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+                            epsilon: Float = 1e-8, weightDecay: Float = 1e-2) {
+        self.init(namedParameters: positionallyNamed(parameters), learningRate: learningRate, betas: betas,
+                  epsilon: epsilon, weightDecay: weightDecay)
     }
 }
 

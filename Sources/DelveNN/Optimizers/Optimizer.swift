@@ -7,3 +7,16 @@ public protocol Optimizer: AnyObject {
     /// Clears the gradients of the parameters.
     func zeroGrad()
 }
+
+/// Names parameters by their position ("0", "1", …), for optimizers created from a plain parameter list.
+func positionallyNamed(_ parameters: [Tensor]) -> [(path: String, tensor: Tensor)] {
+    parameters.enumerated().map { (String($0.offset), $0.element) }
+}
+
+/// Checks that every parameter name is used once; `optimizer` names the caller in the message.
+func requireUniqueNames(_ parameters: [(path: String, tensor: Tensor)], optimizer: String) {
+    var seen = Set<String>()
+    for (path, _) in parameters {
+        require(seen.insert(path).inserted, "\(optimizer): the parameter name '\(path)' is used twice")
+    }
+}

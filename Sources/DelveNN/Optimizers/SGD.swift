@@ -4,6 +4,8 @@
 public final class SGD: Optimizer {
     /// The parameters updated.
     public let parameters: [Tensor]
+    /// The name of each parameter (its module path, e.g. `features.0.weight`), which keys the saved state.
+    public let parameterNames: [String]
     /// η.
     public var learningRate: Float
     /// μ.
@@ -16,18 +18,28 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     private var buffers: [TensorStorage?]
 
-    /// Creates the optimizer.
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) {
+    /// Creates the optimizer for named parameters, e.g. `model.namedParameters()`; its saved state
+    /// (``exportState()``) is keyed by these names, so it does not depend on the parameters' order.
+    public init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float, momentum: Float = 0,
+                dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
         require(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD: negative hyper-parameter")
         require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
-        self.parameters = parameters
+        requireUniqueNames(namedParameters, optimizer: "SGD")
+        parameters = namedParameters.map(\.tensor)
+        parameterNames = namedParameters.map(\.path)
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening
         self.weightDecay = weightDecay
         self.nesterov = nesterov
         buffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    /// Creates the optimizer for parameters named by their position ("0", "1", …).
+    public convenience init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+                            weightDecay: Float = 0, nesterov: Bool = false) {
+        self.init(namedParameters: positionallyNamed(parameters), learningRate: learningRate, momentum: momentum,
+                  dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
     }
 
     public func step() {

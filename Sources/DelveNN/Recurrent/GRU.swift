@@ -10,52 +10,9 @@
 /// `forward` returns the all-timestep output. Parameters: `weight_ih_l{k}` `[3H, in]`, `weight_hh_l{k}` `[3H, H]`,
 /// `bias_ih_l{k}`, `bias_hh_l{k}` `[3H]`, all initialized from U(−1/√H, 1/√H) like PyTorch. Each layer runs as one
 /// autograd node whose forward and backward-through-time are BLAS kernels (`GRUKernel`).
-public final class GRU: Module {
-    /// Input features per timestep.
-    public let inputSize: Int
-    /// Hidden (and output) features.
-    public let hiddenSize: Int
-    /// Number of stacked layers.
-    public let numLayers: Int
-    /// Whether input and output are `[batch, time, features]` (else `[time, batch, features]`).
-    public let batchFirst: Bool
-    /// Whether the layers have the biases `b_ih`, `b_hh`.
-    public let bias: Bool
-    let layers: [RecurrentLayerWeights]
-
-    /// A network initialized from `rng`.
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true,
-                rng: inout some RandomNumberGenerator) {
-        require(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
-                "GRU: inputSize, hiddenSize and numLayers must be positive, got \(inputSize), \(hiddenSize), \(numLayers)")
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.numLayers = numLayers
-        self.batchFirst = batchFirst
-        self.bias = bias
-        layers = RecurrentLayerWeights.stack(gates: 3, input: inputSize, hidden: hiddenSize, layers: numLayers,
-                                             bias: bias, rng: &rng)
-        super.init()
-    }
-
-    /// A network initialized from the thread's default generator (`RandomState`).
-    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true) {
-        var rng = RandomState.withGenerator { SeededGenerator(seed: $0.next()) }
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: batchFirst, bias: bias, rng: &rng)
-    }
-
-    /// No sub-modules.
-    public override var children: [(name: String, module: Module)] { [] }
-
-    /// `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` for k = 0, 1, … (PyTorch order).
-    public override var localParameters: [(name: String, tensor: Tensor)] {
-        layers.enumerated().flatMap { $0.element.named(layer: $0.offset) }
-    }
-
-    /// The all-timestep output of the top layer (see ``run(_:initialState:)``).
-    public override func forward(_ input: Tensor) -> Tensor {
-        run(input).output
-    }
+public final class GRU: RecurrentNetwork {
+    override class var gateCount: Int { 3 }
+    override class var stateNames: [String] { ["h"] }
 
     /// Runs the network over the whole sequence.
     ///
@@ -65,19 +22,15 @@ public final class GRU: Module {
     /// - Returns: `output` — the top layer's `h_t` for every timestep, `[N, T, H]` or `[T, N, H]`;
     ///   `state` — the final `h` of every layer, `[numLayers, N, H]`. All differentiable.
     public func run(_ x: Tensor, initialState: Tensor? = nil) -> (output: Tensor, state: Tensor) {
-        var sequence = RecurrentInput.timeMajor(x, batchFirst: batchFirst, inputSize: inputSize, layer: "GRU")
-        let steps = sequence.shape[0], batch = sequence.shape[1]
-        if let initialState {
-            RecurrentInput.checkState(initialState, layers: numLayers, batch: batch, hidden: hiddenSize, what: "h", layer: "GRU")
-        }
-        var finalH: [Tensor] = []
-        for (k, weights) in layers.enumerated() {
-            let h0 = initialState.map { $0.selected(axis: 0, index: k) }
-            sequence = GRU.layer(sequence, weights: weights, h0: h0)
-            finalH.append(sequence.selected(axis: 0, index: steps - 1))
-        }
-        let output = batchFirst ? sequence.permuted([1, 0, 2]) : sequence
-        return (output, Tensor.stacked(finalH, axis: 0))
+        let result = runLayers(x, initialStates: initialState.map { [$0] })
+        return (result.output, result.finalStates[0])
+    }
+
+    /// One layer: `h_t` for every t and the final `h` (its last row).
+    override func runLayer(_ sequence: Tensor, weights: RecurrentLayerWeights,
+                           initialStates: [Tensor]?) -> (sequence: Tensor, finalStates: [Tensor]) {
+        let output = GRU.layer(sequence, weights: weights, h0: initialStates?[0])
+        return (output, [output.selected(axis: 0, index: sequence.shape[0] - 1)])
     }
 
     /// One layer over a time-major sequence `[T, N, I]` as one autograd node; returns `h_t` for all t, `[T, N, H]`.

@@ -11,52 +11,9 @@
 /// Parameters: `weight_ih_l{k}` `[4H, in]`, `weight_hh_l{k}` `[4H, H]`, `bias_ih_l{k}`, `bias_hh_l{k}` `[4H]`,
 /// all initialized from U(−1/√H, 1/√H) like PyTorch. Each layer runs as one autograd node whose forward and
 /// backward-through-time are BLAS kernels (`LSTMKernel`).
-public final class LSTM: Module {
-    /// Input features per timestep.
-    public let inputSize: Int
-    /// Hidden (and output) features.
-    public let hiddenSize: Int
-    /// Number of stacked layers.
-    public let numLayers: Int
-    /// Whether input and output are `[batch, time, features]` (else `[time, batch, features]`).
-    public let batchFirst: Bool
-    /// Whether the layers have the biases `b_ih`, `b_hh`.
-    public let bias: Bool
-    let layers: [RecurrentLayerWeights]
-
-    /// A network initialized from `rng`.
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true,
-                rng: inout some RandomNumberGenerator) {
-        require(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
-                "LSTM: inputSize, hiddenSize and numLayers must be positive, got \(inputSize), \(hiddenSize), \(numLayers)")
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.numLayers = numLayers
-        self.batchFirst = batchFirst
-        self.bias = bias
-        layers = RecurrentLayerWeights.stack(gates: 4, input: inputSize, hidden: hiddenSize, layers: numLayers,
-                                             bias: bias, rng: &rng)
-        super.init()
-    }
-
-    /// A network initialized from the thread's default generator (`RandomState`).
-    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, batchFirst: Bool = false, bias: Bool = true) {
-        var rng = RandomState.withGenerator { SeededGenerator(seed: $0.next()) }
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: batchFirst, bias: bias, rng: &rng)
-    }
-
-    /// No sub-modules.
-    public override var children: [(name: String, module: Module)] { [] }
-
-    /// `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` for k = 0, 1, … (PyTorch order).
-    public override var localParameters: [(name: String, tensor: Tensor)] {
-        layers.enumerated().flatMap { $0.element.named(layer: $0.offset) }
-    }
-
-    /// The all-timestep output of the top layer (see ``run(_:initialState:)``).
-    public override func forward(_ input: Tensor) -> Tensor {
-        run(input).output
-    }
+public final class LSTM: RecurrentNetwork {
+    override class var gateCount: Int { 4 }
+    override class var stateNames: [String] { ["h", "c"] }
 
     /// Runs the network over the whole sequence.
     ///
@@ -66,23 +23,17 @@ public final class LSTM: Module {
     /// - Returns: `output` — the top layer's `h_t` for every timestep, `[N, T, H]` or `[T, N, H]`;
     ///   `state` — the final `(h, c)` of every layer, each `[numLayers, N, H]`. All differentiable.
     public func run(_ x: Tensor, initialState: (h: Tensor, c: Tensor)? = nil) -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
-        var sequence = RecurrentInput.timeMajor(x, batchFirst: batchFirst, inputSize: inputSize, layer: "LSTM")
-        let steps = sequence.shape[0], batch = sequence.shape[1], hidden = hiddenSize
-        if let initialState {
-            RecurrentInput.checkState(initialState.h, layers: numLayers, batch: batch, hidden: hidden, what: "h", layer: "LSTM")
-            RecurrentInput.checkState(initialState.c, layers: numLayers, batch: batch, hidden: hidden, what: "c", layer: "LSTM")
-        }
-        var finalH: [Tensor] = [], finalC: [Tensor] = []
-        for (k, weights) in layers.enumerated() {
-            let h0 = initialState.map { $0.h.selected(axis: 0, index: k) }
-            let c0 = initialState.map { $0.c.selected(axis: 0, index: k) }
-            let packed = LSTM.layer(sequence, weights: weights, h0: h0, c0: c0)
-            sequence = packed.narrowed(axis: 0, start: 0, length: steps)
-            finalH.append(packed.selected(axis: 0, index: steps - 1))
-            finalC.append(packed.selected(axis: 0, index: steps))
-        }
-        let output = batchFirst ? sequence.permuted([1, 0, 2]) : sequence
-        return (output, (Tensor.stacked(finalH, axis: 0), Tensor.stacked(finalC, axis: 0)))
+        let result = runLayers(x, initialStates: initialState.map { [$0.h, $0.c] })
+        return (result.output, (result.finalStates[0], result.finalStates[1]))
+    }
+
+    /// One layer: `h_t` for every t and the final `(h, c)`, read from the packed output of ``layer(_:weights:h0:c0:)``.
+    override func runLayer(_ sequence: Tensor, weights: RecurrentLayerWeights,
+                           initialStates: [Tensor]?) -> (sequence: Tensor, finalStates: [Tensor]) {
+        let steps = sequence.shape[0]
+        let packed = LSTM.layer(sequence, weights: weights, h0: initialStates?[0], c0: initialStates?[1])
+        return (packed.narrowed(axis: 0, start: 0, length: steps),
+                [packed.selected(axis: 0, index: steps - 1), packed.selected(axis: 0, index: steps)])
     }
 
     /// One layer over a time-major sequence `[T, N, I]` as one autograd node. Returns `[T + 1, N, H]`:

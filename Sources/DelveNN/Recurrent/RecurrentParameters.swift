@@ -47,7 +47,7 @@ struct RecurrentLayerWeights {
     }
 }
 
-/// Shared shape handling of `LSTM` and `GRU`.
+/// Shared shape handling of `LSTM` and `GRU` (see ``RecurrentNetwork``).
 enum RecurrentInput {
     /// Validates a 3-D input and returns it time-major (`T × N × I`), permuting a batch-first input.
     static func timeMajor(_ x: Tensor, batchFirst: Bool, inputSize: Int, layer: String) -> Tensor {

@@ -23,8 +23,9 @@ import Foundation
 /// A new folder is complete before the manifest points to it, and old folders are removed only
 /// afterwards, so that a `kill -9` at any moment leaves a manifest that points to a complete folder.
 public struct TrainingCheckpoint: Sendable {
-    /// The manifest's format name and version.
-    static let format = "delve-train-checkpoint", version = 2
+    /// The manifest's format name and version. Version 3: optimizer arrays keyed by parameter path
+    /// (`momentum_buffer.features.0.weight`), not by position as in version 2.
+    static let format = "delve-train-checkpoint", version = 3
     /// The files of a checkpoint folder, relative to it.
     public static let modelFile = "model.safetensors", optimizerFile = "optimizer.safetensors"
     public static let trackerFolder = "tracker", historyFile = "history.jsonl"
@@ -192,6 +193,9 @@ public struct TrainingCheckpoint: Sendable {
         let source = manifest.path
         func fail(_ reason: String) -> TrainingError { .failed("\(source): corrupt checkpoint manifest: \(reason)") }
         guard json["format"]?.stringValue == format else { throw fail("\"format\" is not \"\(format)\"") }
+        if let saved = json["version"]?.doubleValue, saved >= 1, saved < Double(version), saved == saved.rounded() {
+            throw .failed("\(source): checkpoint version \(Int(saved)) was written by an earlier delve (its optimizer state is keyed by parameter position); this delve reads version \(version) and cannot resume it: start the run again")
+        }
         guard json["version"]?.doubleValue == Double(version) else {
             throw fail("unsupported version \(json["version"]?.text ?? "(missing)"), this delve reads version \(version)")
         }

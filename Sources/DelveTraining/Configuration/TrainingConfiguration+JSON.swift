@@ -6,7 +6,7 @@ import DelveOutputs
 extension TrainingConfiguration {
     /// The complete configuration as JSON, as the checkpoint manifest records it (every field that changes
     /// the results; not the run folder, which is wherever the checkpoint is). Values that must come back
-    /// bit for bit (learning rate, seed) are strings.
+    /// bit for bit (learning rate, seed, the schedule's numbers) are strings.
     public var jsonValue: JSONValue {
         func optional(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
         return .object([
@@ -17,6 +17,7 @@ extension TrainingConfiguration {
             ("epochs", .number(Double(epochs))),
             ("batch-size", .number(Double(batchSize))),
             ("lr", .string(learningRate.description)),
+            ("lr-schedule", .string(lrSchedule.description)),
             ("optimizer", .string(optimizer)),
             ("seed", .string(String(seed))),
             ("stats", .array(tracker.statistics.map { .string($0.rawValue) })),
@@ -77,6 +78,13 @@ extension TrainingConfiguration {
         batchSize = try int("batch-size")
         guard let lr = Float(try string("lr")), lr.isFinite else { throw fail("lr", "a finite number") }
         learningRate = lr
+        // Manifests written before schedules existed have no entry: a constant rate.
+        if let value = json["lr-schedule"] {
+            guard let text = value.stringValue, let schedule = try? LearningRateSchedule(parsing: text) else {
+                throw fail("lr-schedule", "constant, step:<every>,<gamma> or cosine:<period>[,<minimum>]")
+            }
+            lrSchedule = schedule
+        }
         optimizer = try string("optimizer")
         guard let seed = UInt64(try string("seed")) else { throw fail("seed", "an unsigned integer") }
         self.seed = seed
@@ -113,7 +121,8 @@ extension TrainingConfiguration {
     public var optionTexts: [String: String] {
         [
             "model": model, "model-options": modelOptions, "dataset": dataset, "data": dataPath.map(absolutePath) ?? "",
-            "batch-size": String(batchSize), "lr": learningRate.description, "optimizer": optimizer,
+            "batch-size": String(batchSize), "lr": learningRate.description, "lr-schedule": lrSchedule.description,
+            "optimizer": optimizer,
             "seed": String(seed), "stats": tracker.statistics.map(\.rawValue).joined(separator: ","),
             "threshold": String(tracker.threshold), "conv-method": tracker.layout.convMethod.rawValue,
             "timeseries-method": tracker.layout.timeseriesMethod.rawValue,

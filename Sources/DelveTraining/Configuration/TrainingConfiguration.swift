@@ -20,6 +20,9 @@ public struct TrainingConfiguration: Sendable {
     public var epochs = 10
     public var batchSize = 64
     public var learningRate: Float = 0.05
+    /// The learning rate of each epoch as a function of the epoch index counted from the initial epoch
+    /// (`delve train --lr-schedule`); `.constant` by default.
+    public var lrSchedule: LearningRateSchedule = .constant
     /// `sgd` (momentum 0.9), `adam` or `adamw`.
     public var optimizer = "sgd"
     public var seed: UInt64 = 0
@@ -34,7 +37,8 @@ public struct TrainingConfiguration: Sendable {
             .init("model", model), .init("model-options", modelOptions.isEmpty ? "(defaults)" : modelOptions),
             .init("dataset", dataset), .init("data", dataPath ?? "(embedded)"),
             .init("epochs", String(epochs)), .init("batch-size", String(batchSize)),
-            .init("lr", String(learningRate)), .init("optimizer", optimizer), .init("seed", String(seed)),
+            .init("lr", String(learningRate)), .init("lr-schedule", lrSchedule.description),
+            .init("optimizer", optimizer), .init("seed", String(seed)),
             .init("stats", tracker.statistics.map(\.rawValue).joined(separator: ",")),
             .init("threshold", String(tracker.threshold)),
             .init("conv-method", tracker.layout.convMethod.rawValue),

@@ -58,6 +58,9 @@ public final class TrainingRun {
         guard configuration.learningRate > 0, configuration.learningRate.isFinite else {
             throw TrainingError.invalid("--lr must be a positive number, got \(configuration.learningRate)")
         }
+        guard configuration.lrSchedule.isValid else {
+            throw TrainingError.invalid("--lr-schedule \(configuration.lrSchedule) is out of range (every and period ≥ 1, gamma > 0, minimum ≥ 0)")
+        }
         (train, test) = try loadDatasets(configuration)
         classifier = ModelZoo.isClassifier(configuration.model)
         flatten = configuration.model.lowercased() == "mlp"
@@ -65,13 +68,14 @@ public final class TrainingRun {
         let inputShape = flatten ? [train.sampleSize] : train.sampleShape
         model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
                                   options: options, seed: configuration.seed)
+        // The optimizer's state is keyed by parameter path, so a checkpoint does not depend on their order.
         switch configuration.optimizer.lowercased() {
         case "sgd":
-            optimizer = SGD(parameters: model.parameters(), learningRate: configuration.learningRate, momentum: 0.9)
+            optimizer = SGD(namedParameters: model.namedParameters(), learningRate: configuration.learningRate, momentum: 0.9)
         case "adam":
-            optimizer = Adam(parameters: model.parameters(), learningRate: configuration.learningRate)
+            optimizer = Adam(namedParameters: model.namedParameters(), learningRate: configuration.learningRate)
         case "adamw":
-            optimizer = AdamW(parameters: model.parameters(), learningRate: configuration.learningRate)
+            optimizer = AdamW(namedParameters: model.namedParameters(), learningRate: configuration.learningRate)
         default:
             throw TrainingError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
         }
@@ -123,6 +127,9 @@ public final class TrainingRun {
         let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var last: EpochRecord?
         for epoch in startEpoch..<endEpoch {
+            // A pure function of the epoch: a resumed run sets the same rate as an uninterrupted one.
+            optimizer.learningRate = configuration.lrSchedule.learningRate(
+                base: configuration.learningRate, step: epoch - configuration.tracker.initialEpoch)
             let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
             let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
             tracker.addScalar("train-loss", trainLoss)
