@@ -2,7 +2,7 @@ import Delve
 
 /// The writers of one run directory used as one: each epoch's record first joins the run's
 /// ``RunHistory`` (shared by the writers that draw the whole run), then goes to every writer in order;
-/// closing marks the run closed in `run.json`. Progress goes to the ``ProgressObserver``s among them.
+/// closing marks the run closed in `run.json`. Progress goes to the `ProgressObserver`s among them.
 public final class RunWriters: EpochWriter, ProgressObserver {
     /// The run directory.
     public let run: RunDirectory
@@ -18,7 +18,7 @@ public final class RunWriters: EpochWriter, ProgressObserver {
     ///
     /// Resuming (`initialEpoch > 0`, `completed` = the records of the completed epochs, or when nil those
     /// of the run's `statistics.jsonl`): the files are reopened at the completed epochs and every writer's
-    /// ``EpochWriter/resume(after:)`` runs at once, so that no file shows an epoch that was not completed.
+    /// `EpochWriter.resume(after:)` runs at once, so that no file shows an epoch that was not completed.
     public init(_ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
                 configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0,
                 completed: [EpochRecord]? = nil) throws(WriterError) {
