@@ -91,7 +91,7 @@ public class AdamOptimizer: Optimizer {
 /// Adam with L2 weight decay added to the gradient (PyTorch `torch.optim.Adam`).
 public final class Adam: AdamOptimizer {
     /// Creates the optimizer (PyTorch defaults) for named parameters, e.g. `model.namedParameters()`;
-    /// its saved state (``exportState()``) is keyed by these names.
+    /// its saved state (`exportState()`) is keyed by these names.
     public init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float = 1e-3,
                 betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8, weightDecay: Float = 0) {
         super.init(namedParameters: namedParameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
@@ -109,7 +109,7 @@ public final class Adam: AdamOptimizer {
 /// Adam with decoupled weight decay (PyTorch `torch.optim.AdamW`).
 public final class AdamW: AdamOptimizer {
     /// Creates the optimizer (PyTorch defaults, weight decay 0.01) for named parameters, e.g.
-    /// `model.namedParameters()`; its saved state (``exportState()``) is keyed by these names.
+    /// `model.namedParameters()`; its saved state (`exportState()`) is keyed by these names.
     public init(namedParameters: [(path: String, tensor: Tensor)], learningRate: Float = 1e-3,
                 betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8, weightDecay: Float = 1e-2) {
         super.init(namedParameters: namedParameters, learningRate: learningRate, betas: betas, epsilon: epsilon,

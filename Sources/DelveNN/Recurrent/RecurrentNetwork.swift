@@ -2,8 +2,8 @@
 /// initial-state checks, the batch-first permutation to time-major, the loop over the stacked layers
 /// (layer `k > 0` reads the hidden states of layer `k − 1`) and the stacking of each layer's final states.
 ///
-/// A subclass gives its gate count (``gateCount``), the names of its states (``stateNames``: `h`, or `h`
-/// and `c`) and ``runLayer(_:weights:initialStates:)``, one layer over a time-major sequence. Weights are
+/// A subclass gives its gate count (`gateCount`), the names of its states (`stateNames`: `h`, or `h`
+/// and `c`) and `runLayer(_:weights:initialStates:)`, one layer over a time-major sequence. Weights are
 /// drawn from U(−1/√H, 1/√H) like PyTorch, in its order (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`
 /// per layer). Not created directly (it has no cell; its initializer stops with a message): create an
 /// ``LSTM`` or a ``GRU``.
