@@ -162,6 +162,25 @@ struct LinearCKATests {
         #expect(accumulator.count == 0)
     }
 
+    @Test("float32 batches larger than a slice equal the float64 path; a NaN is rejected whole, naming the layer")
+    func float32Slices() throws {
+        var rng = CovarianceTestRandom(seed: 3)
+        let rows = 4000   // joint width 19: a slice is 1724 rows, so this batch takes three
+        let a = (0..<(rows * 12)).map { _ in Float(rng.gaussian()) }
+        let b = (0..<(rows * 7)).map { i in a[(i / 7) * 12 + i % 7] * 0.5 + Float(rng.gaussian()) }
+        let single = LayerSimilarityAccumulator(layers: ["a", "b"], features: [12, 7])
+        try a.withUnsafeBufferPointer { pa in try b.withUnsafeBufferPointer { pb in try single.update([pa, pb], rows: rows) } }
+        let reference = try Self.accumulate([a.map(Double.init), b.map(Double.init)], features: [12, 7], batch: rows)
+        #expect(single.count == rows)
+        #expect(abs(single.matrix(phase: .eval)[0, 1] - reference.matrix(phase: .eval)[0, 1]) < 1e-12)
+        var bad = b
+        bad[rows * 7 - 3] = .infinity   // in the last slice
+        #expect(throws: SimilarityError.values("layer 'b': non-finite value inf at row 3999, feature 4; the batch was rejected and the state is unchanged")) {
+            try a.withUnsafeBufferPointer { pa in try bad.withUnsafeBufferPointer { pb in try single.update([pa, pb], rows: rows) } }
+        }
+        #expect(single.count == rows)
+    }
+
     @Test("memory: announced, and refused above the limit with the layers named")
     func memory() throws {
         #expect(LayerSimilarityAccumulator.memoryBytes(features: [64, 32, 10]) == 106 * 106 * 8)

@@ -44,22 +44,43 @@ public final class LayerSimilarityAccumulator: @unchecked Sendable {
     /// Adds `rows` samples: `blocks[i]` holds layer i's rows × features[i] values (row-major), row r of
     /// every block from the same sample. Throws (naming the layer) when a block has the wrong size; the
     /// accumulator's own errors (non-finite values) leave the state unchanged.
+    ///
+    /// The joint float64 rows are formed and accumulated a cache-sized slice of rows at a time (each slice
+    /// a batch of the joint accumulator, merged exactly); every value is checked first, so a rejected
+    /// batch leaves the state unchanged.
     public func update(_ blocks: [UnsafeBufferPointer<Float>], rows: Int) throws(SimilarityError) {
         try checkBlocks(blocks.map(\.count), rows: rows)
-        let total = joint.features
-        if rowScratch.count < rows * total { rowScratch = [Double](repeating: 0, count: rows * total) }
-        rowScratch.withUnsafeMutableBufferPointer { out in
-            for (i, block) in blocks.enumerated() {
-                let d = features[i], offset = offsets[i]
-                for r in 0..<rows {
-                    let target = out.baseAddress! + r * total + offset
-                    let source = block.baseAddress! + r * d
-                    for k in 0..<d { target[k] = Double(source[k]) }
-                }
+        for (i, block) in blocks.enumerated() {
+            var probe: Float = 0
+            for value in block { probe += value * 0 }   // NaN when any value is NaN or ±∞
+            if !probe.isFinite, let index = block.firstIndex(where: { !$0.isFinite }) {
+                throw .values("layer '\(layers[i])': non-finite value \(block[index]) at row \(index / features[i]), "
+                              + "feature \(index % features[i]); the batch was rejected and the state is unchanged")
             }
         }
-        try updateJoint(rows: rows)
+        let total = joint.features
+        let slice = max(1, min(rows, Self.sliceBytes / (8 * max(1, total))))
+        if rowScratch.count < slice * total { rowScratch = [Double](repeating: 0, count: slice * total) }
+        var start = 0
+        while start < rows {
+            let count = min(slice, rows - start)
+            rowScratch.withUnsafeMutableBufferPointer { out in
+                for (i, block) in blocks.enumerated() {
+                    let d = features[i], offset = offsets[i]
+                    for r in 0..<count {
+                        let target = out.baseAddress! + r * total + offset
+                        let source = block.baseAddress! + (start + r) * d
+                        for k in 0..<d { target[k] = Double(source[k]) }
+                    }
+                }
+            }
+            try updateJoint(rows: count)
+            start += count
+        }
     }
+
+    /// The joint rows formed per slice of a float32 batch: about this many bytes (≥ 1 row).
+    static let sliceBytes = 1 << 18
 
     /// ``update(_:rows:)`` for float64 rows.
     public func update(_ blocks: [UnsafeBufferPointer<Double>], rows: Int) throws(SimilarityError) {
