@@ -269,6 +269,8 @@ demo_tmp="$(mktemp -d)"
 check_status "delve demo (6 epochs)" 0 "$bin/delve" demo --epochs 6 --writers csv,jsonl,report --out "$demo_tmp"
 check_grep "demo: tail pattern in the deep CNN" "$work/out" 'deep-cnn: .*tail pattern in features'
 check_grep "demo: no tail pattern in the right-sized CNN" "$work/out" 'small-cnn: .*no tail pattern'
+check_grep "demo: the deep CNN's report has its CKA heat map" "$demo_tmp/deep-cnn/report.html" 'Layer similarity (linear CKA)'
+check "demo: the deep CNN's cka.csv (6 epochs × 9 layers)" test "$(wc -l < "$demo_tmp/deep-cnn/cka.csv")" -eq 55
 check_grep "demo: advice names the remedies" "$work/out" 'remove these layers'
 check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"
 rm -rf "$demo_tmp"
