@@ -313,7 +313,14 @@ check_json "delve-bench train: samples/s keys" \
   'all(k in d for k in ["train_mlp_samples_per_s", "train_cnn_samples_per_s"]) and d["train_mlp_samples_per_s"] > 0'
 
 # Linear CKA between layers (--cka) and the RankMe collapse warning.
-python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import npy_fixture as f; f.npy(sys.argv[2], (4, 400), [float((i * 7) % 11) for i in range(1600)])" "$here" "$work/wide.npy"
+python3 -c "
+import struct, sys
+header = \"{'descr': '<f4', 'fortran_order': False, 'shape': (4, 400), }\"
+header += ' ' * (63 - (10 + len(header)) % 64) + '\\n'
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(header)) + header.encode())
+    f.write(struct.pack('<1600f', *[float((i * 7) % 11) for i in range(1600)]))
+" "$work/wide.npy"
 check_status "analyze --cka conv + sequence" 0 "$d" analyze --format json --cka "$work/conv.npy" "$work/sample3d.npy"
 check_json "analyze --cka: 2×2 matrix in file order, 1 on the diagonal, symmetric" \
   'len(d["cka"]) == 2 and abs(d["cka"][0][0] - 1) < 1e-12 and abs(d["cka"][1][1] - 1) < 1e-12 and d["cka"][0][1] == d["cka"][1][0] and 0 <= d["cka"][0][1] <= 1'
