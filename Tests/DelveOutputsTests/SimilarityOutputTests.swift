@@ -78,6 +78,24 @@ struct SimilarityOutputTests {
         #expect(!plain.contains("Layer similarity") && !plain.contains("Collapse warnings"))
     }
 
+    @Test("rethreshold recomputes rankme and alphareq when the run had them and keeps the CKA matrices")
+    func rethreshold() throws {
+        let run = try RunDirectory(path: WriterFixture.temporaryDirectory().path)
+        let writers = try makeWriters([.jsonl], run: run)
+        var record = Self.record(0)
+        let eigenvalues = record.layers[0].eigenvalues!
+        record.layers[0].statistics[.rankme] = Spectrum(eigenvalues: eigenvalues, samples: 1).rankMe
+        record.layers[0].statistics[.alphareq] = -1   // a stale value: rethreshold must recompute it
+        try writers.write(record)
+        try writers.close()
+        let back = try Rethreshold.records(run: run, threshold: 0.9)[0]
+        #expect(back.similarity == [Self.matrix])
+        #expect(back.layers[0].statistics[.rankme] == record.layers[0].statistics[.rankme])
+        let alpha = try #require(back.layers[0].statistics[.alphareq])
+        #expect(abs(alpha - Spectrum(eigenvalues: eigenvalues, samples: 1).alphaReQ) < 1e-12 && alpha > 0)
+        #expect(back.layers[1].statistics[.rankme] == nil)   // only where the run had it
+    }
+
     @Test("TensorBoard gets the heat map as an image")
     func tensorboard() throws {
         let run = try RunDirectory(path: WriterFixture.temporaryDirectory().path)
