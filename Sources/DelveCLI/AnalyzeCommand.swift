@@ -117,6 +117,7 @@ struct AnalyzeCommand: ParsableCommand {
         case .csv:
             print(report.csv(), terminator: "")
             for note in report.notes() { printError("note: \(note)") }
+            if report.cka != nil { printError("note: --cka: the CKA matrix is printed with --format table or json") }
         case .json:
             print(report.json())
             for note in report.notes(includeCovarianceHint: false) { printError("note: \(note)") }
