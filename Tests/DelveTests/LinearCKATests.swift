@@ -215,15 +215,20 @@ struct LinearCKATests {
             try tracker.record(layer: "conv", phase: .eval, values: conv(r), shape: [batch, 4, 2, 2], kind: .convolution)
             try tracker.record(layer: "head", phase: .eval, values: y[(r.lowerBound * 7)..<(r.upperBound * 7)].map { Float($0) },
                                shape: [batch, 7], kind: .dense)
+            // A batch-first sequence N×3×7 whose last step is `head`'s rows: read by its last step.
+            var sequence: [Float] = []
+            for i in r { sequence += (0..<14).map { Float($0 % 5) * Float(i % 3) } + y[(i * 7)..<(i * 7 + 7)].map { Float($0) } }
+            try tracker.record(layer: "seq", phase: .eval, values: sequence, shape: [batch, 3, 7], kind: .sequence(batchFirst: true))
             // The train phase is not compared.
             try tracker.record(layer: "fc", phase: .train, values: [Float](repeating: 1, count: 24), shape: [2, 12], kind: .dense)
             start += batch
         }
-        #expect(tracker.ckaAnnouncement == "CKA between 3 layers (eval): the cross-covariances take 4.1 KiB (Σd = 23, limit 1.00 GiB)")
+        #expect(tracker.ckaAnnouncement == "CKA between 4 layers (eval): the cross-covariances take 7.0 KiB (Σd = 30, limit 1.00 GiB)")
         let record = try tracker.endEpoch()
         #expect(record.similarity.count == 1)
         let m = try #require(record.similarity.first)
-        #expect(m.layers == ["fc", "conv", "head"] && m.features == [12, 4, 7] && m.samples == 300 && m.phase == .eval)
+        #expect(m.layers == ["fc", "conv", "head", "seq"] && m.features == [12, 4, 7, 7] && m.samples == 300 && m.phase == .eval)
+        #expect(abs(m.value("head", "seq")! - 1) < 1e-12 && abs(m.value("fc", "seq")! - m.value("fc", "head")!) < 1e-12)
         let xf = x.map { Double(Float($0)) }, yf = y.map { Double(Float($0)) }
         #expect(abs(m.value("fc", "head")! - Self.direct(xf, 12, yf, 7)) < 1e-10)
         let conv4 = (0..<300).flatMap { i in (0..<4).map { c in Double(Float(x[i * 12 + c])) } }
@@ -232,7 +237,10 @@ struct LinearCKATests {
         try tracker.record(layer: "fc", phase: .eval, values: xf[0..<120].map { Float($0) }, shape: [10, 12], kind: .dense)
         try tracker.record(layer: "conv", phase: .eval, values: conv(0..<10), shape: [10, 4, 2, 2], kind: .convolution)
         try tracker.record(layer: "head", phase: .eval, values: yf[0..<70].map { Float($0) }, shape: [10, 7], kind: .dense)
-        #expect(try tracker.endEpoch().similarity.first?.samples == 10)
+        try tracker.record(layer: "seq", phase: .eval, values: [Float](repeating: 0.5, count: 210), shape: [10, 3, 7],
+                           kind: .sequence(batchFirst: true))
+        let next = try #require(try tracker.endEpoch().similarity.first)
+        #expect(next.samples == 10 && next.notes.contains { $0.contains("'seq' has no variance") })
         // Off by default.
         #expect(try SaturationTracker().endEpoch().similarity.isEmpty)
     }

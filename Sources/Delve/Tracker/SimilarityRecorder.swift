@@ -15,7 +15,11 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
     private(set) var announcement: String?
     private var accumulator: LayerSimilarityAccumulator?
     private var passOrder: [String] = []
-    private var pending: [String: (rows: Int, features: Int, values: [Float])] = [:]
+    /// The layers of the pass so far: rows, features (their values wait in `storage`).
+    private var pending: [String: (rows: Int, features: Int)] = [:]
+    /// Each layer's reduced rows, reused from batch to batch (no copy of the layer's output).
+    private var storage: [String: [Float]] = [:]
+    private var median: [Float] = []
     private var skippedPasses = 0
     private var firstSkipReason: String?
     private var refused: SimilarityError?
@@ -29,25 +33,36 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
 
     /// Takes the first `take` samples of a batch of `layer`.
     func record(layer: String, batch: some ActivationBatch, shape: [Int], kind: ActivationKind, take: Int) throws(TrackerError) {
-        let reduced: (rows: Int, features: Int, values: [Float])
-        do {
-            reduced = try batch.withUnsafeFloats { values in try reducer.reduce(values, shape: shape, kind: kind) }
-        } catch {
-            throw .cka("layer '\(layer)': \(error)")
-        }
-        let rows = min(take, reduced.rows)
         lock.lock()
         defer { lock.unlock() }
         if let refused { throw .cka(refused.description) }
         if pending[layer] != nil { try flush() }
-        pending[layer] = (rows, reduced.features, Array(reduced.values[0..<(rows * reduced.features)]))
+        let plan: ActivationReducer.Plan
+        do {
+            plan = try batch.withUnsafeFloats { values in try reducer.checkedPlan(values, shape: shape, kind: kind) }
+        } catch {
+            throw .cka("layer '\(layer)': \(error)")
+        }
+        let rows = min(take, plan.rows)
+        ReductionScratch.reserve(&storage[layer, default: []], plan.rows * plan.features)
+        batch.withUnsafeFloats { values in
+            storage[layer]!.withUnsafeMutableBufferPointer { out in
+                let out = UnsafeMutableBufferPointer(rebasing: out[0..<(plan.rows * plan.features)])
+                switch plan.kind {
+                case .dense: _ = out.update(fromContentsOf: values)
+                case .sequence(let batchFirst): ActivationReducer.lastTimestep(values, plan: plan, batchFirst: batchFirst, into: out)
+                case .convolution: reducer.reduceConvolution(values, plan: plan, into: out, median: &median)
+                }
+            }
+        }
+        pending[layer] = (rows, plan.features)
         if accumulator == nil && !passOrder.contains(layer) { passOrder.append(layer) }
     }
 
     /// Adds the pending pass to the accumulator (creating it, after the memory check, on the first pass).
     private func flush() throws(TrackerError) {
         guard !pending.isEmpty else { return }
-        defer { pending = [:] }
+        defer { pending.removeAll(keepingCapacity: true) }
         if accumulator == nil {
             let layers = passOrder.map { (name: $0, features: pending[$0]?.features ?? 0) }
             do {
@@ -69,9 +84,11 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
             reason = "layer '\(accumulator.layers[odd])' changed width to \(pending[accumulator.layers[odd]]!.features)"
         }
         if reason == nil {
-            let blocks = accumulator.layers.map { pending[$0]!.values }
+            let blocks = accumulator.layers.map { storage[$0]! }
             do {
-                try withPointers(blocks) { pointers throws(SimilarityError) in try accumulator.update(pointers, rows: rows) }
+                try withPointers(blocks, rows: rows, features: accumulator.features) { pointers throws(SimilarityError) in
+                    try accumulator.update(pointers, rows: rows)
+                }
             } catch {
                 reason = error.description
             }
@@ -86,7 +103,7 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
     func endEpoch() throws(TrackerError) -> CKAMatrix? {
         lock.lock()
         defer { lock.unlock() }
-        if refused != nil { pending = [:]; return nil }
+        if refused != nil { pending.removeAll(); return nil }
         try flush()
         guard let accumulator, accumulator.count > 0 || skippedPasses > 0 else { return nil }
         var matrix = accumulator.matrix(phase: options.phase)
@@ -100,13 +117,14 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
     }
 }
 
-/// Calls `body` with pointers to every array's storage.
-private func withPointers<E: Error>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) throws(E) -> Void) throws(E) {
+/// Calls `body` with pointers to the first `rows × features[i]` values of every array.
+private func withPointers<E: Error>(_ arrays: [[Float]], rows: Int, features: [Int],
+                                    _ body: ([UnsafeBufferPointer<Float>]) throws(E) -> Void) throws(E) {
     var pointers: [UnsafeBufferPointer<Float>] = []
     func descend(_ index: Int) throws(E) {
         if index == arrays.count { try body(pointers); return }
         try arrays[index].withUnsafeBufferPointer { (pointer: UnsafeBufferPointer<Float>) throws(E) in
-            pointers.append(pointer)
+            pointers.append(UnsafeBufferPointer(rebasing: pointer[0..<(rows * features[index])]))
             try descend(index + 1)
         }
     }
