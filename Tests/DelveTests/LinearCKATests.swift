@@ -144,6 +144,15 @@ struct LinearCKATests {
             #expect(abs(merged[i, j] - whole[i, j]) < 1e-13)
         }
         #expect(throws: SimilarityError.self) { try first.merge(LayerSimilarityAccumulator(layers: ["l0"], features: [12])) }
+        // Across processes: the serialized halves, merged, give the whole.
+        let a = try Self.accumulate(blocks.enumerated().map { Array($1[0..<(120 * features[$0])]) }, features: features, batch: 50)
+        let restored = try LayerSimilarityAccumulator(serialized: a.serialized())
+        try restored.merge(LayerSimilarityAccumulator(serialized: second.serialized()))
+        #expect(restored.layers == ["l0", "l1"] && restored.features == features && restored.count == 300)
+        #expect(abs(restored.matrix(phase: .eval)[0, 1] - whole[0, 1]) < 1e-13)
+        #expect(throws: SimilarityError.self) {
+            try LayerSimilarityAccumulator(serialized: CovarianceAccumulator(features: 19, name: "fc").serialized())
+        }
     }
 
     @Test("a constant layer has NaN CKA and a note; bad blocks name the layer")

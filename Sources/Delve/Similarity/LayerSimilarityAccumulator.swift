@@ -21,15 +21,48 @@ public final class LayerSimilarityAccumulator: @unchecked Sendable {
     private var rowScratch: [Double] = []
 
     /// An empty accumulator for `layers` with the given feature counts.
-    public init(layers: [String], features: [Int]) {
+    public convenience init(layers: [String], features: [Int]) {
         precondition(layers.count == features.count, "one feature count per layer")
+        let name = Self.stateNamePrefix
+            + JSONValue.array(zip(layers, features).map { .array([.string($0), .number(Double($1))]) }).text
+        self.init(layers: layers, features: features,
+                  joint: CovarianceAccumulator(features: features.reduce(0, +), name: name, precision: .float64))
+    }
+
+    private init(layers: [String], features: [Int], joint: CovarianceAccumulator) {
         self.layers = layers
         self.features = features
         var offsets: [Int] = []
         var total = 0
         for d in features { offsets.append(total); total += d }
         self.offsets = offsets
-        joint = CovarianceAccumulator(features: total, name: "cka", precision: .float64)
+        self.joint = joint
+    }
+
+    /// The joint state's name: this prefix, then the layers and widths as JSON (`[["fc1",64],…]`).
+    static let stateNamePrefix = "cka:"
+
+    /// The complete state as bytes, to combine processes' states with ``merge(_:)``: the joint
+    /// accumulator's format (``CovarianceAccumulator/serialized()``, with CRC), its name holding the
+    /// layers and their widths.
+    public func serialized() -> [UInt8] { joint.serialized() }
+
+    /// Restores ``serialized()``; `source` names the bytes in errors.
+    public convenience init(serialized bytes: [UInt8], source: String = "<memory>") throws(SimilarityError) {
+        let joint: CovarianceAccumulator
+        do { joint = try CovarianceAccumulator(serialized: bytes, source: source) } catch { throw .shape("\(error)") }
+        let fail = SimilarityError.shape("\(source): not a CKA state (its name must be \(Self.stateNamePrefix) and the layers as JSON)")
+        guard joint.name.hasPrefix(Self.stateNamePrefix),
+              let list = try? JSONValue.parse(String(joint.name.dropFirst(Self.stateNamePrefix.count))).arrayValue else { throw fail }
+        var layers: [String] = [], features: [Int] = []
+        for item in list {
+            guard let pair = item.arrayValue, pair.count == 2, let name = pair[0].stringValue,
+                  let width = pair[1].doubleValue, width >= 1, width == width.rounded() else { throw fail }
+            layers.append(name)
+            features.append(Int(width))
+        }
+        guard features.reduce(0, +) == joint.features else { throw fail }
+        self.init(layers: layers, features: features, joint: joint)
     }
 
     /// Bytes of the joint state: (Σ d)² float64 values, i.e. Σ over ordered layer pairs of d_x·d_y·8.
