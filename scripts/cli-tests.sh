@@ -296,6 +296,8 @@ demo_tmp="$(mktemp -d)"
 check_status "delve demo (6 epochs)" 0 "$bin/delve" demo --epochs 6 --writers csv,jsonl,report --out "$demo_tmp"
 check_grep "demo: tail pattern in the deep CNN" "$work/out" 'deep-cnn: .*tail pattern in features'
 check_grep "demo: no tail pattern in the right-sized CNN" "$work/out" 'small-cnn: .*no tail pattern'
+check_grep "demo: the deep CNN's report has its CKA heat map" "$demo_tmp/deep-cnn/report.html" 'Layer similarity (linear CKA)'
+check "demo: the deep CNN's cka.csv (6 epochs × 9 layers)" test "$(wc -l < "$demo_tmp/deep-cnn/cka.csv")" -eq 55
 check_grep "demo: advice names the remedies" "$work/out" 'remove these layers'
 check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"
 rm -rf "$demo_tmp"
@@ -304,11 +306,15 @@ rm -rf "$demo_tmp"
 check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json
 check_json "delve-bench covariance: flat numeric object with stable keys" \
   'all(isinstance(v, (int, float)) for v in d.values()) and all(k in d for k in ["cov_d256_b128_ratio", "cov_d256_b128_rows_per_s", "cov_f32_d256_b128_ratio", "cov_channelwise_c32_s1024_ratio"]) and d["cov_d256_b128_ratio"] > 0'
+check_json "delve-bench covariance: the CKA cross-covariance keys" \
+  'd["cov_cross_ratio"] > 0 and d["cov_cross_gemm_ratio"] > 0 and d["cov_cross_d64_b128_ratio"] == d["cov_cross_ratio"]'
 check_status "delve-bench covariance --quick (table)" 0 "$bin/delve-bench" covariance --quick
 check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
 check_status "delve-bench overhead --quick --json" 0 "$bin/delve-bench" overhead --quick --json
 check_json "delve-bench overhead: ratios and floors for both models" \
   'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
+check_json "delve-bench overhead: the CKA variant" \
+  'all(d[f"overhead_{m}_cka_ratio"] > 0 and d[f"overhead_{m}_cka_epoch_s"] > 0 for m in ["mlp", "cnn"])'
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
 
@@ -332,6 +338,45 @@ check "train with an unknown model fails" bash -c "! '$d' train --model transfor
 check_status "delve-bench train --quick --json" 0 "$bin/delve-bench" train --quick --json --models mlp,cnn
 check_json "delve-bench train: samples/s keys" \
   'all(k in d for k in ["train_mlp_samples_per_s", "train_cnn_samples_per_s"]) and d["train_mlp_samples_per_s"] > 0'
+
+# Linear CKA between layers (--cka) and the RankMe collapse warning.
+python3 -c "
+import struct, sys
+header = \"{'descr': '<f4', 'fortran_order': False, 'shape': (4, 400), }\"
+header += ' ' * (63 - (10 + len(header)) % 64) + '\\n'
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(header)) + header.encode())
+    f.write(struct.pack('<1600f', *[float((i * 7) % 11) for i in range(1600)]))
+" "$work/wide.npy"
+check_status "analyze --cka conv + sequence" 0 "$d" analyze --format json --cka "$work/conv.npy" "$work/sample3d.npy"
+check_json "analyze --cka: 2×2 matrix in file order, 1 on the diagonal, symmetric" \
+  'len(d["cka"]) == 2 and abs(d["cka"][0][0] - 1) < 1e-12 and abs(d["cka"][1][1] - 1) < 1e-12 and d["cka"][0][1] == d["cka"][1][0] and 0 <= d["cka"][0][1] <= 1'
+check_status "analyze --cka a layer with itself" 0 "$d" analyze --format json --cka --batch-size 7 "$work/rank3.npy" "$work/rank3.npy"
+check_json "analyze --cka: 1 for a layer with itself" 'abs(d["cka"][0][1] - 1) < 1e-12'
+check_status "analyze --cka table" 0 "$d" analyze --cka "$work/conv.npy" "$work/sample3d.npy"
+check_grep "analyze --cka table: the matrix" "$work/out" 'linear CKA between the files (4 samples):'
+check_status "analyze --cka one file" 64 "$d" analyze --cka "$work/rank3.npy"
+check_grep "analyze --cka one file: says two" "$work/err" 'give at least two .npy files (got 1)'
+check_status "analyze --cka different row counts" 1 "$d" analyze --cka "$work/rank3.npy" "$work/whole.npy"
+check_grep "analyze --cka different row counts: names both files" "$work/err" 'whole.npy: 400 rows, but .*rank3.npy has 200 rows; for --cka, row i of every file must come from the same sample'
+check_status "analyze --cka too much memory" 1 "$d" analyze --cka --cka-memory-limit 1 "$work/wide.npy" "$work/wide.npy"
+check_grep "analyze --cka too much memory: the limit" "$work/err" 'more than the limit 1.0 MiB (--cka-memory-limit)'
+check_status "train --cka" 0 "$d" train --model cnn --model-options depth=2,width=4 --epochs 2 --cka --stats lsat,rankme,alphareq --writers csv,jsonl,plot,report --out "$work/r-cka"
+check_grep "train --cka: memory announced" "$work/out" '^CKA between 4 layers (eval): the cross-covariances take'
+check "train --cka: cka.csv has 2 epochs × 4 layers" test "$(wc -l < "$work/r-cka/cka.csv")" -eq 9
+check "train --cka: plots/cka.svg and .png" test -s "$work/r-cka/plots/cka.svg" -a -s "$work/r-cka/plots/cka.png"
+check_grep "train --cka: report section" "$work/r-cka/report.html" 'Layer similarity (linear CKA)'
+check_grep "train --cka: JSONL key cka" "$work/r-cka/statistics.jsonl" '"cka":\[{"phase":"eval"'
+check_grep "train --stats rankme,alphareq: CSV columns" "$work/r-cka/statistics.csv" 'eval-rankme_features.0.*eval-alpha-req_features.0'
+check_status "train --cka --resume" 0 "$d" train --resume "$work/r-cka" --epochs 3
+check "train --cka --resume: cka.csv has 3 epochs" test "$(wc -l < "$work/r-cka/cka.csv")" -eq 13
+check_status "train --cka over the memory limit" 64 "$d" train --model cnn --model-options width=512 --epochs 1 --cka --cka-memory-limit 1 --out "$work/r-cka-big"
+check_grep "train --cka over the memory limit: layers and option named" "$work/err" 'more than the limit 1.0 MiB (--cka-memory-limit); layers: features.0 (512)'
+check "train --cka over the memory limit: no run folder" test ! -e "$work/r-cka-big"
+check_status "train --collapse-share 1 warns" 0 "$d" train --model mlp --model-options hidden=16 --epochs 1 --stats lsat,rankme --collapse-share 1 --writers csv,report --out "$work/r-collapse"
+check_grep "collapse: advice names layer and epoch" "$work/out" "layer 'features.0' (train), epoch 0: RankMe .* is below 100 % of its 16 dimensions"
+check_grep "collapse: report section" "$work/r-collapse/report.html" 'Collapse warnings'
+check_status "train --collapse-share out of range" 64 "$d" train --epochs 1 --collapse-share 2 --out "$work/r-x"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -94,6 +94,7 @@ enum CovarianceBench: Bench {
             "channelwise: updateChannelwise on NCHW vs raw dsyrk of the (batch·spatial)×channels transpose in float64; f32 ratio vs that dsyrk.",
             "Goal: ratio ≥ 0.85 for D ≥ 256.",
         ]
+        CrossCovarianceBench.run(into: &report)
         return report
     }
 

@@ -15,6 +15,8 @@ import DelveLinearAlgebra
 /// are tracked / untracked epoch time (goals: MLP ≤ 1.30, CNN ≤ 1.15; float32 MLP ≤ 1.20, CNN ≤ 1.08).
 /// Next to them: the share of the tracked epoch spent in `endEpoch()`, and the floor ratios of
 /// ``OverheadFloor`` (untracked epoch + raw `syrk`s + eigenvalue solves of the same layers) / untracked.
+/// A fourth kind of epoch, interleaved with the others, tracks in float64 with linear CKA between all
+/// tracked layers on (``TrackerOptions/cka``, train phase): `overhead_<model>_cka_ratio`.
 enum OverheadBench: Bench {
     static let name = "overhead"
     nonisolated(unsafe) static var repeats = 3
@@ -24,7 +26,7 @@ enum OverheadBench: Bench {
         var report = BenchReport(
             title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of \(repeats) interleaved epochs)",
             columns: ["model", "plain s", "float64 s", "ratio", "median", "floor", "end ms", "float32 s", "ratio f32",
-                      "median f32", "floor f32"])
+                      "median f32", "floor f32", "cka s", "ratio cka"])
         for kind in models {
             let m = try measure(kind)
             let f64Floor = (m.plain + m.coMomentFloor + m.eigenFloor) / m.plain
@@ -33,7 +35,8 @@ enum OverheadBench: Bench {
                                 String(format: "%.3f", m.tracked / m.plain), String(format: "%.3f", m.medianRatio),
                                 String(format: "%.3f", f64Floor), String(format: "%.1f", m.epochEnd * 1e3),
                                 String(format: "%.3f", m.fast), String(format: "%.3f", m.fast / m.plain),
-                                String(format: "%.3f", m.medianRatio32), String(format: "%.3f", f32Floor)])
+                                String(format: "%.3f", m.medianRatio32), String(format: "%.3f", f32Floor),
+                                String(format: "%.3f", m.cka), String(format: "%.3f", m.cka / m.plain)])
             report.metrics += [
                 ("overhead_\(kind)_ratio", m.tracked / m.plain), ("overhead_\(kind)_f32_ratio", m.fast / m.plain),
                 ("overhead_\(kind)_plain_epoch_s", m.plain), ("overhead_\(kind)_tracked_epoch_s", m.tracked),
@@ -42,12 +45,15 @@ enum OverheadBench: Bench {
                 ("overhead_\(kind)_floor_ratio", f64Floor), ("overhead_\(kind)_f32_floor_ratio", f32Floor),
                 ("overhead_\(kind)_epoch_end_s", m.epochEnd), ("overhead_\(kind)_syrk_floor_s", m.coMomentFloor),
                 ("overhead_\(kind)_f32_syrk_floor_s", m.coMomentFloor32), ("overhead_\(kind)_eigen_floor_s", m.eigenFloor),
+                ("overhead_\(kind)_cka_ratio", m.cka / m.plain), ("overhead_\(kind)_cka_median_ratio", m.medianRatioCKA),
+                ("overhead_\(kind)_cka_epoch_s", m.cka),
             ]
         }
         report.footnotes = [
             "median: the median over the repetitions of tracked / untracked epoch within one repetition (the three kinds run back to back).",
             "end ms: best time of endEpoch() (eigenvalues, statistics) within the float64 tracked epoch.",
             "floor: (plain + raw syrk of every tracked layer's rows + its eigenvalue solves) / plain, timed in this run: no BLAS-based tracker can do better here.",
+            "cka: float64 tracking plus linear CKA between every pair of tracked layers (train phase; conv by spatial mean), same epochs interleaved.",
             "Goals: float64 MLP ≤ 1.30, CNN ≤ 1.15; float32 MLP ≤ 1.20, CNN ≤ 1.08. Delve on PyTorch costs about 2.95× (MLP) and 1.65× (CNN) while covering only the last batch.",
         ]
         return report
@@ -57,6 +63,8 @@ enum OverheadBench: Bench {
     struct Measurement {
         /// Best epochs: untracked, tracked in float64, tracked in float32 mode.
         var plain, tracked, fast: Double
+        /// Best epoch tracked in float64 with linear CKA on, and its median ratio.
+        var cka = Double.infinity, medianRatioCKA = Double.nan
         /// Medians over the repetitions of tracked / untracked epoch of the same repetition (float64, float32).
         var medianRatio, medianRatio32: Double
         /// Best `endEpoch()` of the float64 tracked epochs.
@@ -83,7 +91,7 @@ enum OverheadBench: Bench {
             if let tracker {
                 let endStart = DispatchTime.now().uptimeNanoseconds
                 let record = try tracker.endEpoch()
-                if tracker.options.precision == .float64 {
+                if tracker.options.precision == .float64 && tracker.options.cka == nil {
                     epochEnd = min(epochEnd, Double(DispatchTime.now().uptimeNanoseconds - endStart) / 1e9)
                     layers = record.layers.map { OverheadFloor.Layer(features: $0.features, rows: $0.samples) }
                 }
@@ -95,19 +103,27 @@ enum OverheadBench: Bench {
         let tracked = try SaturationTracker(options: options)
         options.precision = .float32
         let fast = try SaturationTracker(options: options)
+        options.precision = .float64
+        options.cka = CKAOptions(phase: .train)
+        let withCKA = try SaturationTracker(options: options)
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
-        _ = try epoch(nil); _ = try epoch(tracked); _ = try epoch(fast)
+        _ = try epoch(nil); _ = try epoch(tracked); _ = try epoch(fast); _ = try epoch(withCKA)
         var best = (Double.infinity, Double.infinity, Double.infinity)
-        var ratios: [Double] = [], ratios32: [Double] = []
+        var bestCKA = Double.infinity
+        var ratios: [Double] = [], ratios32: [Double] = [], ratiosCKA: [Double] = []
         for _ in 0..<(BenchSettings.quick ? 1 : repeats) {
             let plain = try epoch(nil), withTracking = try epoch(tracked), withFast = try epoch(fast)
+            let ckaEpoch = try epoch(withCKA)
             best = (min(best.0, plain), min(best.1, withTracking), min(best.2, withFast))
+            bestCKA = min(bestCKA, ckaEpoch)
             ratios.append(withTracking / plain)
             ratios32.append(withFast / plain)
+            ratiosCKA.append(ckaEpoch / plain)
         }
         let threads = BLAS.threadCount
         return Measurement(
-            plain: best.0, tracked: best.1, fast: best.2, medianRatio: median(ratios), medianRatio32: median(ratios32),
+            plain: best.0, tracked: best.1, fast: best.2, cka: bestCKA, medianRatioCKA: median(ratiosCKA),
+            medianRatio: median(ratios), medianRatio32: median(ratios32),
             epochEnd: epochEnd,
             coMomentFloor: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: false),
             coMomentFloor32: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: true),

@@ -48,6 +48,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Refuse layers with more features than this after the layout reduction (the covariance takes 8·D² bytes).")
     var maxFeatures: Int = 16384
 
+    @Flag(help: "Also compute linear CKA between the files (at least two; row i of every file from the same sample): convolutions by the spatial mean per channel, sequences by the last step.")
+    var cka = false
+
+    @Option(name: .customLong("cka-memory-limit"), help: "With --cka: refuse when the cross-covariances would take more than this many MiB.")
+    var ckaMemoryLimit: Int = CKAOptions.defaultMemoryLimit >> 20
+
     @Flag(name: .customLong("skip-bad-batches"),
           help: "Leave out a chunk of --batch-size rows with NaN/±inf values (counted and reported per file) instead of failing the file.")
     var skipBadBatches = false
@@ -59,6 +65,10 @@ struct AnalyzeCommand: ParsableCommand {
             throw ValidationError("--downsample must be at least 1, got \(downsample)")
         }
         guard maxFeatures >= 1 else { throw ValidationError("--max-features must be at least 1, got \(maxFeatures)") }
+        if cka {
+            guard files.count >= 2 else { throw ValidationError("--cka compares layers: give at least two .npy files (got \(files.count))") }
+            guard ckaMemoryLimit >= 1 else { throw ValidationError("--cka-memory-limit must be at least 1 (MiB), got \(ckaMemoryLimit)") }
+        }
     }
 
     @Option(name: .customLong("save-state"), help: "Also save each layer's accumulator state as DIR/<name>.state (for delve merge).")
@@ -92,13 +102,22 @@ struct AnalyzeCommand: ParsableCommand {
                 printError("error: \(error)")
             }
         }
-        let report = AnalyzeReport(options: statistics.options, results: results)
+        var report = AnalyzeReport(options: statistics.options, results: results)
+        if cka {
+            do {
+                report.cka = try analyzer.cka(paths: files, memoryLimit: ckaMemoryLimit << 20)
+            } catch {
+                failures += 1
+                printError("error: \(error)")
+            }
+        }
         switch format {
         case .table:
             print(report.table(), terminator: "")
         case .csv:
             print(report.csv(), terminator: "")
             for note in report.notes() { printError("note: \(note)") }
+            if report.cka != nil { printError("note: --cka: the CKA matrix is printed with --format table or json") }
         case .json:
             print(report.json())
             for note in report.notes(includeCovarianceHint: false) { printError("note: \(note)") }

@@ -8,6 +8,8 @@ struct AnalyzeReport {
     let options: StatisticsOptions
     /// One result per file that could be analyzed.
     let results: [ActivationFileAnalyzer.Result]
+    /// Linear CKA between the files (`--cka`), rows in file order.
+    var cka: CKAMatrix? = nil
 
     private var statistics: [Statistic] { options.statistics }
     private var threshold: Double { options.threshold }
@@ -42,7 +44,9 @@ struct AnalyzeReport {
             if result.skippedBatches > 0 { fields.append(("skipped_batches", .number(Double(result.skippedBatches)))) }
             return .object(fields)
         }
-        return JSONValue.object([("threshold", .double(threshold)), ("layers", .array(layers))]).text
+        var object: [(String, JSONValue)] = [("threshold", .double(threshold)), ("layers", .array(layers))]
+        if let cka { object.append(("cka", ckaJSON(cka))) }
+        return JSONValue.object(object).text
     }
 
     /// One header line and one line per layer: `name,samples,features,<stats>`.
@@ -80,6 +84,7 @@ struct AnalyzeReport {
             }
             out += "δ = \(threshold)\n"
         }
+        if let cka { out += "\n" + ckaTable(cka) }
         let notes = notes()
         if !notes.isEmpty {
             out += "\nnotes:\n" + notes.map { "  \($0)\n" }.joined()
@@ -97,6 +102,7 @@ struct AnalyzeReport {
         for result in results {
             notes += result.statistics.notes.map { "\(result.name): \($0)" }
         }
+        notes += cka?.notes.map { "cka: \($0)" } ?? []
         return notes
     }
 

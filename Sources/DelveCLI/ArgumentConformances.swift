@@ -9,3 +9,4 @@ extension ConvMethod: ExpressibleByArgument {}
 extension TimeseriesMethod: ExpressibleByArgument {}
 extension IntrinsicDimensionalityConvention: ExpressibleByArgument {}
 extension AccumulationPrecision: ExpressibleByArgument {}
+extension Phase: ExpressibleByArgument {}

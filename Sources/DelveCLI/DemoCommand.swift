@@ -30,6 +30,8 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .customLong("skip-bad-batches"),
           help: "Skip a layer's batch with NaN/±inf values, a changed width or no samples (counted per layer and reported) instead of stopping with an error.")
     var skipBadBatches = false
+    @Flag(inversion: .prefixedNo, help: "Linear CKA between the layers (eval phase): cka.csv and the heat map in plots/ and the report.")
+    var cka = true
 
     func run() throws {
         let models: [(name: String, options: String, blurb: String)] = [
@@ -47,6 +49,7 @@ struct DemoCommand: ParsableCommand {
             configuration.writers = writers
             configuration.output = "\(out)/\(name)"
             configuration.tracker.badBatchPolicy = skipBadBatches ? .skip : .fail
+            if cka { configuration.tracker.cka = CKAOptions() }
             let (session, record) = try runTraining(configuration)
             let sats = record.layers.filter { $0.phase == .eval }.compactMap { layer in
                 layer.statistics[.lsat].map { "\(layer.layer) \(Int(($0 * 100).rounded()))%" }

@@ -165,6 +165,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     if let pattern = session.tailPattern(in: record) {
         say(pattern.advice)
     }
+    if let collapse = CollapseAdvice.advice(for: session.writers.history.records) { say(collapse) }
     return (session, record)
 }
 

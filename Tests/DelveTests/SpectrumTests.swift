@@ -93,7 +93,8 @@ struct SpectrumTests {
         #expect(stats[.trc] == 5.5 && stats[.dtrc] == 5)
         #expect(stats[.det] == 4 && stats[.srank] == 1.25)
         #expect(stats[.erank] == s.effectiveRank && stats[.pr] == s.participationRatio)
-        #expect(stats.notes.isEmpty)
+        #expect(stats[.rankme] == s.rankMe && stats[.alphareq]!.isNaN)   // two ranks: too few for the α-ReQ fit
+        #expect(stats.notes.count == 1 && stats.notes[0].hasPrefix("alphareq is NaN"))
         let delve = s.statistics([.idim, .lsat], threshold: 0.8, convention: .delve, covarianceTrace: nil)
         #expect(delve.values == [.idim: 0, .lsat: 0])
         #expect(s.statistics([.trc], threshold: 0.99, convention: .paper, covarianceTrace: nil)[.trc] == 5)
@@ -103,9 +104,10 @@ struct SpectrumTests {
     func allZero() throws {
         let s = Spectrum(eigenvalues: [0, 0, 0], samples: 50)
         let stats = s.statistics(Statistic.allCases, threshold: 0.99, convention: .paper, covarianceTrace: nil)
-        for stat in [Statistic.idim, .lsat, .erank, .pr, .srank, .det, .trc, .dtrc] { #expect(stats[stat] == 0, "\(stat)") }
+        for stat in [Statistic.idim, .lsat, .erank, .rankme, .pr, .srank, .det, .trc, .dtrc] { #expect(stats[stat] == 0, "\(stat)") }
         #expect(stats[.logdet] == -.infinity)
-        #expect(stats.values.values.allSatisfy { !$0.isNaN })
+        #expect(stats[.alphareq]!.isNaN)   // the one documented NaN: no ranks to fit, with its note
+        #expect(stats.values.filter { $0.key != .alphareq }.values.allSatisfy { !$0.isNaN })
         #expect(stats.notes.contains { $0.contains("all-zero variance") })
         #expect(s.intrinsicDimensionality(convention: .delve) == 0)
     }

@@ -8,7 +8,9 @@
 ///  "scalars":[{"name":"test-accuracy","value":0.9}]}
 /// ```
 ///
-/// A layer entry also has `"skipped_batches":N` when bad batches were skipped.
+/// A layer entry also has `"skipped_batches":N` when bad batches were skipped. A record with linear CKA
+/// (``EpochRecord/similarity``) also has `"cka":[{"phase":"eval","layers":[…],"features":[…],"samples":N,
+/// "matrix":[[…],…],"notes":[]}]`, rows and columns in `layers` order.
 /// `values` holds every number under its output key (``EpochRecord/keyedValues``); `layers` and `scalars`
 /// keep the structure so that the record can be read back (covariance matrices are not included: the npy
 /// writer stores them). Non-finite numbers are the strings `"inf"`, `"-inf"`, `"nan"`.
@@ -30,13 +32,15 @@ extension EpochRecord {
             return .object(pairs)
         }
         let scalars = self.scalars.map { JSONValue.object([("name", .string($0.name)), ("value", .double($0.value))]) }
-        return .object([
+        var pairs: [(String, JSONValue)] = [
             ("epoch", .number(Double(epoch))),
             ("threshold", .double(threshold)),
             ("values", .object(values)),
             ("layers", .array(layers)),
             ("scalars", .array(scalars)),
-        ])
+        ]
+        if !similarity.isEmpty { pairs.append(("cka", .array(similarity.map(\.jsonValue)))) }
+        return .object(pairs)
     }
 
     /// Reads a record back from its JSON form; `source` and `line` name the place in error messages.
@@ -83,5 +87,8 @@ extension EpochRecord {
             scalars.append((name, value))
         }
         self.init(epoch: Int(epoch), layers: layers, scalars: scalars, threshold: threshold)
+        for item in json["cka"]?.arrayValue ?? [] {
+            do { similarity.append(try CKAMatrix(json: item)) } catch { throw fail(error.description) }
+        }
     }
 }

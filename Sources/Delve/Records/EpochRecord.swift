@@ -62,6 +62,9 @@ public struct EpochRecord: Sendable {
     public var scalars: [(name: String, value: Double)]
     /// The variance threshold δ used for idim and lsat (0.99 by default).
     public var threshold: Double
+    /// Linear CKA between the layers (one matrix per phase that has one), when the tracker's
+    /// ``TrackerOptions/cka`` is on; empty otherwise.
+    public var similarity: [CKAMatrix] = []
 
     /// Creates a record.
     public init(

@@ -9,7 +9,9 @@ extension Spectrum {
     /// `trc` is `covarianceTrace` when given, otherwise ``trace``; `dtrc` is ``clippedTrace``; `idim`
     /// and `lsat` use `threshold` (δ) and `convention`. ``Statistic/cov`` is a matrix and is skipped.
     /// Edge cases give defined values, never a silent NaN: no samples or all-zero variance → idim,
-    /// lsat, erank, pr, srank, det = 0 and logdet = −∞, with a note.
+    /// lsat, erank, rankme, pr, srank, det = 0 and logdet = −∞, with a note. The one deliberate NaN is
+    /// alphareq when fewer than three eigenvalues are above λ₁·1e-12 (a line needs three points to be
+    /// a fit), also with a note.
     public func statistics(_ stats: [Statistic], threshold: Double = 0.99,
                            convention: IntrinsicDimensionalityConvention = .paper,
                            covarianceTrace: Double? = nil) -> LayerStatistics {
@@ -28,6 +30,8 @@ extension Spectrum {
             case .erank: result.values[.erank] = effectiveRank
             case .pr: result.values[.pr] = participationRatio
             case .srank: result.values[.srank] = stableRank
+            case .rankme: result.values[.rankme] = rankMe
+            case .alphareq: result.values[.alphareq] = alphaReQ
             }
         }
         result.notes = notes(for: stats)
@@ -47,8 +51,8 @@ extension Spectrum {
             notes.append("only one sample: the covariance is zero")
         }
         if features > 0 && clippedTrace == 0 {
-            notes.append("all-zero variance: every eigenvalue is 0, so idim, lsat, erank, pr, srank and det are 0 "
-                         + "and logdet is −∞")
+            notes.append("all-zero variance: every eigenvalue is 0, so idim, lsat, erank, rankme, pr, srank and det "
+                         + "are 0 and logdet is −∞")
         } else if samples > 1 && samples <= features {
             notes.append("only \(samples) samples for \(features) features: at most N−1 = \(samples - 1) of D = "
                          + "\(features) directions can carry variance, so lsat ≤ \(samples - 1)/\(features)")
@@ -56,6 +60,13 @@ extension Spectrum {
         if mostNegativeEigenvalue < -1e-8 * max(largestEigenvalue, Double.leastNormalMagnitude) {
             notes.append("negative eigenvalues down to \(mostNegativeEigenvalue) were clipped to 0 "
                          + "(the covariance is not numerically positive semi-definite)")
+        }
+        if stats.contains(.alphareq) {
+            let ranks = alphaReQRanks
+            if ranks < Self.alphaReQMinimumRanks {
+                notes.append("alphareq is NaN: only \(ranks) eigenvalue(s) above λ₁·\(Self.alphaReQRelativeFloor), "
+                             + "the fit log λₖ = c − α log k needs at least \(Self.alphaReQMinimumRanks)")
+            }
         }
         if stats.contains(.det) && clippedTrace > 0 {
             let logdet = logDeterminant, det = determinant

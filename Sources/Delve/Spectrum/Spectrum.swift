@@ -5,9 +5,10 @@ import DelveLinearAlgebra
 ///
 /// Eigenvalues are sorted in descending order and negative ones (rounding noise of a positive
 /// semi-definite matrix) are clipped to 0. Every statistic is defined for edge cases instead of
-/// returning NaN: an all-zero spectrum has idim = lsat = erank = pr = srank = 0, det = 0, logdet = −∞.
-/// The only NaN results come from non-finite eigenvalues passed to ``init(eigenvalues:samples:)``,
-/// and ``statistics(_:threshold:convention:covarianceTrace:)`` then says so in a note.
+/// returning NaN: an all-zero spectrum has idim = lsat = erank = rankme = pr = srank = 0, det = 0,
+/// logdet = −∞. The NaN results come from non-finite eigenvalues passed to ``init(eigenvalues:samples:)``
+/// and from ``alphaReQ`` with fewer than three ranks to fit; ``statistics(_:threshold:convention:covarianceTrace:)``
+/// then says so in a note.
 public struct Spectrum: Sendable {
     /// The eigenvalues, largest first, negatives clipped to 0 (non-finite inputs, if any, last).
     public let eigenvalues: [Double]
@@ -150,6 +151,60 @@ public struct Spectrum: Sendable {
             squares += r * r
         }
         return sum * sum / squares
+    }
+
+    /// ε of RankMe, as in Garrido et al. (2023).
+    public static let rankMeEpsilon = 1e-7
+
+    /// RankMe (Garrido et al., ICML 2023): exp(−Σₖ pₖ log pₖ) with pₖ = σₖ / Σⱼ σⱼ + ε, σₖ = √λₖ and
+    /// ε = ``rankMeEpsilon``, summed over all D eigenvalues (zeros give pₖ = ε). The paper takes the
+    /// singular values of the uncentred embedding matrix; here σₖ² are the eigenvalues of the centred
+    /// covariance. 0 when the variance is all zero.
+    public var rankMe: Double {
+        guard isFiniteSpectrum else { return .nan }
+        var total = 0.0
+        for lambda in eigenvalues { total += lambda.squareRoot() }
+        guard total > 0 else { return 0 }
+        var entropy = 0.0
+        for lambda in eigenvalues {
+            let p = lambda.squareRoot() / total + Self.rankMeEpsilon
+            entropy -= p * Foundation.log(p)
+        }
+        return Foundation.exp(entropy)
+    }
+
+    /// Eigenvalues at or below λ₁ times this are left out of the α-ReQ fit.
+    public static let alphaReQRelativeFloor = 1e-12
+    /// The α-ReQ fit needs at least this many ranks; with fewer, ``alphaReQ`` is NaN.
+    public static let alphaReQMinimumRanks = 3
+
+    /// The number of ranks k in the α-ReQ fit: eigenvalues λₖ > λ₁ · ``alphaReQRelativeFloor``.
+    public var alphaReQRanks: Int {
+        guard isFiniteSpectrum else { return 0 }
+        let floor = largestEigenvalue * Self.alphaReQRelativeFloor
+        return eigenvalues.prefix { $0 > floor && $0 > 0 }.count
+    }
+
+    /// α-ReQ (Agrawal et al., NeurIPS 2022): the decay exponent α of the least-squares line
+    /// log λₖ = c − α log k over the ranks k = 1…K with λₖ > λ₁·1e-12 (``alphaReQRanks``). NaN when
+    /// K < 3 (``Spectrum/notes(for:)`` says so) or the spectrum is not finite; 0 for a flat spectrum.
+    public var alphaReQ: Double {
+        let count = alphaReQRanks
+        guard count >= Self.alphaReQMinimumRanks else { return .nan }
+        var meanX = 0.0, meanY = 0.0
+        for k in 0..<count {
+            meanX += Foundation.log(Double(k + 1))
+            meanY += Foundation.log(eigenvalues[k])
+        }
+        meanX /= Double(count)
+        meanY /= Double(count)
+        var sxy = 0.0, sxx = 0.0
+        for k in 0..<count {
+            let dx = Foundation.log(Double(k + 1)) - meanX
+            sxy += dx * (Foundation.log(eigenvalues[k]) - meanY)
+            sxx += dx * dx
+        }
+        return -sxy / sxx
     }
 
     /// Stable rank Σλ / λ_max; 0 when all λ = 0.

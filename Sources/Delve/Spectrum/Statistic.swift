@@ -26,6 +26,10 @@ public enum Statistic: String, CaseIterable, Sendable, Codable {
     case pr
     /// Stable rank Σλ / λ_max.
     case srank
+    /// RankMe exp(−Σ pₖ log pₖ), pₖ = σₖ/Σσ + ε, σₖ = √λₖ, ε = 1e-7 (Garrido et al., ICML 2023).
+    case rankme
+    /// α-ReQ: α of the least-squares fit log λₖ = c − α log k (Agrawal et al., NeurIPS 2022).
+    case alphareq
 
     /// The long name used in output keys (`<phase>-<delveKey>_<layer>`), Delve's where Delve has one.
     public var delveKey: String {
@@ -40,6 +44,8 @@ public enum Statistic: String, CaseIterable, Sendable, Codable {
         case .erank: return "effective-rank"
         case .pr: return "participation-ratio"
         case .srank: return "stable-rank"
+        case .rankme: return "rankme"
+        case .alphareq: return "alpha-req"
         }
     }
 

@@ -39,6 +39,10 @@ public final class SaturationTracker: @unchecked Sendable {
     var slots: [SlotKey: Slot] = [:]
     var scalars: [(name: String, value: Double)] = []
     private var rejected: [TrackerError] = []
+    /// Linear CKA between layers, when ``TrackerOptions/cka`` asks for it.
+    let similarity: SimilarityRecorder?
+    /// The RankMe collapse check (``TrackerOptions/collapseShare``).
+    let collapse: CollapseWatch
 
     struct SlotKey: Hashable, Sendable {
         let layer: String
@@ -75,6 +79,9 @@ public final class SaturationTracker: @unchecked Sendable {
         if let maxSamples = options.maxSamples, maxSamples < 1 {
             throw .invalidOption("maxSamples must be at least 1, got \(maxSamples)")
         }
+        guard options.collapseShare >= 0, options.collapseShare <= 1 else {
+            throw .invalidOption("collapseShare must be in [0, 1], got \(options.collapseShare)")
+        }
         guard options.initialEpoch >= 0 else {
             throw .invalidOption("initialEpoch must not be negative, got \(options.initialEpoch)")
         }
@@ -82,6 +89,8 @@ public final class SaturationTracker: @unchecked Sendable {
         self.writers = writers
         self.currentEpoch = options.initialEpoch
         self.reducer = ActivationReducer(options: options.layout)
+        self.similarity = options.cka.map(SimilarityRecorder.init(options:))
+        self.collapse = CollapseWatch(share: options.collapseShare)
     }
 
     /// Adds a writer; it receives every epoch from the next ``endEpoch()`` on.
@@ -147,6 +156,9 @@ public final class SaturationTracker: @unchecked Sendable {
             }
             slot.rejectedBatches += 1
             throw failure
+        }
+        if let similarity, similarity.options.phase == phase {
+            try similarity.record(layer: layer, batch: batch, shape: shape, kind: kind, take: take)
         }
     }
 
@@ -260,11 +272,13 @@ public final class SaturationTracker: @unchecked Sendable {
                 if let slot = live[key] { work.append((key, slot)) }
             }
         }
-        let layers = computeValues(work).compactMap { $0 }
+        let layers = collapse.annotate(computeValues(work).compactMap { $0 }, epoch: epochNumber)
         var allScalars: [(name: String, value: Double)] = []
         if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
         allScalars.append(contentsOf: userScalars)
-        let record = EpochRecord(epoch: epochNumber, layers: layers, scalars: allScalars, threshold: options.threshold)
+        var record = EpochRecord(epoch: epochNumber, layers: layers, scalars: allScalars, threshold: options.threshold)
+        var similarityFailure: TrackerError?
+        do { record.similarity = try similarity?.endEpoch().map { [$0] } ?? [] } catch { similarityFailure = error }
 
         // Reset for the next epoch.
         lock.withLock {
@@ -293,6 +307,7 @@ public final class SaturationTracker: @unchecked Sendable {
             }
         }
         if !failures.isEmpty { throw .rejectedBatches(failures) }
+        if let similarityFailure { throw similarityFailure }
         if let writerFailure { throw writerFailure }
         return record
     }

@@ -11,6 +11,8 @@ public enum TrackerError: Error, CustomStringConvertible {
     case writerFailed(writer: String, reason: String)
     /// A saved tracker state (``TrackerState``) could not be written, read or restored; `path` names the file.
     case state(path: String, reason: String)
+    /// Linear CKA between layers (``CKAOptions``) could not be accumulated: too much memory, a bad shape.
+    case cka(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum TrackerError: Error, CustomStringConvertible {
             return "writer '\(writer)' failed: \(reason)"
         case let .state(path, reason):
             return "tracker state \(path): \(reason)"
+        case let .cka(reason):
+            return reason
         }
     }
 }

@@ -49,6 +49,13 @@ public struct TrackerOptions: Sendable {
     public var keepSpectra: Bool = true
     /// What a bad batch does; see ``BadBatchPolicy``.
     public var badBatchPolicy: BadBatchPolicy = .fail
+    /// Linear CKA between the tracked layers, in the record's ``EpochRecord/similarity``; nil (the
+    /// default): off. See ``CKAOptions``.
+    public var cka: CKAOptions? = nil
+    /// The collapse warning: when ``Statistic/rankme`` is computed, a layer whose RankMe is below this
+    /// share of its dimension D, or fell by more than half since the previous epoch, gets a note
+    /// starting with `collapse:` (default 0.1; 0 keeps only the halving check).
+    public var collapseShare: Double = 0.1
 
     /// Default options: saturation only, δ = 0.99, channelwise convolutions, last timestep.
     public init() {}

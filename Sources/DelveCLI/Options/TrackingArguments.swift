@@ -4,6 +4,7 @@ import Delve
 /// The tracker options shared by `delve train` and `delve demo`.
 struct TrackingArguments: ParsableArguments {
     @OptionGroup var statistics: StatisticsArguments
+    @OptionGroup var similarity: SimilarityArguments
     @Option(name: .customLong("conv-method"), help: "Convolution outputs: channelwise, mean, max, median or flatten.")
     var convMethod: ConvMethod = .channelwise
     @Option(name: .customLong("timeseries-method"), help: "Sequence outputs: last or timestepwise.")
@@ -37,6 +38,7 @@ struct TrackingArguments: ParsableArguments {
         options.maxSamples = maxSamples
         options.resetCovariance = !keepCovariance
         options.badBatchPolicy = skipBadBatches ? .skip : .fail
+        similarity.apply(to: &options)
         return options
     }
 }

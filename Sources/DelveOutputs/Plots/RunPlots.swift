@@ -19,7 +19,7 @@ public enum RunPlots {
         history.map { $0.values(layer: layer, phase: phase)?.statistics[.lsat] ?? .nan }
     }
 
-    /// All figures, keyed by the names in ``names``. Empty history gives empty figures with a message.
+    /// All figures, keyed by the names in ``names``, then `cka` when the history has linear CKA. Empty history gives empty figures with a message.
     public static func figures(history: [EpochRecord]) -> [(name: String, figure: Figure)] {
         let layers = layerOrder(history)
         let epochs = history.map(\.epoch)
@@ -60,6 +60,6 @@ public enum RunPlots {
             epochs: epochs, scalars: scalarNames.map { name in (name, history.map { $0.scalar(named: name) ?? .nan }) })
 
         return [("saturation", saturation), ("saturation-over-epochs", overEpochs), ("saturation-heatmap", heatmap),
-                ("explained-variance", explained), ("scalars", scalars)]
+                ("explained-variance", explained), ("scalars", scalars)] + SimilarityPlots.figures(history: history)
     }
 }

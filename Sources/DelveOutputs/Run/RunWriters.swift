@@ -41,6 +41,7 @@ public final class RunWriters: EpochWriter, ProgressObserver {
                 writers.append(try kind.makeWriter(run: run, initialEpoch: initialEpoch, history: history))
             }
         }
+        if kinds.contains(.csv) { writers.append(CKAWriter(url: run.ckaCSVURL)) }   // cka.csv, only with CKA
         self.writers = CompositeWriter(writers + extra)
         self.observers = observers
         if initialEpoch > 0 { try self.writers.resume(after: history.records) }

@@ -27,9 +27,11 @@ public enum Rethreshold {
                 guard let eigenvalues = saved else { continue }
                 spectra += 1
                 let spectrum = Spectrum(eigenvalues: eigenvalues, samples: entry.samples)
+                var entryOptions = options   // rankme and alphareq do not depend on δ: recomputed when the run had them
+                entryOptions.statistics += [Statistic.rankme, .alphareq].filter { entry.statistics[$0] != nil }
                 layers.append(LayerEpochValues(
                     layer: entry.layer, phase: entry.phase, features: eigenvalues.count, samples: entry.samples,
-                    statistics: spectrum.statistics(options).values,
+                    statistics: spectrum.statistics(entryOptions).values,
                     eigenvalues: eigenvalues, notes: entry.notes, skippedBatches: entry.skippedBatches))
             }
             // The averages were computed at the old δ: replace them (in place of the old ones, first).
@@ -37,7 +39,9 @@ public enum Rethreshold {
             let userScalars = record.scalars.filter { !averageNames.contains($0.name) }
             let hadAverages = userScalars.count < record.scalars.count
             let scalars = (hadAverages ? EpochRecord.averageSaturations(of: layers) : []) + userScalars
-            result.append(EpochRecord(epoch: record.epoch, layers: layers, scalars: scalars, threshold: threshold))
+            var rethresholded = EpochRecord(epoch: record.epoch, layers: layers, scalars: scalars, threshold: threshold)
+            rethresholded.similarity = record.similarity   // linear CKA does not depend on δ
+            result.append(rethresholded)
         }
         guard spectra > 0 else {
             throw .io(path: run.url.path, reason: "no eigenvalues saved: record the run with the jsonl writer and eigenvalues, or the npy writer")

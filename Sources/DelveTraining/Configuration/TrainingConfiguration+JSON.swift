@@ -35,7 +35,7 @@ extension TrainingConfiguration {
             ("keep-spectra", .bool(tracker.keepSpectra)),
             ("bad-batch-policy", .string(tracker.badBatchPolicy.rawValue)),
             ("writers", .array(writers.map { .string($0.rawValue) })),
-        ])
+        ] + similarityJSON)
     }
 
     /// Reads ``jsonValue`` back; `source` (the manifest's path) and the key name every error.
@@ -107,6 +107,7 @@ extension TrainingConfiguration {
         options.averageSaturation = try bool("average-saturation")
         options.keepSpectra = try bool("keep-spectra")
         options.badBatchPolicy = try value("bad-batch-policy", BadBatchPolicy.self)
+        try Self.readSimilarity(json, into: &options, source: source)
         tracker = options
         var kinds: [WriterKind] = []
         for name in try strings("writers") {
@@ -119,7 +120,7 @@ extension TrainingConfiguration {
     /// The value of each `delve train` option as text, by option name, for comparing the options given
     /// with `--resume` against the recorded configuration.
     public var optionTexts: [String: String] {
-        [
+        let texts: [String: String] = [
             "model": model, "model-options": modelOptions, "dataset": dataset, "data": dataPath.map(absolutePath) ?? "",
             "batch-size": String(batchSize), "lr": learningRate.description, "lr-schedule": lrSchedule.description,
             "optimizer": optimizer,
@@ -132,5 +133,6 @@ extension TrainingConfiguration {
             "writers": writers.map(\.rawValue).joined(separator: ","),
             "keep-covariance": tracker.resetCovariance ? "off" : "on",
         ]
+        return texts.merging(similarityOptionTexts) { $1 }
     }
 }

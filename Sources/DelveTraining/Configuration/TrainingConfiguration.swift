@@ -1,5 +1,6 @@
 import Foundation
 import DelveNN
+import Foundation
 import Delve
 import DelveOutputs
 import DelveData
@@ -48,7 +49,7 @@ public struct TrainingConfiguration: Sendable {
             .init("precision", tracker.precision.rawValue),
             .init("covariance", tracker.resetCovariance ? "per epoch" : "accumulated over epochs"),
             .init("writers", writers.map(\.rawValue).joined(separator: ",")),
-        ]
+        ] + similarityPairs
     }
 }
 

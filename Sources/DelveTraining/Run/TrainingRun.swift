@@ -80,6 +80,7 @@ public final class TrainingRun {
             throw TrainingError.invalid("unknown optimizer '\(configuration.optimizer)'; expected sgd, adam or adamw")
         }
         tracker = try SaturationTracker(options: configuration.tracker)
+        try Self.planCKA(configuration, model: model, test: test, flatten: flatten, say: say)
         var completed: [EpochRecord] = []
         if let checkpoint {
             run = try RunDirectory(existing: configuration.output)
@@ -95,6 +96,7 @@ public final class TrainingRun {
             }
             try tracker.restoreState(state, source: trackerURL.path)
             completed = try checkpoint.history(run)
+            if let last = completed.last { tracker.seedCollapseWarning(from: last) }
             historyLog = checkpoint.historyLog
             try checkpoint.checkOutputs(run)
             // Everything is loaded and checked: only now change the run directory, holding its lock.
