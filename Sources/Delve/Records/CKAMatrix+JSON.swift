@@ -15,20 +15,20 @@ extension CKAMatrix {
     }
 
     /// Reads ``jsonValue`` back.
-    public init(json: JSONValue) throws(SimilarityError) {
+    public init(json: JSONValue) throws(WriterError) {
         guard let phaseText = json["phase"]?.stringValue, let phase = Phase(rawValue: phaseText) else {
-            throw .shape("a \"cka\" entry needs \"phase\": train or eval")
+            throw .invalidArgument("CKA: a \"cka\" entry needs \"phase\": train or eval")
         }
         let layers = (json["layers"]?.arrayValue ?? []).compactMap(\.stringValue)
         let features = (json["features"]?.arrayValue ?? []).compactMap { $0.doubleValue.map { Int($0) } }
         let rows = json["matrix"]?.arrayValue ?? []
         guard features.count == layers.count, rows.count == layers.count else {
-            throw .shape("a \"cka\" entry needs as many \"features\" and \"matrix\" rows as \"layers\" (\(layers.count))")
+            throw .invalidArgument("CKA: a \"cka\" entry needs as many \"features\" and \"matrix\" rows as \"layers\" (\(layers.count))")
         }
         var values: [Double] = []
         for row in rows {
             let numbers = (row.arrayValue ?? []).compactMap(\.doubleValue)
-            guard numbers.count == layers.count else { throw .shape("a \"cka\" matrix row needs \(layers.count) numbers") }
+            guard numbers.count == layers.count else { throw .invalidArgument("CKA: a \"cka\" matrix row needs \(layers.count) numbers") }
             values += numbers
         }
         self.init(phase: phase, layers: layers, features: features, samples: Int(json["samples"]?.doubleValue ?? 0),
