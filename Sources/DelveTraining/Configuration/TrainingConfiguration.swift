@@ -1,4 +1,5 @@
 import DelveNN
+import Foundation
 import Delve
 import DelveOutputs
 import DelveData

@@ -62,6 +62,7 @@ public final class TrainingRun {
         classifier = ModelZoo.isClassifier(configuration.model)
         flatten = configuration.model.lowercased() == "mlp"
         let options = try ModelOptions(parsing: configuration.modelOptions)
+        try ModelOptions.checkApplicable(configuration.modelOptions, model: configuration.model)
         let inputShape = flatten ? [train.sampleSize] : train.sampleShape
         model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
                                   options: options, seed: configuration.seed)
