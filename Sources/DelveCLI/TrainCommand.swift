@@ -51,6 +51,7 @@ struct TrainCommand: ParsableCommand {
     var resume: String?
 
     func run() throws {
+        Interruption.install()
         if let resume {
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
@@ -91,13 +92,19 @@ struct TrainCommand: ParsableCommand {
     /// recorded configuration (a different value is a usage error naming the option), and trains the
     /// remaining epochs.
     func resumeRun(_ path: String, given: Set<String>) throws {
-        let checkpoint: TrainingCheckpoint
+        let checkpoint: TrainingCheckpoint?
+        var configuration: TrainingConfiguration
         do {
-            checkpoint = try TrainingCheckpoint.load(run: try RunDirectory(existing: path))
+            let directory = try RunDirectory(existing: path)
+            if let start = try TrainingCheckpoint.startOverConfiguration(run: directory) {
+                (checkpoint, configuration) = (nil, start)
+            } else {
+                checkpoint = try TrainingCheckpoint.load(run: directory)
+                configuration = checkpoint!.configuration
+            }
         } catch {
             throw failure(error)
         }
-        var configuration = checkpoint.configuration
         configuration.output = path
         let requested = try freshConfiguration()
         let recordedTexts = configuration.optionTexts, requestedTexts = requested.optionTexts
@@ -115,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         if given.contains("out"), let out, absolutePath(out) != absolutePath(path) {
             throw ValidationError("--out \(out) conflicts with --resume \(path): a resumed run writes into its own directory")
         }
-        let completed = checkpoint.nextEpoch - configuration.tracker.initialEpoch
+        let completed = (checkpoint?.nextEpoch ?? configuration.tracker.initialEpoch) - configuration.tracker.initialEpoch
         if given.contains("epochs") {
             guard epochs >= completed, epochs >= 1 else {
                 throw ValidationError("--epochs \(epochs) is less than the \(completed) epoch(s) \(path) has already completed")
@@ -125,6 +132,9 @@ struct TrainCommand: ParsableCommand {
         guard completed < configuration.epochs else {
             printLine("Nothing to resume: \(path) has completed all \(configuration.epochs) epoch(s); pass --epochs N to train more.")
             return
+        }
+        if checkpoint == nil {
+            printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
         try runTraining(configuration, resume: checkpoint)
     }
@@ -149,6 +159,9 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     let record: EpochRecord
     do {
         record = try session.trainAll()
+    } catch let interrupted as TrainingInterrupted {
+        FileHandle.standardError.write(Data("error: \(interrupted)\nresume with: delve train --resume \(session.run.url.path)\n".utf8))
+        throw ExitCode(interrupted.exitStatus)
     } catch {
         throw failure(error)
     }

@@ -101,6 +101,7 @@ public final class TrainingRun {
         } else {
             runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
             run = try RunDirectory(path: configuration.output)
+            try TrainingCheckpoint.recordStart(configuration, run: run)
             startEpoch = configuration.tracker.initialEpoch
         }
         writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
@@ -124,8 +125,10 @@ public final class TrainingRun {
         let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var last: EpochRecord?
         for epoch in startEpoch..<endEpoch {
+            try Interruption.check(epoch: epoch, run: run.url)
             let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
             let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
+            try Interruption.check(epoch: epoch, run: run.url)   // an abandoned epoch writes nothing
             tracker.addScalar("train-loss", trainLoss)
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
@@ -179,6 +182,7 @@ public final class TrainingRun {
         let start = Date()
         var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
         for batch in loader.batches(epoch: order) {
+            if Interruption.receivedSignal != nil { break }
             let (output, loss) = step(batch)
             let n = batch.labels.count
             lossSum += Double(loss.item) * Double(n)
