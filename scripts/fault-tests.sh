@@ -99,6 +99,18 @@ if [ "${as_other[0]:-}" = skip ]; then echo "note: read-only test skipped (root 
   resume_matches "read-only run directory" "$run" --epochs 4
 fi
 
+# Empty checkpoint files (a disk that lost them): exit 1 naming the file.
+for file in checkpoint.json configuration.json; do
+  run="$work/empty-$file"
+  cp -r "$work/reference" "$run"
+  [ "$file" = configuration.json ] && rm "$run/checkpoint/checkpoint.json"
+  : >"$run/checkpoint/$file"
+  status=0
+  "$d" train --resume "$run" >/dev/null 2>"$work/err" || status=$?
+  if [ "$status" -eq 1 ] && grep -q "^error: corrupt .*$run/checkpoint/$file:1: invalid JSON" "$work/err"; then ok
+  else bad "an empty $file: exit $status, expected 1 naming the file" "$work/err"; fi
+done
+
 # delve analyze: files without data fail one by one, naming the file; the others are still reported.
 python3 - "$work" <<'PY'
 import struct, sys

@@ -59,7 +59,7 @@ extension TrainingCheckpoint {
         } catch let error as TrainingError {
             throw error
         } catch {
-            throw .failed("\(url.path): corrupt start configuration: \(error)")
+            throw .failed("corrupt start configuration: \(error)")
         }
         return try TrainingConfiguration(json: json, source: url.path)
     }
