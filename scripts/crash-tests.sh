@@ -80,15 +80,13 @@ kill_and_check again --epochs 4
 second=$(grep -n -e "checkpoint/epoch-000002/" -e "checkpoint/history.jsonl" -e "checkpoint/checkpoint.json" "$work/writes.log" \
   | awk -F: '/epoch-000002/ { seen = 1 } seen && n < 5 { print $1; n++ }')
 for k in $(for i in $(seq 0 15); do echo $(( 1 + i * (writes - 1) / 15 )); done) $second; do
-  status=0
-  DELVE_KILL_AT_WRITE=$k "$d" "${args[@]}" --out "$work/w$k" >/dev/null 2>&1 & wait $! || status=$?
+  status=$( (DELVE_KILL_AT_WRITE=$k "$d" "${args[@]}" --out "$work/w$k" >/dev/null 2>&1; echo $?) 2>/dev/null )
   if [ "$status" -ne 137 ]; then echo "FAIL: w$k: expected the write hook to kill the run (exit 137), got $status"; fail=$((fail+1)); continue; fi
   kill_and_check "w$k"
 done
 for k in 3 $(( writes / 3 )); do
   "$d" "${args[@]}" --epochs 2 --out "$work/rw$k" >/dev/null 2>&1
-  status=0
-  DELVE_KILL_AT_WRITE=$k "$d" train --resume "$work/rw$k" --epochs 4 >/dev/null 2>&1 & wait $! || status=$?
+  status=$( (DELVE_KILL_AT_WRITE=$k "$d" train --resume "$work/rw$k" --epochs 4 >/dev/null 2>&1; echo $?) 2>/dev/null )
   if [ "$status" -ne 137 ]; then echo "FAIL: rw$k: expected the write hook to kill the resumed run, got $status"; fail=$((fail+1)); continue; fi
   kill_and_check "rw$k" --epochs 4
 done

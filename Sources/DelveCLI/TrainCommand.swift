@@ -18,8 +18,10 @@ struct TrainCommand: ParsableCommand {
 
         After every epoch a checkpoint is saved in <run>/checkpoint. `delve train --resume RUN_DIR` \
         continues a stopped (or killed) run from its last completed epoch, with the recorded \
-        configuration, and produces the same statistics as an uninterrupted run; --epochs N raises the \
-        total number of epochs. Other options given with --resume must match the recorded ones.
+        configuration, and produces the same statistics as an uninterrupted run (a run stopped before its \
+        first checkpoint starts over); --epochs N raises the total number of epochs. Other options given \
+        with --resume must match the recorded ones. Ctrl-C (SIGINT) or SIGTERM abandons the epoch in \
+        progress and exits with 130 or 143; a second Ctrl-C exits at once.
         """
     )
 
@@ -99,8 +101,8 @@ struct TrainCommand: ParsableCommand {
             if let start = try TrainingCheckpoint.startOverConfiguration(run: directory) {
                 (checkpoint, configuration) = (nil, start)
             } else {
-                checkpoint = try TrainingCheckpoint.load(run: directory)
-                configuration = checkpoint!.configuration
+                let loaded = try TrainingCheckpoint.load(run: directory)
+                (checkpoint, configuration) = (loaded, loaded.configuration)
             }
         } catch {
             throw failure(error)

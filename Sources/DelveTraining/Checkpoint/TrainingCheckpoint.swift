@@ -14,6 +14,8 @@ import Foundation
 /// <run>/checkpoint/epoch-<N>/tracker/tracker.json   next epoch, layer order (+ accumulators when kept)
 /// <run>/checkpoint/history.jsonl                    the records of the completed epochs (for plots),
 ///                                                   append-only: each checkpoint appends its epoch
+/// <run>/checkpoint/configuration.json               the configuration, recorded before the first epoch
+///                                                   (a resume without a manifest starts over with it)
 /// ```
 ///
 /// N is the number of the next epoch. The manifest names the folder, the completed epoch count, the full
