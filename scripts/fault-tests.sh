@@ -132,6 +132,14 @@ if [ "$status" -eq 1 ] && grep -q "^error: $work/rows0.npy: no data: no samples"
    && grep -q "^good " "$work/out" && ! grep -q "rows0\|conv0\|features0" "$work/out"; then ok
 else bad "analyze of empty files: exit $status" "$work/err"; fi
 
+# delve merge of states without samples: exit 1 naming them, no numbers.
+status=0
+"$d" analyze --save-state "$work/states" "$work/rows0.npy" >/dev/null 2>&1 || true
+"$d" merge "$work/states/rows0.state" "$work/states/rows0.state" >"$work/out" 2>"$work/err" || status=$?
+if [ "$status" -eq 1 ] && grep -q "^error: $work/states/rows0.state + $work/states/rows0.state: no data: no samples" "$work/err" \
+   && ! grep -q "rows0" "$work/out"; then ok
+else bad "merge of empty states: exit $status" "$work/err"; fi
+
 # A model option the model does not take: a usage error naming the option and the model's options.
 status=0
 "$d" train --model mlp --model-options depth=3 --epochs 1 --out "$work/option" >/dev/null 2>"$work/err" || status=$?
