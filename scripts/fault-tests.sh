@@ -54,9 +54,15 @@ done
 run="$work/twice"
 "$d" "${args[@]}" --out "$run" >/dev/null 2>"$work/err" & pid=$!
 wait_rows "$run" 2 "$pid"
-kill -s INT "$pid" 2>/dev/null || true; kill -s INT "$pid" 2>/dev/null || true
+kill -s INT "$pid" 2>/dev/null || true
+for _ in $(seq 1 2000); do grep -q "interrupt again" "$work/err" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.001; done
+kill -s INT "$pid" 2>/dev/null || true
 status=0; wait "$pid" || status=$?
-if [ "$status" -eq 130 ] || [ "$status" -eq 0 ]; then ok; else bad "second Ctrl-C: exit $status, expected 130" "$work/err"; fi
+if [ "$status" -eq 130 ]; then ok
+  # The first Ctrl-C's orderly stop may win the race with the second; both leave a complete checkpoint.
+  grep -q "resume with" "$work/err" && echo "note: the first Ctrl-C's orderly stop finished before the second arrived"
+elif [ "$status" -eq 0 ]; then echo "note: the run finished before the Ctrl-Cs; not counted"
+else bad "second Ctrl-C: exit $status, expected 130" "$work/err"; fi
 resume_matches "second Ctrl-C" "$run"
 
 # A file-size limit (ulimit -f, in KiB): the write fails with EFBIG; exit 1 naming the file and the reason.
