@@ -25,6 +25,11 @@ let package = Package(
         .executableTarget(name: "FuzzCIFAR10", dependencies: parser),
         .executableTarget(name: "FuzzCSV", dependencies: parser),
         .executableTarget(name: "FuzzEpochRecord", dependencies: parser),
+        .executableTarget(name: "FuzzGzipDataset", dependencies: parser),
+        .executableTarget(name: "FuzzCheckpoint", dependencies: parser + [
+            .product(name: "DelveOutputs", package: "delve-swift"),
+            .product(name: "DelveTraining", package: "delve-swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -274,7 +274,7 @@ check_grep "history: the error names the history file" "$work/err" 'history.json
 # directory are refused (exit 1, naming the directory and the process); after kill -9 the lock is free.
 "$d" "${mlp[@]}" --epochs 400 --out "$r/busy" >/dev/null 2>&1 &
 busy=$!
-for _ in $(seq 200); do [ -f "$r/busy/checkpoint/checkpoint.json" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -f "$r/busy/checkpoint/checkpoint.json" ] && break; sleep 0.05; done
 check_status "lock: a resume while the run trains is refused" 1 "$d" train --resume "$r/busy" --epochs 400
 check_grep "lock: the error names the other process" "$work/err" "busy: another delve process (pid $busy) is writing"
 check_status "lock: a second run into the same directory is refused" 1 "$d" "${mlp[@]}" --epochs 2 --out "$r/busy"

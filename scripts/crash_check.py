@@ -7,7 +7,9 @@ event file is a sequence of whole TFRecord records with valid CRC-32C; every .np
 header and the size it declares; PNG/SVG plots and report.html are complete; the checkpoint manifest
 is valid and every file it lists has its recorded size and CRC-32C; and every epoch the checkpoint
 says is completed is present in the CSV and JSONL, byte-identical to the uninterrupted REFERENCE_DIR.
-Temporary files of interrupted atomic writes (names containing ".tmp") are ignored.
+The TensorBoard scalars (tag, step, value) of the completed epochs, over every event file of the run,
+appear exactly once each and equal the uninterrupted run's. Temporary files of interrupted atomic writes
+(names containing ".tmp") are ignored.
 Prints the number of completed epochs (0 without a checkpoint); exits non-zero with a message on a failure.
 """
 import ast
@@ -47,17 +49,103 @@ def masked(crc):
     return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def lines(path):
+def varint(data, offset):
+    value, shift = 0, 0
+    while True:
+        byte = data[offset]
+        offset += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, offset
+
+
+def fields(data):
+    """(field number, wire type, value) of a protocol-buffer message; value is bytes or an int."""
+    offset = 0
+    while offset < len(data):
+        key, offset = varint(data, offset)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, offset = varint(data, offset)
+        elif wire == 1:
+            value, offset = data[offset:offset + 8], offset + 8
+        elif wire == 2:
+            length, offset = varint(data, offset)
+            value, offset = data[offset:offset + length], offset + length
+        elif wire == 5:
+            value, offset = data[offset:offset + 4], offset + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        yield number, wire, value
+
+
+def event_payloads(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    offset = 0
+    while offset + 16 <= len(data):
+        length = int.from_bytes(data[offset:offset + 8], "little")
+        if offset + 16 + length > len(data):
+            break
+        yield data[offset + 12:offset + 12 + length]
+        offset += 16 + length
+
+
+def scalars(run):
+    """[(step, tag, 4 bytes of the float)] of every scalar in the run's event files."""
+    result = []
+    for path in sorted(glob.glob(os.path.join(run, "events.out.tfevents.*"))):
+        for payload in event_payloads(path):
+            step = 0
+            summaries = []
+            for number, _, value in fields(payload):
+                if number == 2:
+                    step = value
+                elif number == 5:
+                    summaries.append(value)
+            for summary in summaries:
+                for number, _, value in fields(summary):
+                    if number != 1:
+                        continue
+                    tag, simple = None, None
+                    for n, wire, v in fields(value):
+                        if n == 1:
+                            tag = v.decode()
+                        elif n == 2 and wire == 5:
+                            simple = v
+                    if tag is not None and simple is not None:
+                        result.append((step, tag, simple))
+    return result
+
+
+def lines(path, checkpointed=None):
+    """The whole lines of a file; an incomplete last line is allowed only after `checkpointed` bytes
+    (the file's size at the checkpoint, which the resume cuts it back to)."""
     with open(path, "rb") as f:
         data = f.read()
     if data and not data.endswith(b"\n"):
-        fail(f"{path}: the last line is incomplete")
+        start = data.rfind(b"\n") + 1
+        if checkpointed is None or start < checkpointed:
+            fail(f"{path}: the last line is incomplete")
+        data = data[:start]
     return data.split(b"\n")[:-1] if data else []
 
 
 def main():
     run, reference = sys.argv[1], sys.argv[2]
     temporary = lambda p: ".tmp" in os.path.basename(p)
+
+    # A kill inside an append may leave a cut record at the end of an append-only file, after its size at
+    # the checkpoint (the resume cuts it off); without a checkpoint the resume starts over.
+    manifest = os.path.join(run, "checkpoint", "checkpoint.json")
+    recorded = {}
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            recorded = {e["name"]: e["size"] for e in json.load(f)["append-only-outputs"]}
+        checkpointed = lambda path: recorded.get(os.path.basename(path), 0)
+    else:
+        checkpointed = lambda path: 0
 
     info = os.path.join(run, "run.json")
     if os.path.exists(info):
@@ -80,7 +168,7 @@ def main():
     jsonl = os.path.join(run, "statistics.jsonl")
     jsonl_rows = []
     if os.path.exists(jsonl):
-        jsonl_rows = lines(jsonl)
+        jsonl_rows = lines(jsonl, checkpointed(jsonl))
         for number, row in enumerate(jsonl_rows, start=1):
             try:
                 json.loads(row)
@@ -93,12 +181,17 @@ def main():
         offset = 0
         while offset < len(data):
             header = data[offset:offset + 8]
+            cut_allowed = offset >= checkpointed(path)
             if len(data) < offset + 12:
+                if cut_allowed:
+                    break
                 fail(f"{path}: a record header is cut at byte {offset}")
             length = int.from_bytes(header, "little")
             if int.from_bytes(data[offset + 8:offset + 12], "little") != masked(crc32c(header)):
                 fail(f"{path}: bad length CRC at byte {offset}")
             if len(data) < offset + 16 + length:
+                if cut_allowed:
+                    break
                 fail(f"{path}: the record at byte {offset} is cut")
             payload = data[offset + 12:offset + 12 + length]
             if int.from_bytes(data[offset + 12 + length:offset + 16 + length], "little") != masked(crc32c(payload)):
@@ -166,6 +259,15 @@ def main():
         fail(f"{csv}: the {completed} completed epoch(s) are not all present and identical to the uninterrupted run")
     if len(jsonl_rows) < completed or jsonl_rows[:completed] != reference_jsonl[:completed]:
         fail(f"{jsonl}: the {completed} completed epoch(s) are not all present and identical to the uninterrupted run")
+    if glob.glob(os.path.join(reference, "events.out.tfevents.*")):
+        start = 0
+        if os.path.exists(manifest):
+            start = state["configuration"]["initial-epoch"]
+        wanted = [item for item in scalars(reference) if item[0] < start + completed]
+        found = [item for item in scalars(run) if item[0] < start + completed]
+        if sorted(found) != sorted(wanted) or len(set(found)) != len(found):
+            fail(f"TensorBoard scalars of the {completed} completed epoch(s): {len(found)} values, "
+                 f"{len(set(found))} distinct; the uninterrupted run has {len(wanted)} (or the values differ)")
     print(completed)
 
 

@@ -15,7 +15,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUNS="${FUZZ_RUNS:-30000}"
-TARGETS="${FUZZ_TARGETS:-FuzzNPY FuzzCovarianceState FuzzSafetensors FuzzIDX FuzzCIFAR10 FuzzCSV FuzzEpochRecord}"
+TARGETS="${FUZZ_TARGETS:-FuzzNPY FuzzCovarianceState FuzzSafetensors FuzzIDX FuzzCIFAR10 FuzzCSV FuzzEpochRecord FuzzGzipDataset FuzzCheckpoint}"
 WORK="${FUZZ_WORK:-$ROOT/.build/fuzz}"
 CONFIG="${FUZZ_CONFIG:-debug}"
 MALLOC_MB="${FUZZ_MALLOC_MB:-512}"

@@ -44,10 +44,13 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let result: ActivationFileAnalyzer.Result
+        var analyzer = ActivationFileAnalyzer()
+        analyzer.statisticsOptions = statistics.options
         do {
-            result = ActivationFileAnalyzer.Result(name: merged.name, analysis: try merged.analysis(statistics.options))
+            // States without samples have no statistics: an error naming them (the merged state is still saved).
+            result = try analyzer.result(of: merged, source: states.joined(separator: " + "))
         } catch {
-            printError("error: \(states.joined(separator: " + ")): \(error)")
+            printError("error: \(error)")
             throw ExitCode(1)
         }
         let report = AnalyzeReport(options: statistics.options, results: [result])

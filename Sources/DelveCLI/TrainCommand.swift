@@ -19,8 +19,10 @@ struct TrainCommand: ParsableCommand {
 
         After every epoch a checkpoint is saved in <run>/checkpoint. `delve train --resume RUN_DIR` \
         continues a stopped (or killed) run from its last completed epoch, with the recorded \
-        configuration, and produces the same statistics as an uninterrupted run; --epochs N raises the \
-        total number of epochs. Other options given with --resume must match the recorded ones.
+        configuration, and produces the same statistics as an uninterrupted run (a run stopped before its \
+        first checkpoint starts over); --epochs N raises the total number of epochs. Other options given \
+        with --resume must match the recorded ones. Ctrl-C (SIGINT) or SIGTERM abandons the epoch in \
+        progress and exits with 130 or 143; a second Ctrl-C exits at once.
         """
     )
 
@@ -55,6 +57,7 @@ struct TrainCommand: ParsableCommand {
     var resume: String?
 
     func run() throws {
+        Interruption.install()
         if let resume {
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
@@ -100,13 +103,19 @@ struct TrainCommand: ParsableCommand {
     /// recorded configuration (a different value is a usage error naming the option), and trains the
     /// remaining epochs.
     func resumeRun(_ path: String, given: Set<String>) throws {
-        let checkpoint: TrainingCheckpoint
+        let checkpoint: TrainingCheckpoint?
+        var configuration: TrainingConfiguration
         do {
-            checkpoint = try TrainingCheckpoint.load(run: try RunDirectory(existing: path))
+            let directory = try RunDirectory(existing: path)
+            if let start = try TrainingCheckpoint.startOverConfiguration(run: directory) {
+                (checkpoint, configuration) = (nil, start)
+            } else {
+                let loaded = try TrainingCheckpoint.load(run: directory)
+                (checkpoint, configuration) = (loaded, loaded.configuration)
+            }
         } catch {
             throw failure(error)
         }
-        var configuration = checkpoint.configuration
         configuration.output = path
         let requested = try freshConfiguration()
         let recordedTexts = configuration.optionTexts, requestedTexts = requested.optionTexts
@@ -124,7 +133,7 @@ struct TrainCommand: ParsableCommand {
         if given.contains("out"), let out, absolutePath(out) != absolutePath(path) {
             throw ValidationError("--out \(out) conflicts with --resume \(path): a resumed run writes into its own directory")
         }
-        let completed = checkpoint.nextEpoch - configuration.tracker.initialEpoch
+        let completed = (checkpoint?.nextEpoch ?? configuration.tracker.initialEpoch) - configuration.tracker.initialEpoch
         if given.contains("epochs") {
             guard epochs >= completed, epochs >= 1 else {
                 throw ValidationError("--epochs \(epochs) is less than the \(completed) epoch(s) \(path) has already completed")
@@ -134,6 +143,9 @@ struct TrainCommand: ParsableCommand {
         guard completed < configuration.epochs else {
             printLine("Nothing to resume: \(path) has completed all \(configuration.epochs) epoch(s); pass --epochs N to train more.")
             return
+        }
+        if checkpoint == nil {
+            printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
         try runTraining(configuration, resume: checkpoint)
     }
@@ -158,6 +170,9 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     let record: EpochRecord
     do {
         record = try session.trainAll()
+    } catch let interrupted as TrainingInterrupted {
+        FileHandle.standardError.write(Data("error: \(interrupted)\nresume with: delve train --resume \(session.run.url.path)\n".utf8))
+        throw ExitCode(interrupted.exitStatus)
     } catch {
         throw failure(error)
     }

@@ -3,6 +3,7 @@ import DelveTraining
 import Delve
 import DelveOutputs
 import DelveLinearAlgebra
+import Foundation
 
 /// The `delve` command-line tool.
 struct DelveCommand: ParsableCommand {
@@ -16,4 +17,7 @@ struct DelveCommand: ParsableCommand {
 // Debian's OpenBLAS falls back to slow SSE3 kernels on CPUs newer than itself; restart with the
 // AVX2/AVX-512 ones the CPU has (skipped when OPENBLAS_CORETYPE is already set).
 BLASKernels.relaunchWithFasterKernelsIfNeeded()
+// A file-size limit (`ulimit -f`) makes a write fail with EFBIG, reported with the file's name, instead
+// of killing the process with SIGXFSZ.
+signal(SIGXFSZ, SIG_IGN)
 DelveCommand.main()

@@ -102,14 +102,15 @@ struct BadBatchTests {
         #expect(next.skippedBatches == 0 && next.layers.first?.notes.isEmpty == true)
     }
 
-    @Test("a layer whose every batch was skipped still appears, with 0 samples and its count")
+    @Test("a layer whose every batch was skipped still appears, with 0 samples, its count and NaN statistics")
     func everyBatchSkipped() throws {
         let skipping = try tracker(.skip)
         var nan = [Float](repeating: 1, count: 8); nan[0] = .nan
         try skipping.record(layer: "head", phase: .train, batch: dense(nan, rows: 2))
         let record = try skipping.endEpoch()
         let layer = try #require(record.values(layer: "head", phase: .train))
-        #expect(layer.samples == 0 && layer.skippedBatches == 1 && layer.statistics.isEmpty)
+        #expect(layer.samples == 0 && layer.skippedBatches == 1)
+        #expect(layer.statistics.keys.sorted { $0.rawValue < $1.rawValue } == [.idim, .trc] && layer.statistics.values.allSatisfy { $0.isNaN })
         #expect(layer.notes.contains { $0.contains("no batch was accepted") })
         #expect(ConsoleWriter.epochSummary(record).contains("head (train): skipped 1 bad batch"))
     }

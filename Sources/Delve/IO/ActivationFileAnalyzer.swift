@@ -87,9 +87,18 @@ public struct ActivationFileAnalyzer: Sendable {
 
     /// The statistics of an accumulator (filled from a file, or merged from saved states) through
     /// ``CovarianceAccumulator/analysis(_:keepEigenvalues:)``; `source` names it in errors;
-    /// `skippedBatches` chunks were left out (reported in a note).
+    /// `skippedBatches` chunks were left out (reported in a note). An accumulator without samples or
+    /// features has no statistics: ``ActivationFileError/noData(path:reason:)``.
     public func result(of accumulator: CovarianceAccumulator, source: String,
                        skippedBatches: Int = 0) throws(ActivationFileError) -> Result {
+        if accumulator.features == 0 {
+            throw .noData(path: source, reason: "no features (D = 0)")
+        }
+        if accumulator.count == 0 {
+            throw .noData(path: source, reason: skippedBatches > 0
+                ? "every chunk was skipped (\(skippedBatches) with NaN or infinite values), no samples remain"
+                : "no samples (N = 0)")
+        }
         var analysis: LayerAnalysis
         do {
             analysis = try accumulator.analysis(statisticsOptions)
@@ -199,13 +208,15 @@ public enum ActivationFileError: Error, CustomStringConvertible {
     case other(path: String, message: String)
     /// The eigendecomposition failed.
     case spectrum(path: String, error: SpectrumError)
+    /// There is nothing to compute statistics from: no samples, or no features.
+    case noData(path: String, reason: String)
 
     /// The file the error is about.
     public var path: String {
         switch self {
         case .npy(let error): return error.path
         case .unsupportedRank(let path, _), .layout(let path, _), .tooManyFeatures(let path, _, _),
-             .covariance(let path, _, _), .spectrum(let path, _), .other(let path, _):
+             .covariance(let path, _, _), .spectrum(let path, _), .other(let path, _), .noData(let path, _):
             return path
         }
     }
@@ -230,6 +241,8 @@ public enum ActivationFileError: Error, CustomStringConvertible {
             return "\(path): \(message)"
         case .spectrum(let path, let error):
             return "\(path): \(error)"
+        case .noData(let path, let reason):
+            return "\(path): no data: \(reason); no statistic can be computed"
         }
     }
 }

@@ -103,6 +103,7 @@ public final class NPYStreamWriter {
         }
         close(fd)
         fd = -1
+        WriteFaults.point(path)
         if rename(temporaryPath, path) != 0 {
             let message = POSIXFile.lastErrorMessage()
             unlink(temporaryPath)

@@ -78,11 +78,12 @@ public struct EpochRecord: Sendable {
     }
 
     /// The mean saturation over the layers of each phase that have one, as Delve's scalars
-    /// `average-train-sat` and `average-eval-sat` (a phase without any lsat value is left out).
+    /// `average-train-sat` and `average-eval-sat` (NaN values — layers without samples
+    /// have no saturation — are left out, and so is a phase without any other lsat value).
     public static func averageSaturations(of layers: [LayerEpochValues]) -> [(name: String, value: Double)] {
         var result: [(name: String, value: Double)] = []
         for phase in Phase.allCases {
-            let sats = layers.filter { $0.phase == phase }.compactMap { $0.statistics[.lsat] }
+            let sats = layers.filter { $0.phase == phase }.compactMap { $0.statistics[.lsat] }.filter { !$0.isNaN }
             guard !sats.isEmpty else { continue }
             result.append((averageSaturationName(phase), sats.reduce(0, +) / Double(sats.count)))
         }

@@ -87,15 +87,18 @@ public enum WriterError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Writes `data` to `url` atomically: into a temporary file next to it, then renamed over it, so that a
-/// reader never sees a half-written file.
+/// reader never sees a half-written file (a failed write removes the temporary file and leaves `url` as
+/// it was). A ``WriteFaults`` point sits between the two.
 package func writeAtomically(_ data: Data, to url: URL) throws(WriterError) {
     let temp = url.deletingLastPathComponent()
         .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
     do {
-        try data.write(to: temp)
+        try writeFileContents(data, to: temp.path)
     } catch {
-        throw .io(path: temp.path, reason: "cannot write temporary file: \(error.localizedDescription)")
+        unlink(temp.path)   // what a full disk let through
+        throw .io(path: url.path, reason: "cannot write (temporary file \(temp.lastPathComponent)): \(error.reason)")
     }
+    WriteFaults.point(url.path)
     if rename(temp.path, url.path) != 0 {
         let reason = String(cString: strerror(errno))
         try? FileManager.default.removeItem(at: temp)

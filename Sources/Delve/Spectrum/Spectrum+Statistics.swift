@@ -8,14 +8,19 @@ extension Spectrum {
     ///
     /// `trc` is `covarianceTrace` when given, otherwise ``trace``; `dtrc` is ``clippedTrace``; `idim`
     /// and `lsat` use `threshold` (δ) and `convention`. ``Statistic/cov`` is a matrix and is skipped.
-    /// Edge cases give defined values, never a silent NaN: no samples or all-zero variance → idim,
-    /// lsat, erank, rankme, pr, srank, det = 0 and logdet = −∞, with a note. The one deliberate NaN is
-    /// alphareq when fewer than three eigenvalues are above λ₁·1e-12 (a line needs three points to be
-    /// a fit), also with a note.
+    /// No samples → every statistic is NaN (no data, no number), with a note. All-zero variance from
+    /// samples → idim, lsat, erank, rankme, pr, srank, det = 0 and logdet = −∞, with a note. alphareq is
+    /// also NaN, with a note, when fewer than three eigenvalues are above λ₁·1e-12 (a line needs three
+    /// points to be a fit).
     public func statistics(_ stats: [Statistic], threshold: Double = 0.99,
                            convention: IntrinsicDimensionalityConvention = .paper,
                            covarianceTrace: Double? = nil) -> LayerStatistics {
         var result = LayerStatistics()
+        if samples == 0 {
+            for stat in stats where stat.isScalar { result.values[stat] = .nan }
+            result.notes = notes(for: stats)
+            return result
+        }
         for stat in stats {
             switch stat {
             case .lsat: result.values[.lsat] = saturation(threshold: threshold, convention: convention)
@@ -38,6 +43,9 @@ extension Spectrum {
         return result
     }
 
+    /// The note of a layer without samples, whose statistics are all NaN.
+    public static let noSamplesNote = "no samples were accumulated: no statistic (NaN)"
+
     /// Plain-words warnings about this spectrum that explain surprising values.
     public func notes(for stats: [Statistic] = Statistic.allCases) -> [String] {
         var notes: [String] = []
@@ -46,7 +54,8 @@ extension Spectrum {
             return notes
         }
         if samples == 0 {
-            notes.append("no samples were accumulated; the covariance is zero")
+            notes.append(Self.noSamplesNote)
+            return notes
         } else if samples == 1 {
             notes.append("only one sample: the covariance is zero")
         }

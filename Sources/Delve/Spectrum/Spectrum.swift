@@ -4,11 +4,10 @@ import DelveLinearAlgebra
 /// The eigenvalue spectrum of a layer's covariance matrix and the statistics derived from it.
 ///
 /// Eigenvalues are sorted in descending order and negative ones (rounding noise of a positive
-/// semi-definite matrix) are clipped to 0. Every statistic is defined for edge cases instead of
-/// returning NaN: an all-zero spectrum has idim = lsat = erank = rankme = pr = srank = 0, det = 0,
-/// logdet = −∞. The NaN results come from non-finite eigenvalues passed to ``init(eigenvalues:samples:)``
-/// and from ``alphaReQ`` with fewer than three ranks to fit; ``statistics(_:threshold:convention:covarianceTrace:)``
-/// then says so in a note.
+/// semi-definite matrix) are clipped to 0. An all-zero spectrum from samples has idim = lsat = erank =
+/// rankme = pr = srank = 0, det = 0, logdet = −∞. ``statistics(_:threshold:convention:covarianceTrace:)``
+/// gives NaN, with a note, only when there is no data (no samples), when the eigenvalues passed to
+/// ``init(eigenvalues:samples:)`` are not finite, and for ``alphaReQ`` with fewer than three ranks to fit.
 public struct Spectrum: Sendable {
     /// The eigenvalues, largest first, negatives clipped to 0 (non-finite inputs, if any, last).
     public let eigenvalues: [Double]

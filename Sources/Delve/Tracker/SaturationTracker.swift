@@ -364,7 +364,7 @@ public final class SaturationTracker: @unchecked Sendable {
     }
 
     /// The statistics of one layer in one phase for the epoch that ends. A layer whose every batch
-    /// was skipped still gets an entry (no statistics, 0 samples) so that the skips are reported.
+    /// was skipped still gets an entry (0 samples, every statistic NaN) so that the skips are reported.
     private func values(for key: SlotKey, slot: Slot) -> LayerEpochValues? {
         slot.lock.lock()
         defer { slot.lock.unlock() }
@@ -374,9 +374,10 @@ public final class SaturationTracker: @unchecked Sendable {
         }
         guard let accumulator = slot.accumulator, accumulator.count > 0 else {
             guard slot.skippedThisEpoch > 0 else { return nil }
-            notes.append("no batch was accepted this epoch")
+            notes.append("no batch was accepted this epoch: no statistic (NaN)")
+            let none = Dictionary(uniqueKeysWithValues: options.statistics.filter(\.isScalar).map { ($0, Double.nan) })
             return LayerEpochValues(layer: key.layer, phase: key.phase, features: slot.accumulator?.features ?? 0,
-                                    samples: 0, statistics: [:], notes: notes, skippedBatches: slot.skippedThisEpoch)
+                                    samples: 0, statistics: none, notes: notes, skippedBatches: slot.skippedThisEpoch)
         }
         do {
             let analysis = try accumulator.analysis(options.statisticsOptions, keepEigenvalues: options.keepSpectra)

@@ -196,10 +196,9 @@ public enum Safetensors {
         let bytes = try encode(tensors, metadata: metadata)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw .io(file: url.path, reason: "cannot write the temporary file \(temporary.path) (\(error.localizedDescription))")
+        if let failure = writeWhole(bytes, to: temporary.path) {
+            unlink(temporary.path)
+            throw .io(file: url.path, reason: "cannot write the temporary file \(temporary.path) (\(failure))")
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -209,6 +208,24 @@ public enum Safetensors {
     }
 
     // MARK: Internals
+
+    /// Writes `bytes` as the file at `path` with POSIX calls; returns the system's reason on failure
+    /// (`File too large`, `No space left on device`, …).
+    private static func writeWhole(_ bytes: [UInt8], to path: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(done))
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                done += n
+            }
+        }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        return failure == 0 ? nil : String(cString: strerror(failure))
+    }
 
     /// The element types the reader understands.
     enum DType: String {

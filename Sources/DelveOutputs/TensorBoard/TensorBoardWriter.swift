@@ -48,9 +48,9 @@ public final class TensorBoardWriter: EpochWriter {
     private func append(_ event: [UInt8]) throws(WriterError) {
         guard let handle else { throw .closed(writer: "tensorboard") }
         do {
-            try handle.write(contentsOf: Data(TensorBoardEvent.record(event)))
+            try WriteFaults.append(Data(TensorBoardEvent.record(event)), to: handle, path: url.path)
         } catch {
-            throw .io(path: url.path, reason: "cannot append an event: \(error.localizedDescription)")
+            throw .io(path: url.path, reason: "cannot append an event: \(fileErrorReason(error))")
         }
     }
 

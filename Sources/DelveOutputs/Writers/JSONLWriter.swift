@@ -36,9 +36,9 @@ public final class JSONLWriter: EpochWriter {
     public func write(_ record: EpochRecord) throws(WriterError) {
         guard let handle else { throw .closed(writer: "jsonl") }
         do {
-            try handle.write(contentsOf: Data((record.jsonValue.text + "\n").utf8))
+            try WriteFaults.append(Data((record.jsonValue.text + "\n").utf8), to: handle, path: url.path)
         } catch {
-            throw .io(path: url.path, reason: "cannot append: \(error.localizedDescription)")
+            throw .io(path: url.path, reason: "cannot append: \(fileErrorReason(error))")
         }
     }
 

@@ -14,6 +14,8 @@ import Foundation
 /// <run>/checkpoint/epoch-<N>/tracker/tracker.json   next epoch, layer order (+ accumulators when kept)
 /// <run>/checkpoint/history.jsonl                    the records of the completed epochs (for plots),
 ///                                                   append-only: each checkpoint appends its epoch
+/// <run>/checkpoint/configuration.json               the configuration, recorded before the first epoch
+///                                                   (a resume without a manifest starts over with it)
 /// ```
 ///
 /// N is the number of the next epoch. The manifest names the folder, the completed epoch count, the full
@@ -82,7 +84,9 @@ public struct TrainingCheckpoint: Sendable {
             throw TrainingError.failed("\(target.path): cannot create the checkpoint folder: \(error.localizedDescription)")
         }
         try model.saveSafetensors(to: target.appendingPathComponent(modelFile))
+        WriteFaults.point(target.appendingPathComponent(modelFile).path)
         try optimizer.exportState().write(to: target.appendingPathComponent(optimizerFile))
+        WriteFaults.point(target.appendingPathComponent(optimizerFile).path)
         try tracker.exportState().write(to: target.appendingPathComponent(trackerFolder))
         let log = try appendHistory(history, after: historyLog, to: historyURL(run))
 
@@ -114,6 +118,7 @@ public struct TrainingCheckpoint: Sendable {
         let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
         try writeFile(Data((checkpoint.jsonValue.text + "\n").utf8), to: temporary)
         try syncToDisk(temporary)
+        WriteFaults.point(manifest.path)
         guard rename(temporary.path, manifest.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
@@ -141,9 +146,9 @@ public struct TrainingCheckpoint: Sendable {
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
             try handle.truncate(atOffset: UInt64(log.size))   // also moves the file position there
-            try handle.write(contentsOf: bytes)
+            try WriteFaults.append(bytes, to: handle, path: url.path)
         } catch {
-            throw .failed("\(url.path): cannot append to the history: \(error.localizedDescription)")
+            throw .failed("\(url.path): cannot append to the history: \(fileErrorReason(error))")
         }
         let crc = bytes.withUnsafeBytes { CRC32C.checksum($0, continuing: log.crc) }
         return HistoryLog(records: history.count, size: log.size + bytes.count, crc: crc)
@@ -358,12 +363,15 @@ func readFile(_ url: URL) throws(TrainingError) -> Data {
 }
 
 /// Writes a whole file (not atomically: callers write into a folder or temporary name first).
-private func writeFile(_ data: Data, to url: URL) throws(TrainingError) {
-    do { try data.write(to: url) } catch { throw .failed("\(url.path): cannot write: \(error.localizedDescription)") }
+func writeFile(_ data: Data, to url: URL) throws(TrainingError) {
+    do { try writeFileContents(data, to: url.path) } catch {
+        unlink(url.path)
+        throw .failed("\(url.path): cannot write: \(error.reason)")
+    }
 }
 
 /// Flushes a file's data, or a directory's entries, to the disk (`fsync`).
-private func syncToDisk(_ url: URL, directory: Bool = false) throws(TrainingError) {
+func syncToDisk(_ url: URL, directory: Bool = false) throws(TrainingError) {
     let fd = open(url.path, O_RDONLY | (directory ? O_DIRECTORY : 0))
     guard fd >= 0 else { throw .failed("\(url.path): cannot open to flush it to disk: \(String(cString: strerror(errno)))") }
     defer { close(fd) }

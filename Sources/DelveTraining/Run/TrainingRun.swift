@@ -65,6 +65,7 @@ public final class TrainingRun {
         classifier = ModelZoo.isClassifier(configuration.model)
         flatten = configuration.model.lowercased() == "mlp"
         let options = try ModelOptions(parsing: configuration.modelOptions)
+        try ModelOptions.checkApplicable(configuration.modelOptions, model: configuration.model)
         let inputShape = flatten ? [train.sampleSize] : train.sampleShape
         model = try ModelZoo.make(name: configuration.model, inputShape: inputShape, classes: train.classCount,
                                   options: options, seed: configuration.seed)
@@ -106,6 +107,7 @@ public final class TrainingRun {
         } else {
             runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
             run = try RunDirectory(path: configuration.output)
+            try TrainingCheckpoint.recordStart(configuration, run: run)
             startEpoch = configuration.tracker.initialEpoch
         }
         writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
@@ -129,11 +131,13 @@ public final class TrainingRun {
         let testLoader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var last: EpochRecord?
         for epoch in startEpoch..<endEpoch {
+            try Interruption.check(epoch: epoch, run: run.url)
             // A pure function of the epoch: a resumed run sets the same rate as an uninterrupted one.
             optimizer.learningRate = configuration.lrSchedule.learningRate(
                 base: configuration.learningRate, step: epoch - configuration.tracker.initialEpoch)
             let (trainLoss, trainAccuracy) = trainEpoch(epoch, loader: loader)
             let (testLoss, testAccuracy) = evaluate(epoch, loader: testLoader)
+            try Interruption.check(epoch: epoch, run: run.url)   // an abandoned epoch writes nothing
             tracker.addScalar("train-loss", trainLoss)
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
@@ -187,6 +191,7 @@ public final class TrainingRun {
         let start = Date()
         var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
         for batch in loader.batches(epoch: order) {
+            if Interruption.receivedSignal != nil { break }
             let (output, loss) = step(batch)
             let n = batch.labels.count
             lossSum += Double(loss.item) * Double(n)
