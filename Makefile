@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build demo test bench fuzz tsan rss clean
+.PHONY: deps build demo test bench fuzz tsan rss clean python
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -58,7 +58,14 @@ test: deps
 	@bash scripts/tensorboard-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/golden-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/c-interface-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
+
+## python: the Python package `delve_swift` as a wheel in dist/, with libDelveC inside (the Swift runtime
+## linked statically, in its own build folder .build/python); `pip install dist/delve_swift-*.whl`.
+python: deps
+	$(SWIFT) build $(RELEASE) --scratch-path .build/python --product DelveC --static-swift-stdlib
+	@bash scripts/build-wheel.sh "$$($(SWIFT) build $(RELEASE) --scratch-path .build/python --show-bin-path)/libDelveC.so"
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps
