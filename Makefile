@@ -59,6 +59,7 @@ test: deps
 	@bash scripts/golden-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/c-interface-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/python-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
 
 ## python: the Python package `delve_swift` as a wheel in dist/, with libDelveC inside (the Swift runtime
