@@ -82,7 +82,7 @@ let package = Package(
         // The C interface of the engine and the outputs (include/delve.h): @_cdecl functions over opaque handles.
         .target(
             name: "DelveC",
-            dependencies: ["Delve", "DelveOutputs"]
+            dependencies: ["Delve", "DelveOutputs", "DelveLinearAlgebra"]
         ),
         .executableTarget(
             name: "DelveCLI",

@@ -121,6 +121,12 @@ delve_status delve_accumulator_statistic(const delve_accumulator *accumulator, c
  * (capacity ≥ D doubles). */
 delve_status delve_accumulator_eigenvalues(const delve_accumulator *accumulator, double *out, int64_t capacity);
 
+/* The eigendecomposition of the population covariance: the D eigenvalues, largest first, into `values`,
+ * and the D×D eigenvectors row-major into `vectors`, column j the unit eigenvector of values[j]
+ * (`capacity` ≥ D·D doubles). For D ≥ 1. */
+delve_status delve_accumulator_eigenvectors(const delve_accumulator *accumulator, double *values, double *vectors,
+                                            int64_t capacity);
+
 /* ---- Tracker ----------------------------------------------------------------------------------- */
 
 /* Options of a tracker. Fill with delve_tracker_options_init, then change fields. Strings are copied

@@ -82,6 +82,13 @@ static void test_known_spectrum(void) {
     CHECK(v == 0.5, "lsat %g", v);
     OK(delve_accumulator_statistic(acc, "srank", 0.99, DELVE_CONVENTION_PAPER, &v));
     CHECK(close_rel(v, 100.0 / 95.0, 1e-12), "srank %.17g", v);
+    double values[4], vectors[16];
+    OK(delve_accumulator_eigenvectors(acc, values, vectors, 16));
+    for (int j = 0; j < 4; j++) {   /* the spectrum lies along the axes: column j is ±e_j */
+        CHECK(close_rel(values[j], spectrum[j], 1e-12), "eigenvector value %d: %.17g", j, values[j]);
+        CHECK(close_rel(fabs(vectors[j * 4 + j]), 1.0, 1e-12), "eigenvector %d: %.17g", j, vectors[j * 4 + j]);
+    }
+    CHECK(delve_accumulator_eigenvectors(acc, values, vectors, 15) == DELVE_ERR_BUFFER, "short vectors buffer");
     double mean[4];
     OK(delve_accumulator_mean(acc, mean, 4));
     CHECK(close_rel(mean[2], 1000.0, 1e-15), "mean %.17g", mean[2]);
