@@ -130,3 +130,11 @@ class Accumulator:
         out = np.zeros(self.features)
         check(lib.delve_accumulator_eigenvalues(self._handle, out.ctypes.data_as(_native.c_double_p), out.size))
         return out
+
+    def eigenvectors(self):
+        """(eigenvalues largest first, eigenvectors as the columns of a D×D array) of the population covariance."""
+        d = self.features
+        values, vectors = np.zeros(d), np.zeros((d, d))
+        check(lib.delve_accumulator_eigenvectors(self._handle, values.ctypes.data_as(_native.c_double_p),
+                                                 vectors.ctypes.data_as(_native.c_double_p), vectors.size))
+        return values, vectors
