@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build demo test bench fuzz tsan rss clean python
+.PHONY: deps build demo test bench fuzz tsan rss clean python wheel-check
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -62,11 +62,20 @@ test: deps
 	@bash scripts/python-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
 
-## python: the Python package `delve_swift` as a wheel in dist/, with libDelveC inside (the Swift runtime
-## linked statically, in its own build folder .build/python); `pip install dist/delve_swift-*.whl`.
+## python: the Python package `delve_swift` as a wheel in dist/ with libDelveC inside, linked with the Swift
+## runtime statically (its own build folder .build/python; see scripts/build-wheel.sh); then
+## `pip install dist/delve_swift-*.whl`. It needs OpenBLAS, LAPACKE and zlib at run time.
+SWIFT_STATIC = $(shell d=$$(dirname $$(dirname $$(readlink -f $$(command -v swiftc)))); echo $$d/lib/swift_static/linux)
+PYFLAGS     = $(RELEASE) --scratch-path .build/python --static-swift-stdlib -Xlinker -L$(SWIFT_STATIC)
 python: deps
-	$(SWIFT) build $(RELEASE) --scratch-path .build/python --product DelveC --static-swift-stdlib
-	@bash scripts/build-wheel.sh "$$($(SWIFT) build $(RELEASE) --scratch-path .build/python --show-bin-path)/libDelveC.so"
+	$(SWIFT) build $(PYFLAGS) --product DelveC
+	@bash scripts/build-wheel.sh "$$($(SWIFT) build $(PYFLAGS) --show-bin-path)"
+
+## wheel-check: build the wheel, install it in a new virtual environment and track an epoch there with no
+## Swift runtime loaded (python/tests/test_wheel.py; not part of `make test`, which tests the package in place).
+wheel-check: python
+	@DELVE_SWIFT_WHEEL="$$(ls -t $(CURDIR)/dist/delve_swift-*.whl | head -1)" \
+	  bash scripts/python-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)" tests/test_wheel.py
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The Python package's tests (python/tests, pytest) against the built C interface library.
-# Usage: scripts/python-tests.sh BIN   (BIN: the swift build bin path holding libDelveC.so)
+# Usage: scripts/python-tests.sh BIN [TEST…]   (BIN: the swift build bin path holding libDelveC.so;
+# TEST: pytest paths under python/, default tests)
 #
 # The test environment (numpy, pytest, the CPU build of torch, delve==0.1.50 as the reference) is a virtual
 # environment outside the clone, ~/.cache/delve-swift-venv-<hash of python/requirements-test.txt>, made
 # once per machine (a few minutes) and reused by later runs; DELVE_SWIFT_VENV overrides the location.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bin="${1:?usage: $0 <swift build bin path>}"
+bin="${1:?usage: $0 <swift build bin path> [pytest paths]}"
+shift
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests)
 lib="$bin/libDelveC.so"
 [ "$(uname)" = Darwin ] && lib="$bin/libDelveC.dylib"
 [ -f "$lib" ] || { echo "python-tests: $lib is missing (swift build -c release --product DelveC)" >&2; exit 1; }
@@ -24,7 +28,7 @@ fi
 export DELVE_SWIFT_LIBRARY="$PWD/$lib"
 [ "${lib#/}" != "$lib" ] && export DELVE_SWIFT_LIBRARY="$lib"
 cd python
-"$venv/bin/python" -m pytest -q -p no:cacheprovider tests
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}"
 status=$?
 case $status in
   0) ;;
