@@ -1,6 +1,7 @@
 """The tracking overhead in PyTorch, side by side in one run: the overhead benchmark's MLP and CNN
-(2560 random samples, batch 128, SGD with momentum), one epoch untracked, tracked by Delve 0.1.50, and
-tracked by delve_swift in float64 and float32 mode (lsat and idim on every Linear/Conv2d, every batch).
+(2560 random samples, batch 128, SGD with momentum) untracked, tracked by Delve 0.1.50, and tracked by
+delve_swift in float64 and float32 mode (lsat and idim on every Linear/Conv2d, every batch); the four take
+turns epoch by epoch and each one's best epoch counts.
 
 Prints each tracker's extra epoch time as a ratio to Delve's extra time (goal: ≤ 0.40 in float64 and
 ≤ 0.30 in float32 mode). Needs torch, delve==0.1.50 and delve_swift (DELVE_SWIFT_LIBRARY or a wheel).
@@ -33,25 +34,39 @@ def make(kind):
     return model, x, y
 
 
-def epoch_seconds(kind, tracker_factory, epochs):
-    model, x, y = make(kind)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
+class Run:
+    """One variant: its own model, optimizer, data and tracker."""
+
+    def __init__(self, kind, tracker_factory, folder):
+        self.model, self.x, self.y = make(kind)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.tracker = tracker_factory(folder, self.model)
+
+    def epoch(self):
+        start = time.perf_counter()
+        for i in range(0, SAMPLES, BATCH):
+            self.optimizer.zero_grad()
+            self.loss_fn(self.model(self.x[i:i + BATCH]), self.y[i:i + BATCH]).backward()
+            self.optimizer.step()
+        if self.tracker is not None:
+            self.tracker.add_saturations()
+        return time.perf_counter() - start
+
+
+def epoch_seconds(kind, variants, epochs):
+    """The best epoch time of each variant; the variants take turns epoch by epoch (the first round warms up)."""
     with tempfile.TemporaryDirectory() as folder:
-        tracker = tracker_factory(folder, model)
-        best = float("inf")
-        for epoch in range(epochs + 1):   # the first epoch warms up
-            start = time.perf_counter()
-            for i in range(0, SAMPLES, BATCH):
-                optimizer.zero_grad()
-                loss_fn(model(x[i:i + BATCH]), y[i:i + BATCH]).backward()
-                optimizer.step()
-            if tracker is not None:
-                tracker.add_saturations()
-            if epoch > 0:
-                best = min(best, time.perf_counter() - start)
-        if tracker is not None:
-            tracker.close()
+        runs = {name: Run(kind, factory, f"{folder}/{name}") for name, factory in variants.items()}
+        best = {name: float("inf") for name in runs}
+        for round in range(epochs + 1):
+            for name, run in runs.items():
+                seconds = run.epoch()
+                if round > 0:
+                    best[name] = min(best[name], seconds)
+        for run in runs.values():
+            if run.tracker is not None:
+                run.tracker.close()
     return best
 
 
@@ -64,15 +79,15 @@ def main():
 
     variants = {
         "untracked": lambda folder, model: None,
-        "delve": lambda folder, model: delve.SaturationTracker(folder + "/d", "csv", model, stats=["lsat", "idim"],
+        "delve": lambda folder, model: delve.SaturationTracker(folder, "csv", model, stats=["lsat", "idim"],
                                                                device="cpu"),
         "swift-float64": lambda folder, model: delve_swift.SaturationTracker(
-            folder + "/s", "csv", model, stats=["lsat", "idim"], device="cpu", precision="float64"),
+            folder, "csv", model, stats=["lsat", "idim"], device="cpu", precision="float64"),
         "swift-float32": lambda folder, model: delve_swift.SaturationTracker(
-            folder + "/s", "csv", model, stats=["lsat", "idim"], device="cpu", precision="float32"),
+            folder, "csv", model, stats=["lsat", "idim"], device="cpu", precision="float32"),
     }
     for kind in ("mlp", "cnn"):
-        times = {name: epoch_seconds(kind, factory, args.epochs) for name, factory in variants.items()}
+        times = epoch_seconds(kind, variants, args.epochs)
         base = times["untracked"]
         delve_extra = times["delve"] - base
         line = [f"{kind}: untracked {base:.3f} s"]
