@@ -97,3 +97,37 @@ def test_missing_library_is_an_import_error_saying_how_to_build():
     assert result.returncode != 0
     assert "ImportError" in result.stderr
     assert "make python" in result.stderr and "swift build -c release --product DelveC" in result.stderr
+
+
+def test_edge_cases_are_errors_not_crashes(tmp_path):
+    from delve_swift.engine import EngineTracker
+    empty = Accumulator(0)
+    assert empty.eigenvalues().size == 0
+    with pytest.raises(ValueError, match="no features"):
+        empty.eigenvectors()
+    with pytest.raises(ValueError, match="features must be in"):
+        Accumulator(10 ** 6)
+    acc = Accumulator(3)
+    with pytest.raises(ValueError, match="count must be"):
+        acc.merge_moments(-1, np.zeros(3), np.zeros((3, 3)))
+    with pytest.raises(BadBatchError, match="non-finite"):
+        acc.merge_moments(2, np.array([0, np.inf, 0]), np.zeros((3, 3)))
+    with pytest.raises(DelveStateError, match="truncated"):
+        Accumulator.deserialize(b"")
+    tracker = EngineTracker()
+    tracker.end_epoch()
+    assert tracker.last_values() == {}
+    with pytest.raises(BadBatchError, match="'x'.*empty"):
+        tracker.record("x", "train", np.zeros((0, 3), np.float32), "dense")
+    with pytest.raises(ValueError, match="'y'.*2 dimensions"):
+        tracker.record("y", "train", np.zeros((2, 3, 4), np.float32), "dense")
+    with pytest.raises(ValueError, match="no state"):
+        tracker.layer_state("nope", "train")
+    with pytest.raises(ValueError, match="run_directory"):
+        EngineTracker(writers=["csv"])
+    with pytest.raises(ValueError, match="'pool'"):
+        EngineTracker(conv_method="pool")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        EngineTracker(run_directory=str(blocker / "run"), writers=["csv"])
