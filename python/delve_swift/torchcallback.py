@@ -38,7 +38,7 @@ class SaturationTracker:
     arithmetic), `bad_batch_policy` ("fail": a NaN/inf batch raises, naming the layer; "skip": it is
     counted and noted), `moments_on_device` (reduce every batch to its count, mean and centred co-moment
     with torch in float64 on the tensor's device and pass only those; always so for tensors that are not
-    on the CPU).
+    on the CPU, and for float64 tensors, which the engine's layouts would read as float32).
 
     Under `torch.distributed` (an initialized process group when the tracker is created), every rank
     records its own batches; at each epoch end the ranks exchange their serialized states over the group,
@@ -270,7 +270,8 @@ class SaturationTracker:
             kind = "dense"
         else:
             raise ValueError(f"layer {name!r}: cannot track an output of shape {tuple(tensor.shape)}")
-        if self.moments_on_device or tensor.device.type != "cpu":
+        # float64 outputs take the moments path too: the engine's layouts read float32.
+        if self.moments_on_device or tensor.device.type != "cpu" or tensor.dtype == torch.float64:
             self._record_moments(name, phase, tensor, kind)
             return
         if tensor.dtype not in (torch.float32, torch.float64):

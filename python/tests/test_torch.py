@@ -256,3 +256,17 @@ def test_distributed_two_gloo_processes_equal_one_process(tmp_path):
         else:
             assert values[key] == value, key
     assert (tmp_path / "dist.csv").exists()
+
+
+def test_float64_model_is_exact(tmp_path):
+    torch.manual_seed(9)
+    model = nn.Sequential(nn.Linear(6, 5)).double()
+    outputs = []
+    model[0].register_forward_hook(lambda m, i, o: outputs.append(o.detach().numpy().copy()))
+    tracker = swift_tracker(tmp_path, model, stats=["trc", "idim"])
+    with torch.no_grad():
+        for k in range(3):
+            model(torch.randn(20, 6, dtype=torch.float64) * 1e3 + 1e6 * k)
+    values = tracker.add_saturations()
+    x = np.concatenate(outputs)
+    assert values["train-covariance-trace_0"] == pytest.approx(np.trace(np.cov(x, rowvar=False, bias=True)), rel=1e-12)
