@@ -27,7 +27,7 @@ RELEASE    := -c release $(CPU_FLAGS)
 TESTFLAGS  := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN         = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: deps build install demo test docs bench fuzz tsan rss clean
+.PHONY: deps build install demo test docs bench fuzz tsan rss clean python wheel-check
 
 ## deps: install missing system packages (Debian/Ubuntu).
 deps:
@@ -66,6 +66,8 @@ test: deps
 	@bash scripts/golden-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/alloc-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@bash scripts/check-snippets.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/c-interface-check.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
+	@bash scripts/python-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)"
 	@$(MAKE) --no-print-directory tsan
 
 ## docs: the DocC documentation of the public targets (API reference and articles, with the examples
@@ -76,6 +78,21 @@ docs: deps
 	@mkdir -p "$(DOCS_OUT)"
 	$(SWIFT) package --allow-writing-to-directory "$(DOCS_OUT)" generate-documentation \
 	  $(foreach t,$(DOC_TARGETS),--target $(t)) --output-path "$(DOCS_OUT)" --warnings-as-errors
+
+## python: the Python package `delve_swift` as a wheel in dist/ with libDelveC inside, linked with the Swift
+## runtime statically (its own build folder .build/python; see scripts/build-wheel.sh); then
+## `pip install dist/delve_swift-*.whl`. It needs OpenBLAS, LAPACKE and zlib at run time.
+SWIFT_STATIC = $(shell d=$$(dirname $$(dirname $$(readlink -f $$(command -v swiftc)))); echo $$d/lib/swift_static/linux)
+PYFLAGS     = $(RELEASE) --scratch-path .build/python --static-swift-stdlib -Xlinker -L$(SWIFT_STATIC)
+python: deps
+	$(SWIFT) build $(PYFLAGS) --product DelveC
+	@bash scripts/build-wheel.sh "$$($(SWIFT) build $(PYFLAGS) --show-bin-path)"
+
+## wheel-check: build the wheel, install it in a new virtual environment and track an epoch there with no
+## Swift runtime loaded (python/tests/test_wheel.py; not part of `make test`, which tests the package in place).
+wheel-check: python
+	@DELVE_SWIFT_WHEEL="$$(ls -t $(CURDIR)/dist/delve_swift-*.whl | head -1)" \
+	  bash scripts/python-tests.sh "$$($(SWIFT) build $(TESTFLAGS) --show-bin-path)" tests/test_wheel.py
 
 ## fuzz: fuzz every file parser with libFuzzer (FUZZ_RUNS inputs per target; see scripts/fuzz.sh).
 fuzz: deps

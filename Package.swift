@@ -6,6 +6,7 @@
 //                                   ↖ DelveNN ← DelveData
 //   Delve + DelveNN ← DelveNNTracking
 //   DelveOutputs + DelveNNTracking + DelveData ← DelveTraining ← delve (DelveCLI)
+//   Delve + DelveOutputs ← DelveC (libDelveC, the C interface of include/delve.h)
 // Snippets/ holds the Swift examples of the README and the DocC articles: SwiftPM builds them with the
 // package as executables that are not products.
 import PackageDescription
@@ -21,6 +22,8 @@ let package = Package(
         .library(name: "DelveData", targets: ["DelveData"]),
         .library(name: "DelveNNTracking", targets: ["DelveNNTracking"]),
         .library(name: "DelveTraining", targets: ["DelveTraining"]),
+        // The C interface (include/delve.h), loaded by the Python package `delve_swift`.
+        .library(name: "DelveC", type: .dynamic, targets: ["DelveC"]),
         .executable(name: "delve", targets: ["DelveCLI"]),
         .executable(name: "delve-bench", targets: ["DelveBench"]),
     ],
@@ -79,6 +82,11 @@ let package = Package(
         .target(
             name: "DelveTraining",
             dependencies: ["Delve", "DelveOutputs", "DelveNN", "DelveData", "DelveNNTracking"]
+        ),
+        // The C interface of the engine and the outputs (include/delve.h): @_cdecl functions over opaque handles.
+        .target(
+            name: "DelveC",
+            dependencies: ["Delve", "DelveOutputs", "DelveLinearAlgebra"]
         ),
         .executableTarget(
             name: "DelveCLI",
