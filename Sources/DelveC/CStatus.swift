@@ -36,7 +36,7 @@ struct CFailure: Error {
         case let error as TrackerError:
             switch error {
             case .badBatch, .rejectedBatches: self.init(.badBatch, error.description)
-            case .invalidOption: self.init(.argument, error.description)
+            case .invalidOption, .cka: self.init(.argument, error.description)
             case .writerFailed: self.init(.writer, error.description)
             case .state: self.init(.state, error.description)
             }
