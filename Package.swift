@@ -2,7 +2,7 @@
 // Delve for Swift: layer saturation and spectral statistics of neural network representations.
 //
 // Target graph (docs/ARCHITECTURE.md lists every target's dependencies; `make test` checks that list):
-//   CDelveLinearAlgebra ← DelveLinearAlgebra ← Delve ← DelveOutputs
+//   CDelveLinearAlgebra + CDelveKernels ← DelveLinearAlgebra ← Delve ← DelveOutputs
 //                                   ↖ DelveNN ← DelveData
 //   Delve + DelveNN ← DelveNNTracking
 //   DelveOutputs + DelveNNTracking + DelveData ← DelveTraining ← delve (DelveCLI)
@@ -45,10 +45,15 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // The only Swift code that calls BLAS/LAPACK.
+        // C: hand-written kernels (AVX-512 / AVX2 / portable, chosen at run time) where they beat the BLAS.
+        .target(name: "CDelveKernels"),
+        // The only Swift code that calls BLAS/LAPACK and the C kernels.
         .target(
             name: "DelveLinearAlgebra",
-            dependencies: [.target(name: "CDelveLinearAlgebra", condition: .when(platforms: [.linux]))]
+            dependencies: [
+                .target(name: "CDelveLinearAlgebra", condition: .when(platforms: [.linux])),
+                "CDelveKernels",
+            ]
         ),
         // The statistics engine: covariance, spectrum and statistics, layouts, tracker, epoch records and
         // the writer protocol, .npy and state I/O. It knows nothing of the neural network framework or of

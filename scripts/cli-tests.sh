@@ -312,9 +312,13 @@ check_status "delve-bench covariance --quick (table)" 0 "$bin/delve-bench" covar
 check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
 check_status "delve-bench overhead --quick --json" 0 "$bin/delve-bench" overhead --quick --json
 check_json "delve-bench overhead: ratios and floors for both models" \
-  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and all(f"overhead_{m}{l}_{k}" in d for m in ["mlp", "cnn"] for l in ["", "_long"] for k in ["excess", "f32_excess", "ratio", "f32_ratio", "f32_speedup"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
 check_json "delve-bench overhead: the CKA variant" \
   'all(d[f"overhead_{m}_cka_ratio"] > 0 and d[f"overhead_{m}_cka_epoch_s"] > 0 for m in ["mlp", "cnn"])'
+check_status "delve-bench overhead --quick --json --models mlp --lengths long" 0 "$bin/delve-bench" overhead --quick --json --models mlp --lengths long --repeats 1
+check_json "delve-bench overhead: long-epoch ratios, floors and excesses" \
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_mlp_long_{k}"] > 0 for k in ["ratio", "f32_ratio", "plain_epoch_s"]) and all(d[f"overhead_mlp_long_{k}"] > 1 for k in ["floor_ratio", "f32_floor_ratio"]) and abs(d["overhead_mlp_long_excess"] - (d["overhead_mlp_long_ratio"] - d["overhead_mlp_long_floor_ratio"])) < 1e-4 and abs(d["overhead_mlp_long_f32_excess"] - (d["overhead_mlp_long_f32_ratio"] - d["overhead_mlp_long_f32_floor_ratio"])) < 1e-4 and "overhead_mlp_ratio" not in d'
+check_status "delve-bench overhead --lengths bad" 64 "$bin/delve-bench" overhead --lengths medium
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
 

@@ -57,7 +57,9 @@ enum TrainBench: Bench {
         let x = Tensor.normal([samples] + sampleShape, using: &rng)
         let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
         let batches = stride(from: 0, to: samples, by: batchSize).map { start in
-            (x.narrowed(axis: 0, start: start, length: batchSize), Array(labels[start..<start + batchSize]))
+            // The last batch is partial when `samples` is not a multiple of the batch size (60 000 = 468·128 + 96).
+            let length = min(batchSize, samples - start)
+            return (x.narrowed(axis: 0, start: start, length: length), Array(labels[start..<start + length]))
         }
         return (model, batches, SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9))
     }

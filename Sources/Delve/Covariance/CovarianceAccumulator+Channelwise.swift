@@ -64,8 +64,11 @@ extension CovarianceAccumulator {
     /// threads' yield loops cost more than the co-moments. Each worker goes through
     /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
     /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
-    /// block's observations) and one syrk adds its co-moment; blocks are combined with Chan's formula
-    /// into the worker's local state (the extra scratch column carries √(n_t·n_k/(n_t+n_k))·δ). The
+    /// block's observations) and one syrk adds its co-moment — or, for the shapes
+    /// ``ChannelComoment/accepts(channels:spatial:)`` takes (few channels, in either precision), the
+    /// channel kernel reads the block in place, centring and widening in registers and summing in
+    /// float64; blocks are combined with Chan's formula into the worker's local state (the extra
+    /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
     /// The split depends only on the batch size and the thread count, so results are reproducible.
@@ -102,7 +105,7 @@ extension CovarianceAccumulator {
         while channelwiseWorkspaces.count < workers { channelwiseWorkspaces.append(ChannelwiseWorkspace(channels: c)) }
         // Float32 scratch up front; the float64 scratch is reserved per block where it is used (float64
         // mode, and float32-mode blocks redone in float64). Both grow once and are reused.
-        if precision == .float32 {
+        if precision == .float32 && !Self.usesChannelKernel(channels: c, spatial: s) {
             for w in 0..<workers { channelwiseWorkspaces[w].reserveFloat32(c * chunk * s) }
         }
 
@@ -160,6 +163,12 @@ extension CovarianceAccumulator {
         return max(1, min(threads, batch / 2))
     }
 
+    /// Whether blocks of this shape go through the channel co-moment kernel (``ChannelComoment``) in
+    /// both precisions instead of centring into scratch and a BLAS syrk.
+    static func usesChannelKernel(channels c: Int, spatial s: Int) -> Bool {
+        ChannelComoment.accepts(channels: c, spatial: s)
+    }
+
     /// One worker: samples `range` of the batch, block by block, into `space`'s local state. Reads only
     /// the accumulator's immutable settings, so several run at once on disjoint workspaces.
     private func runChannelwise(_ src: UnsafePointer<Float>, samples range: Range<Int>, channels c: Int, spatial s: Int,
@@ -169,6 +178,7 @@ extension CovarianceAccumulator {
         let localMoment = space.localMoment, localMean = space.localMean
         let blockMean = space.blockMean, delta = space.delta
         localMoment.update(repeating: 0, count: c * c)
+        let useKernel = Self.usesChannelKernel(channels: c, spatial: s)
         var localCount = 0
         var start = range.lowerBound
         while start < range.upperBound {
@@ -193,9 +203,21 @@ extension CovarianceAccumulator {
             let total = localCount + columns
             let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
             for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
-            // Pass 2 (block, from cache): centre on the block mean, one syrk. In float32 mode a block whose
+            // Pass 2 (block, from cache): the co-moment centred on the block mean. Shapes the channel
+            // kernel takes (either precision): float32 read in place, centred and summed in float64, then
+            // Chan's w²·δδᵀ. Otherwise centre into scratch and one syrk; in float32 mode a block whose
             // products do not fit float32 (a diagonal entry is ∞) is done again in float64.
-            if precision == .float32,
+            if useKernel {
+                ChannelComoment.add(src + start * c * s, samples: m, channels: c, spatial: s, mean: blockMean,
+                                    moment: localMoment, ldm: c)
+                if weight > 0 {
+                    let w2 = weight * weight
+                    for r in 0..<c {
+                        let dr = delta[r] * w2
+                        for col in r..<c { localMoment[r * c + col] += dr * delta[col] }
+                    }
+                }
+            } else if precision == .float32,
                let m32 = Self.blockMomentFloat32(src, samples: start..<(start + m), channels: c, spatial: s,
                                                  mean: blockMean, into: space) {
                 let w2 = weight * weight

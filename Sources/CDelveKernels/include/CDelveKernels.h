@@ -1,0 +1,31 @@
+// Hand-written kernels that beat the BLAS we ship on the shapes they take (see DelveLinearAlgebra's
+// ChannelComoment for the Swift entry point and the shapes). Plain C, no unsafe compiler flags: the
+// vector paths are compiled with per-function target attributes and chosen at run time.
+#ifndef CDELVE_KERNELS_H
+#define CDELVE_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The kernel paths: 0 portable C, 1 AVX2 + FMA, 2 AVX-512 (F, VL, DQ).
+enum { DELVE_KERNEL_PORTABLE = 0, DELVE_KERNEL_AVX2 = 1, DELVE_KERNEL_AVX512 = 2 };
+
+/// The best path this CPU runs (checked once with __builtin_cpu_supports; portable off x86-64).
+int delve_kernel_best_path(void);
+
+/// Centred channel co-moment of NCHW float32 samples, accumulated in float64:
+///
+///     M[i][j] += Σ_{b < samples} Σ_{p < spatial} (x[b][i][p] − μ_i)·(x[b][j][p] − μ_j)   for i ≤ j,
+///
+/// where x[b][i][p] = x[(b·channels + i)·spatial + p] and μ = mean (float64). Each value is widened and
+/// centred in float64 in registers (x is read once per register tile, never copied); products are
+/// summed in float64. Only the upper triangle of M (row-major, leading dimension ldm) is written.
+/// `path` is clamped to what the CPU supports.
+void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
+                                const double *mean, double *moment, long ldm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

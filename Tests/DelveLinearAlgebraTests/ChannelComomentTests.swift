@@ -1,0 +1,109 @@
+import Testing
+@testable import DelveLinearAlgebra
+
+/// The channel co-moment kernel against the float64 two-pass reference and against `dsyrk` of the
+/// centred (samples·HW) × C transpose, on every path the CPU runs.
+@Suite("Channel co-moment kernel")
+struct ChannelComomentTests {
+    /// Deterministic values with a per-channel offset (so centring matters) from a 64-bit LCG.
+    static func data(samples: Int, channels: Int, spatial: Int, seed: UInt64) -> [Float] {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        var x = [Float](repeating: 0, count: samples * channels * spatial)
+        for b in 0..<samples { for ch in 0..<channels { for p in 0..<spatial {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Double(state >> 11) / Double(1 << 53)
+            x[(b * channels + ch) * spatial + p] = Float(Double(ch) * 3.5 - 20 + 4 * (u - 0.5))
+        } } }
+        return x
+    }
+
+    /// Two-pass float64 reference: means, then Σ (x − μ)(x − μ)ᵀ over every (sample, position).
+    static func reference(_ x: [Float], samples: Int, channels c: Int, spatial s: Int) -> (mean: [Double], moment: [Double]) {
+        var mean = [Double](repeating: 0, count: c)
+        for b in 0..<samples { for ch in 0..<c { for p in 0..<s { mean[ch] += Double(x[(b * c + ch) * s + p]) } } }
+        let n = Double(samples * s)
+        for ch in 0..<c { mean[ch] /= n }
+        var moment = [Double](repeating: 0, count: c * c)
+        for b in 0..<samples { for p in 0..<s { for i in 0..<c {
+            let u = Double(x[(b * c + i) * s + p]) - mean[i]
+            for j in i..<c { moment[i * c + j] += u * (Double(x[(b * c + j) * s + p]) - mean[j]) }
+        } } }
+        return (mean, moment)
+    }
+
+    static let paths = ChannelComoment.Path.allCases.filter { $0.rawValue <= ChannelComoment.Path.best.rawValue }
+
+    @Test("equals the two-pass reference and dsyrk on random shapes (odd C, odd HW, tails)",
+          arguments: [(1, 1, 1), (3, 1, 17), (2, 5, 7), (3, 4, 8), (2, 7, 33), (4, 9, 16), (1, 13, 1),
+                      (3, 17, 15), (2, 32, 64), (2, 33, 49), (1, 64, 23), (2, 65, 9), (1, 128, 19), (1, 131, 16)])
+    func matchesReference(shape: (Int, Int, Int)) {
+        let (samples, c, s) = shape
+        let x = Self.data(samples: samples, channels: c, spatial: s, seed: UInt64(samples * 10_007 + c * 101 + s))
+        let (mean, expected) = Self.reference(x, samples: samples, channels: c, spatial: s)
+        // dsyrk of the centred (samples·HW) × C transpose.
+        let n = samples * s
+        var centred = [Double](repeating: 0, count: n * c)
+        for b in 0..<samples { for p in 0..<s { for ch in 0..<c {
+            centred[(b * s + p) * c + ch] = Double(x[(b * c + ch) * s + p]) - mean[ch]
+        } } }
+        var syrk = [Double](repeating: 0, count: c * c)
+        BLAS.syrk(.upper, .transpose, n: c, k: n, alpha: 1, a: centred, lda: c, beta: 0, c: &syrk, ldc: c)
+        for path in Self.paths {
+            // Start from a non-zero M (the kernel adds); the lower triangle must stay untouched.
+            var moment = [Double](repeating: 0, count: c * c)
+            for i in 0..<c { for j in 0..<c { moment[i * c + j] = j >= i ? 1 : -7 } }
+            x.withUnsafeBufferPointer { xp in
+                ChannelComoment.add(xp.baseAddress!, samples: samples, channels: c, spatial: s, mean: mean,
+                                    moment: &moment, ldm: c, path: path)
+            }
+            var worst = 0.0, worstSyrk = 0.0
+            for i in 0..<c {
+                for j in 0..<c {
+                    if j < i { #expect(moment[i * c + j] == -7, "lower triangle written at (\(i), \(j)), \(path)"); continue }
+                    let got = moment[i * c + j] - 1
+                    let scale = (expected[i * c + i] * expected[j * c + j]).squareRoot() + 1e-300
+                    worst = max(worst, abs(got - expected[i * c + j]) / scale)
+                    worstSyrk = max(worstSyrk, abs(got - syrk[i * c + j]) / scale)
+                }
+            }
+            #expect(worst < 1e-12, "\(path) \(shape): relative error \(worst) against the two-pass reference")
+            #expect(worstSyrk < 1e-12, "\(path) \(shape): relative difference \(worstSyrk) against dsyrk")
+        }
+    }
+
+    @Test("a leading dimension larger than C leaves the padding alone; empty shapes do nothing")
+    func strideAndEmpty() {
+        let (samples, c, s) = (2, 5, 19), ldm = 8
+        let x = Self.data(samples: samples, channels: c, spatial: s, seed: 3)
+        let (mean, expected) = Self.reference(x, samples: samples, channels: c, spatial: s)
+        for path in Self.paths {
+            var moment = [Double](repeating: 0.5, count: c * ldm)
+            x.withUnsafeBufferPointer { xp in
+                ChannelComoment.add(xp.baseAddress!, samples: samples, channels: c, spatial: s, mean: mean,
+                                    moment: &moment, ldm: ldm, path: path)
+                ChannelComoment.add(xp.baseAddress!, samples: 0, channels: c, spatial: s, mean: mean,
+                                    moment: &moment, ldm: ldm, path: path)
+            }
+            for i in 0..<c {
+                for j in 0..<ldm {
+                    let v = moment[i * ldm + j]
+                    if j >= i && j < c {
+                        #expect(abs(v - 0.5 - expected[i * c + j]) <= 1e-12 * expected[i * c + i].magnitude + 1e-12)
+                    } else {
+                        #expect(v == 0.5, "(\(i), \(j)) written, \(path)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the run-time choice is a path this CPU has; the engine's shape rule")
+    func dispatch() {
+        #expect(Self.paths.contains(.portable) && Self.paths.last == .best)
+        #expect(ChannelComoment.accepts(channels: 32, spatial: 1024))
+        #expect(ChannelComoment.accepts(channels: 1, spatial: 16))
+        #expect(!ChannelComoment.accepts(channels: 65, spatial: 1024))
+        #expect(!ChannelComoment.accepts(channels: 32, spatial: 15))
+        #expect(!ChannelComoment.accepts(channels: 0, spatial: 64))
+    }
+}
