@@ -14,6 +14,10 @@ import Delve
 /// 3. A pattern is reported when the tail holds at least ``TailPatternRule/minimumLength`` layers
 ///    (default 2) and at least ``TailPatternRule/minimumHead`` layers (default 2) remain before it.
 /// Nothing is said otherwise.
+///
+/// Given ``StructuralCeilings``, a layer at its ceiling (saturation ≥ ``TailPatternRule/ceilingShare``
+/// of the most its shape allows) is left out before step 1: it is neither part of a tail nor of the
+/// reference, since its low saturation is fixed by its shape.
 public struct TailPatternRule: Sendable, Equatable {
     /// A tail layer's saturation must be below this share of the median of the layers before it.
     public var relativeLevel: Double = 0.5
@@ -25,6 +29,8 @@ public struct TailPatternRule: Sendable, Equatable {
     public var minimumHead: Int = 2
     /// Whether the output layer takes part in the decision.
     public var includeOutputLayer: Bool = false
+    /// A layer whose saturation reaches this share of its structural ceiling counts as at its ceiling.
+    public var ceilingShare: Double = 0.85
 
     /// The default rule.
     public init() {}
@@ -88,11 +94,16 @@ extension TailPatternRule {
                            referenceSaturation: found.reference)
     }
 
-    /// Looks for the tail pattern in one phase of an epoch record (saturation must have been computed).
-    public func detect(in record: EpochRecord, phase: Phase = .eval) -> TailPattern? {
-        let layers = record.layers.filter { $0.phase == phase }.compactMap { values -> (name: String, saturation: Double)? in
-            guard let saturation = values.statistics[.lsat] else { return nil }
-            return (values.layer, saturation)
+    /// Looks for the tail pattern in one phase of an epoch record (saturation must have been computed),
+    /// leaving out the layers at their structural ceiling.
+    public func detect(in record: EpochRecord, phase: Phase = .eval,
+                       ceilings: StructuralCeilings = StructuralCeilings()) -> TailPattern? {
+        let entries = record.layers.filter { $0.phase == phase && $0.statistics[.lsat] != nil }
+        // The output layer stays in place (step 1 sets it aside unless it takes part).
+        let layers = entries.enumerated().compactMap { i, values -> (name: String, saturation: Double)? in
+            let isOutput = i == entries.count - 1 && !includeOutputLayer
+            guard isOutput || !ceilings.isAtCeiling(values, share: ceilingShare) else { return nil }
+            return (values.layer, values.statistics[.lsat] ?? .nan)
         }
         return detect(layers)
     }

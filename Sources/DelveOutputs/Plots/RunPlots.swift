@@ -19,18 +19,25 @@ public enum RunPlots {
         history.map { $0.values(layer: layer, phase: phase)?.statistics[.lsat] ?? .nan }
     }
 
-    /// All figures, keyed by the names in ``names``, then `cka` when the history has linear CKA. Empty history gives empty figures with a message.
-    public static func figures(history: [EpochRecord]) -> [(name: String, figure: Figure)] {
+    /// All figures, keyed by the names in ``names``, then `cka` when the history has linear CKA. Empty history
+    /// gives empty figures with a message. The bar chart marks each layer's structural ceiling (`ceilings`);
+    /// the bar chart and the heat map mark the `named` layers (the verdict's tail).
+    public static func figures(history: [EpochRecord], ceilings: StructuralCeilings = StructuralCeilings(),
+                               named: [String] = []) -> [(name: String, figure: Figure)] {
         let layers = layerOrder(history)
         let epochs = history.map(\.epoch)
         let last = history.last
         let threshold = last?.threshold ?? 0.99
 
+        let limits = layers.map { layer -> Double? in
+            guard let features = last?.layers.first(where: { $0.layer == layer })?.features else { return nil }
+            return ceilings.saturationLimit(layer: layer, features: features)
+        }
         let saturation = SaturationPlots.layerSaturation(
             epoch: last?.epoch ?? 0, layers: layers,
             train: layers.map { last?.values(layer: $0, phase: .train)?.statistics[.lsat] },
             eval: layers.map { last?.values(layer: $0, phase: .eval)?.statistics[.lsat] },
-            threshold: threshold)
+            threshold: threshold, limits: limits, named: Set(named))
 
         var series: [(layer: String, phase: Phase, values: [Double])] = []
         for phase in Phase.allCases {
@@ -44,7 +51,8 @@ public enum RunPlots {
         let heatPhase: Phase = series.contains { $0.phase == .train } || series.isEmpty ? .train : .eval
         let heatmap = SaturationPlots.saturationHeatmap(
             layers: layers, epochs: epochs,
-            values: layers.map { self.saturation(history, layer: $0, phase: heatPhase) }, phase: heatPhase)
+            values: layers.map { self.saturation(history, layer: $0, phase: heatPhase) }, phase: heatPhase,
+            named: Set(named))
 
         let spectra = (last?.layers ?? []).filter { $0.eigenvalues != nil }
         let spectraPhase: Phase = spectra.contains { $0.phase == .train } ? .train : .eval

@@ -9,8 +9,11 @@ public enum SaturationPlots {
     }
 
     /// Plot 1: the saturation of every layer at one epoch, layers in network order on the x axis, a bar
-    /// for train and one for eval (nil: no value). Long layer names are drawn at 45°.
-    public static func layerSaturation(epoch: Int, layers: [String], train: [Double?], eval: [Double?], threshold: Double) -> Figure {
+    /// for train and one for eval (nil: no value). Long layer names are drawn at 45°. `limits[i]` (when
+    /// not nil) is drawn as a black mark at layer i's structural ceiling; `named` layers (the verdict's
+    /// tail) are underlined in vermillion with their labels.
+    public static func layerSaturation(epoch: Int, layers: [String], train: [Double?], eval: [Double?], threshold: Double,
+                                       limits: [Double?] = [], named: Set<String> = []) -> Figure {
         let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
         var phases: [(String, [Double?], RGB)] = []
         if train.contains(where: { $0 != nil }) { phases.append(("train", train, Palette.blue)) }
@@ -33,7 +36,10 @@ public enum SaturationPlots {
         var figure = Figure(width: width, height: height, title: "Layer saturation, epoch \(epoch)")
         figure.drawTitle("Layer saturation, epoch \(epoch)", subtitle: "saturation = idim / D at δ = \(delveNumberText(threshold))")
         let area = PlotRect(x: left, y: 70, width: plotWidth, height: Double(height) - 70 - bottom)
-        figure.drawLegend(phases.map { LegendEntry($0.0, color: $0.2, kind: .box) }, top: 62, right: area.maxX)
+        var legend = phases.map { LegendEntry($0.0, color: $0.2, kind: .box) }
+        if limits.contains(where: { $0 != nil }) { legend.append(LegendEntry("structural ceiling", color: Palette.ink, kind: .line(dash: nil))) }
+        if layers.contains(where: named.contains) { legend.append(LegendEntry("tail pattern", color: Palette.vermillion, kind: .box)) }
+        figure.drawLegend(legend, top: 62, right: area.maxX)
         let yScale = LinearScale(domain: (0, 1), range: (area.maxY, area.y + 14))
         figure.drawYAxis(area: area, scale: yScale, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], label: { percent($0, 0.2) }, title: "saturation")
         if layers.isEmpty || phases.isEmpty {
@@ -52,11 +58,20 @@ public enum SaturationPlots {
                     figure.add(.text(text, at: Point(x + barWidth / 2, y - 4), size: Figure.FontSize.small, color: Palette.ink, anchor: .middle))
                 }
             }
+            if i < limits.count, let limit = limits[i], limit.isFinite {
+                let y = yScale(min(1, max(0, limit)))
+                figure.add(.line([Point(left - 2, y), Point(left + group * 0.78 + 2, y)], color: Palette.ink, width: 2.5))
+            }
             let center = area.x + (Double(i) + 0.5) * group
+            let isNamed = named.contains(layers[i])
+            let labelColor = isNamed ? Palette.vermillion : Palette.ink
+            if isNamed {
+                figure.add(.rect(x: left, y: area.maxY + 1, width: group * 0.78, height: 4, fill: Palette.vermillion))
+            }
             if rotate {
-                figure.add(.text(name, at: Point(center + 4, area.maxY + 12), size: labelSize, color: Palette.ink, anchor: .end, rotation: -45))
+                figure.add(.text(name, at: Point(center + 4, area.maxY + 12), size: labelSize, color: labelColor, anchor: .end, rotation: -45, bold: isNamed))
             } else {
-                figure.add(.text(name, at: Point(center, area.maxY + 18), size: labelSize, color: Palette.ink, anchor: .middle))
+                figure.add(.text(name, at: Point(center, area.maxY + 18), size: labelSize, color: labelColor, anchor: .middle, bold: isNamed))
             }
         }
         figure.add(.line([Point(area.x, area.maxY), Point(area.maxX, area.maxY)], color: Palette.ink, width: 1))
@@ -100,8 +115,10 @@ public enum SaturationPlots {
     }
 
     /// Plot 3: a heat map of saturation, layers (network order, top to bottom) × epochs; missing cells grey.
-    /// `values[layer][epoch]` is NaN where a layer has no value.
-    public static func saturationHeatmap(layers: [String], epochs: [Int], values: [[Double]], phase: Phase) -> Figure {
+    /// `values[layer][epoch]` is NaN where a layer has no value; `named` layers (the verdict's tail) are
+    /// framed and labelled in vermillion.
+    public static func saturationHeatmap(layers: [String], epochs: [Int], values: [[Double]], phase: Phase,
+                                         named: Set<String> = []) -> Figure {
         let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
         let labelWidth = names.map { Figure.textWidth($0, size: Figure.FontSize.tick) }.max() ?? 30
         let rowHeight = layers.count > 30 ? 14.0 : 24.0
@@ -128,7 +145,15 @@ public enum SaturationPlots {
                                      color: fill.luminance > 0.5 ? Palette.ink : .white, anchor: .middle))
                 }
             }
-            figure.add(.text(name, at: Point(area.x - 8, area.y + (Double(r) + 0.5) * cellH + 4), size: Figure.FontSize.tick, color: Palette.ink, anchor: .end))
+            let isNamed = named.contains(layers[r])
+            figure.add(.text(name, at: Point(area.x - 8, area.y + (Double(r) + 0.5) * cellH + 4), size: Figure.FontSize.tick,
+                             color: isNamed ? Palette.vermillion : Palette.ink, anchor: .end, bold: isNamed))
+        }
+        let namedRows = layers.indices.filter { named.contains(layers[$0]) }
+        if let first = namedRows.first, let last = namedRows.last {
+            let top = area.y + Double(first) * cellH, bottom = area.y + Double(last + 1) * cellH
+            figure.add(.line([Point(area.x, top), Point(area.maxX, top), Point(area.maxX, bottom), Point(area.x, bottom), Point(area.x, top)],
+                             color: Palette.vermillion, width: 2.5))
         }
         let every = max(1, Int((Double(epochs.count) / (area.width / 44)).rounded(.up)))
         for (c, epoch) in epochs.enumerated() where c % every == 0 || c == epochs.count - 1 {

@@ -2,16 +2,19 @@ import Delve
 import Foundation
 
 /// Builds `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network) with the run's
-/// configuration, the user scalars over epochs, the four saturation plots and a table of the last epoch.
+/// verdict (tail pattern or none, structural ceilings), configuration, the user scalars over epochs, the four saturation plots and a table of the last epoch.
 /// While the run is in progress the page reloads itself every `refreshSeconds` (`<meta http-equiv="refresh">`);
 /// the final page, written when the run is closed, has no refresh.
 public enum ReportPage {
     /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh; `figures`
-    /// are the run's standard figures when already built (``RunHistory/figures``).
+    /// are the run's standard figures when already built (``RunHistory/figures``); the structural
+    /// ceilings are `info`'s.
     public static func html(runName: String, info: RunInfo?, history: [EpochRecord],
                             figures given: [(name: String, figure: Figure)]? = nil, running: Bool,
                             refreshSeconds: Int = 15, generated: Date = Date()) -> String {
-        let figures = given ?? RunPlots.figures(history: history)
+        let ceilings = info?.ceilings ?? StructuralCeilings()
+        let verdict = history.last.map { Verdict(record: $0, ceilings: ceilings) }
+        let figures = given ?? RunPlots.figures(history: history, ceilings: ceilings, named: verdict?.namedLayers ?? [])
         func svg(_ name: String) -> String {
             guard let figure = figures.first(where: { $0.name == name })?.figure else { return "" }
             return "<figure>" + SVGRenderer.render(figure, standalone: false) + "</figure>\n"
@@ -30,6 +33,7 @@ public enum ReportPage {
         if let last = history.last { h += ", last epoch \(last.epoch), δ = \(escape(delveNumberText(last.threshold)))" }
         h += ". Generated \(escape(formatter.string(from: generated))).</p></header>\n"
 
+        h += verdictSection(verdict, ceilings: ceilings, last: history.last)
         h += "<section><h2>Run configuration</h2>\n<table class=\"config\">\n"
         if let info {
             if !info.started.isEmpty { h += "<tr><th>started</th><td>\(escape(info.started))</td></tr>\n" }
@@ -109,6 +113,10 @@ public enum ReportPage {
         td.lsat .bar { position: absolute; left: 0; top: 5px; bottom: 5px; background: #cfe3f1; z-index: 0; }
         td.lsat span:last-child { position: relative; z-index: 1; }
         ul.notes { color: #8a4b00; }
+        section.verdict { border-left: 6px solid #009E73; }
+        section.verdict:has(p.tail) { border-left-color: #D55E00; }
+        section.verdict .named { color: #D55E00; }
+        p.ceilings { color: #444; }
         footer { color: #666; font-size: 13px; margin-top: 20px; }
 
         """

@@ -14,22 +14,23 @@ public final class RunWriters: EpochWriter, ProgressObserver {
     public let observers: [any ProgressObserver]
 
     /// Creates the writers `kinds` (plus `extra` instances, called after them) for `run`, and records the
-    /// run's `configuration` with status "running" in `run.json`.
+    /// run's `configuration` and its layers' structural `ceilings` with status "running" in `run.json`.
     ///
     /// Resuming (`initialEpoch > 0`, `completed` = the records of the completed epochs, or when nil those
     /// of the run's `statistics.jsonl`): the files are reopened at the completed epochs and every writer's
     /// `EpochWriter.resume(after:)` runs at once, so that no file shows an epoch that was not completed.
     public init(_ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
-                configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0,
-                completed: [EpochRecord]? = nil) throws(WriterError) {
+                configuration: [RunInfo.Pair] = [], ceilings: StructuralCeilings = StructuralCeilings(),
+                initialEpoch: Int = 0, completed: [EpochRecord]? = nil) throws(WriterError) {
         self.run = run
-        try run.writeInfo(RunInfo(configuration: configuration, status: .running))
+        try run.writeInfo(RunInfo(configuration: configuration, status: .running, ceilings: ceilings))
         var earlier: [EpochRecord] = []
         if initialEpoch > 0 {
             if let completed { earlier = completed } else { earlier = try run.readRecords() }
             earlier.removeAll { $0.epoch >= initialEpoch }
         }
         history = RunHistory(earlier)
+        history.ceilings = ceilings
         var writers: [any EpochWriter] = []
         var observers: [any ProgressObserver] = []
         for kind in kinds {

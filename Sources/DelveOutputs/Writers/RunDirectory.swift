@@ -101,6 +101,8 @@ public struct RunInfo: Sendable, Equatable {
     public var status: Status
     /// When the run started (ISO 8601, UTC).
     public var started: String
+    /// The structural ceilings of the run's layers (kept in `run.json` when there are any).
+    public var ceilings = StructuralCeilings()
 
     /// One configuration entry.
     public struct Pair: Sendable, Equatable {
@@ -116,8 +118,10 @@ public struct RunInfo: Sendable, Equatable {
     }
 
     /// Creates run information; `started` defaults to now.
-    public init(configuration: [Pair], status: Status = .running, started: Date = Date()) {
+    public init(configuration: [Pair], status: Status = .running, started: Date = Date(),
+                ceilings: StructuralCeilings = StructuralCeilings()) {
         self.configuration = configuration
+        self.ceilings = ceilings
         self.status = status
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -126,11 +130,13 @@ public struct RunInfo: Sendable, Equatable {
 
     /// The JSON form written to `run.json`.
     public var jsonValue: JSONValue {
-        .object([
+        var pairs: [(String, JSONValue)] = [
             ("status", .string(status.rawValue)),
             ("started", .string(started)),
             ("configuration", .object(configuration.map { ($0.name, .string($0.value)) })),
-        ])
+        ]
+        if !ceilings.isEmpty { pairs.append(("ceilings", ceilings.jsonValue)) }
+        return .object(pairs)
     }
 
     /// Reads the JSON form; missing fields get defaults.
@@ -138,5 +144,6 @@ public struct RunInfo: Sendable, Equatable {
         configuration = (json["configuration"]?.objectValue ?? []).map { Pair($0.0, $0.1.stringValue ?? $0.1.text) }
         status = Status(rawValue: json["status"]?.stringValue ?? "") ?? .closed
         started = json["started"]?.stringValue ?? ""
+        ceilings = StructuralCeilings(json: json["ceilings"])
     }
 }

@@ -8,6 +8,10 @@ import Delve
 public final class RunHistory {
     /// The records, oldest first.
     public private(set) var records: [EpochRecord]
+    /// The structural ceilings of the run's layers (drawn as markers, used by the verdict).
+    public var ceilings = StructuralCeilings() {
+        didSet { invalidate() }
+    }
     private var cachedFigures: [(name: String, figure: Figure)]?
     private var cachedPNGs: [String: [UInt8]] = [:]
 
@@ -29,10 +33,16 @@ public final class RunHistory {
         invalidate()
     }
 
-    /// The standard figures of the run (``RunPlots/names`` order).
+    /// The verdict on the latest epoch, nil before the first.
+    public var verdict: Verdict? {
+        records.last.map { Verdict(record: $0, ceilings: ceilings) }
+    }
+
+    /// The standard figures of the run (``RunPlots/names`` order), marking the ceilings and the layers
+    /// the verdict names.
     public var figures: [(name: String, figure: Figure)] {
         if let cachedFigures { return cachedFigures }
-        let figures = RunPlots.figures(history: records)
+        let figures = RunPlots.figures(history: records, ceilings: ceilings, named: verdict?.namedLayers ?? [])
         cachedFigures = figures
         return figures
     }
