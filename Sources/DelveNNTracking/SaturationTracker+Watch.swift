@@ -7,13 +7,41 @@ public struct WatchReport: Sendable, CustomStringConvertible {
     public var tracked: [(name: String, type: String)] = []
     /// Every module that is not tracked, with the reason.
     public var skipped: [(name: String, reason: String)] = []
+    /// What each module of ``skipped`` is, in the same order: its type, "container" or "ignored by name".
+    public var skippedKinds: [String] = []
 
+    /// The tracked layers, then the modules not tracked as a count per kind:
+    /// `not tracked: 8 ReLU, 8 BatchNorm2d, 3 MaxPool2d, 3 containers (--verbose lists them)`.
     public var description: String {
-        var lines = ["tracking \(tracked.count) layer(s): " + tracked.map { "\($0.name) (\($0.type))" }.joined(separator: ", ")]
+        var lines = [trackedLine]
+        if !skipped.isEmpty {
+            var counts: [(kind: String, count: Int)] = []
+            for kind in skippedKinds {
+                if let i = counts.firstIndex(where: { $0.kind == kind }) { counts[i].count += 1 } else { counts.append((kind, 1)) }
+            }
+            let parts = counts.map { entry -> String in
+                switch entry.kind {
+                case "container": return "\(entry.count) container\(entry.count == 1 ? "" : "s")"
+                case "ignored by name": return "\(entry.count) ignored by name"
+                default: return "\(entry.count) \(entry.kind)"
+                }
+            }
+            lines.append("not tracked: " + parts.joined(separator: ", ") + " (--verbose lists them)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The tracked layers, then every module not tracked with the reason.
+    public var detailedDescription: String {
+        var lines = [trackedLine]
         if !skipped.isEmpty {
             lines.append("not tracked: " + skipped.map { "\($0.name) — \($0.reason)" }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    private var trackedLine: String {
+        "tracking \(tracked.count) layer\(tracked.count == 1 ? "" : "s"): " + tracked.map { "\($0.name) (\($0.type))" }.joined(separator: ", ")
     }
 }
 
@@ -77,16 +105,19 @@ extension SaturationTracker {
             let typeName = String(describing: type(of: module))
             if ignoring.contains(name) {
                 report.skipped.append((name, "ignored by name"))
+                report.skippedKinds.append("ignored by name")
                 continue
             }
             let chosen = include?(name, module) ?? Self.isTrackedByDefault(module)
             guard chosen else {
                 let reason = module.children.isEmpty ? "\(typeName) is not a tracked layer type" : "container (\(typeName))"
                 report.skipped.append((name, reason))
+                report.skippedKinds.append(module.children.isEmpty ? typeName : "container")
                 continue
             }
             guard let kind = Self.activationKind(of: module) else {
                 report.skipped.append((name, "\(typeName): the tracker cannot read its output (tracked types: Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU)"))
+                report.skippedKinds.append(typeName)
                 continue
             }
             report.tracked.append((name, typeName))
