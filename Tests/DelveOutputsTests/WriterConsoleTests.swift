@@ -47,9 +47,40 @@ struct WriterConsoleTests {
         }
         #expect(!log.text.contains("\r"))
         let lines = log.text.split(separator: "\n")
-        #expect(lines.first == "epoch 0 train: started, 20 batches")
-        #expect(lines.count == 1 + 11)  // batch 1, then each tenth
+        #expect(lines.count == 2)  // 10 s apart: at batch 10 and at batch 20
+        #expect(lines.first?.hasPrefix("epoch 0 train  10/20 batches") == true)
         #expect(lines.last?.hasPrefix("epoch 0 train  20/20 batches") == true)
+    }
+
+    @Test("plain: a slow phase gets at most one line per tenth, a fast one none")
+    func plainProgressLimits() {
+        let slow = Capture()
+        let writer = ConsoleWriter(output: { slow.text += $0 }, isTerminal: false)
+        writer.phaseStarted(epoch: 1, phase: .eval, totalBatches: 20)
+        for b in 1...20 {
+            writer.batchFinished(BatchProgress(epoch: 1, phase: .eval, batch: b, totalBatches: 20, samples: b, elapsed: Double(b) * 100))
+        }
+        #expect(slow.text.split(separator: "\n").count == 10)
+        let fast = Capture()
+        let quick = ConsoleWriter(output: { fast.text += $0 }, isTerminal: false)
+        quick.phaseStarted(epoch: 1, phase: .train, totalBatches: 20)
+        for b in 1...20 {
+            quick.batchFinished(BatchProgress(epoch: 1, phase: .train, batch: b, totalBatches: 20, samples: b, elapsed: Double(b) * 0.1))
+        }
+        #expect(fast.text.isEmpty)
+    }
+
+    @Test("plain: one line per epoch, the table of the last epoch at close")
+    func plainEpochs() throws {
+        let log = Capture()
+        let plain = ConsoleWriter(output: { log.text += $0 }, isTerminal: false)
+        try plain.write(WriterFixture.record(epoch: 0))
+        try plain.write(WriterFixture.record(epoch: 1))
+        #expect(log.text.split(separator: "\n").count == 2)
+        #expect(log.text.hasPrefix("epoch 0  train-accuracy 0.875"))
+        try plain.close()
+        #expect(log.text.contains(ConsoleWriter.epochSummary(WriterFixture.record(epoch: 1))))
+        #expect(!log.text.contains(ConsoleWriter.epochSummary(WriterFixture.record(epoch: 0))))
     }
 
     @Test("epoch table is aligned, with a bar per saturation, scalars and notes")
