@@ -33,12 +33,16 @@ struct DemoCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Linear CKA between the layers (eval phase): cka.csv and the heat map in plots/ and the report.")
     var cka = true
 
+    @Flag(help: "List every module that is not tracked (by default: a count per type).")
+    var verbose = false
+
     func run() throws {
         let models: [(name: String, options: String, blurb: String)] = [
             ("deep-cnn", DemoModels.deep, "a VGG-style CNN with 8 convolutions — too deep for 8×8 inputs"),
             ("small-cnn", DemoModels.small, "a CNN with 3 convolutions — sized to 8×8 inputs"),
         ]
         var summaries: [String] = []
+        var compared: [ComparedRun] = []
         for (name, options, blurb) in models {
             printLine("\n=== \(name): \(blurb) (cnn \(options)) ===")
             var configuration = TrainingConfiguration()
@@ -50,17 +54,34 @@ struct DemoCommand: ParsableCommand {
             configuration.output = "\(out)/\(name)"
             configuration.tracker.badBatchPolicy = skipBadBatches ? .skip : .fail
             if cka { configuration.tracker.cka = CKAOptions() }
-            let (session, record) = try runTraining(configuration)
+            let start = Date()
+            let (session, record) = try runTraining(configuration, verbose: verbose)
+            let seconds = Date().timeIntervalSince(start) / Double(max(1, epochs))
             let sats = record.layers.filter { $0.phase == .eval }.compactMap { layer in
                 layer.statistics[.lsat].map { "\(layer.layer) \(Int(($0 * 100).rounded()))%" }
             }
-            let accuracy = record.scalar(named: "test-accuracy").map { String(format: "%.1f%%", $0 * 100) } ?? "?"
+            let accuracy = record.scalar(named: "test-accuracy")
+            let accuracyText = accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "?"
             let verdict = session.tailPattern(in: record).map { "tail pattern in \($0.layers.joined(separator: ", "))" } ?? "no tail pattern"
-            summaries.append("\(name): test accuracy \(accuracy); eval saturation \(sats.joined(separator: ", ")); \(verdict)")
-            summaries.append("  report: \(session.run.reportURL.path)")
+            summaries.append("\(name): test accuracy \(accuracyText); \(verdict)")
+            summaries.append("  \(session.parameterCount) parameters, \(session.multiplyAddsPerSample) multiply-adds per sample, "
+                + "\(String(format: "%.1f", seconds)) s per epoch")
+            summaries.append("  eval saturation \(sats.joined(separator: ", "))")
+            compared.append(ComparedRun(name: name, summary: "\(blurb) (cnn \(options))", record: record,
+                                        ceilings: session.writers.history.ceilings, accuracy: accuracy,
+                                        parameters: session.parameterCount, multiplyAdds: session.multiplyAddsPerSample,
+                                        secondsPerEpoch: seconds, reportLink: "\(name)/report.html"))
+        }
+        let page = URL(fileURLWithPath: out).appendingPathComponent("index.html")
+        do {
+            try Data(ComparisonPage.html(title: "Delve demo: a too-deep and a right-sized CNN on 8×8 digits", runs: compared).utf8)
+                .write(to: page, options: .atomic)
+        } catch {
+            throw failure(CommandFailure("\(page.path): cannot write the comparison page: \(error.localizedDescription)"))
         }
         printLine("\n=== Summary ===")
         summaries.forEach(printLine)
+        printLine("Comparison page: \(page.path)")
     }
 }
 

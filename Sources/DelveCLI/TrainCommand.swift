@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     var out: String?
     @Option(help: ArgumentHelp("Continue the run in this directory from its last checkpoint (configuration as recorded; --epochs N sets a new total).", valueName: "run-dir"))
     var resume: String?
+    @Flag(help: "List every module that is not tracked (by default: a count per type).")
+    var verbose = false
 
     func run() throws {
         Interruption.install()
@@ -62,7 +64,7 @@ struct TrainCommand: ParsableCommand {
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
         }
-        try runTraining(try freshConfiguration())
+        try runTraining(try freshConfiguration(), verbose: verbose)
     }
 
     /// The configuration the options describe.
@@ -147,15 +149,15 @@ struct TrainCommand: ParsableCommand {
         if checkpoint == nil {
             printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
-        try runTraining(configuration, resume: checkpoint)
+        try runTraining(configuration, resume: checkpoint, verbose: verbose)
     }
 }
 
-/// Runs one configuration to the end, printing where the outputs are and any tail-pattern advice.
+/// Runs one configuration to the end, printing where the outputs are and the verdict (tail pattern or none).
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
 func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
-                 say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
+                 verbose: Bool = false, say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
         session = try TrainingRun(configuration, resume: checkpoint, say: say)
@@ -167,6 +169,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     } catch {
         throw failure(error)
     }
+    session.verbose = verbose
     let record: EpochRecord
     do {
         record = try session.trainAll()
@@ -177,9 +180,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
         throw failure(error)
     }
     say("Run directory: \(session.run.url.path)  (report: \(session.run.reportURL.path))")
-    if let pattern = session.tailPattern(in: record) {
-        say(pattern.advice)
-    }
+    say(session.verdict(for: record).text)
     if let collapse = CollapseAdvice.advice(for: session.writers.history.records) { say(collapse) }
     return (session, record)
 }

@@ -83,7 +83,7 @@ struct TrainingRunTests {
                 #expect(checkpoint.configuration.modelOptions == "depth=2,width=8")
                 try resume(split, epochs: 3, lines: lines)
             }
-            #expect(lines.all.contains("Resuming at epoch 2 of 0..<3"))
+            #expect(lines.all.contains("Resuming at epoch 2 (epochs 0 to 2)"))
             let csv = try #require(FileManager.default.contents(atPath: straight.appendingPathComponent("statistics.csv").path))
             let jsonl = try #require(FileManager.default.contents(atPath: straight.appendingPathComponent("statistics.jsonl").path))
             #expect(FileManager.default.contents(atPath: split.appendingPathComponent("statistics.csv").path) == csv)

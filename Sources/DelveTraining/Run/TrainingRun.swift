@@ -32,6 +32,8 @@ public final class TrainingRun {
     public let watch: WatchHandle
     /// The first epoch this process trains (the initial epoch, or the checkpoint's next epoch).
     public let startEpoch: Int
+    /// The tracked layers' structural ceilings and multiply-adds (``ModelStructure``).
+    public let structure: [LayerStructure]
     private let train: LabeledImages
     private let test: LabeledImages
     private let optimizer: any CheckpointableOptimizer
@@ -43,6 +45,8 @@ public final class TrainingRun {
     private var runLock: RunLock?
     /// Where human-readable lines go (standard output by default).
     private let say: (String) -> Void
+    /// Whether the start lists every module not tracked (otherwise a count per type).
+    public var verbose = false
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
     ///
@@ -82,6 +86,7 @@ public final class TrainingRun {
         }
         tracker = try SaturationTracker(options: configuration.tracker)
         try Self.planCKA(configuration, model: model, test: test, flatten: flatten, say: say)
+        structure = ModelStructure.layers(of: model, sampleShape: inputShape)
         var completed: [EpochRecord] = []
         if let checkpoint {
             run = try RunDirectory(existing: configuration.output)
@@ -111,7 +116,7 @@ public final class TrainingRun {
             startEpoch = configuration.tracker.initialEpoch
         }
         writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
-                                 initialEpoch: startEpoch, completed: completed)
+                                 ceilings: TrainingRun.ceilings(structure), initialEpoch: startEpoch, completed: completed)
         tracker.addWriter(writers)
         watch = tracker.watch(model)
     }
@@ -122,9 +127,9 @@ public final class TrainingRun {
     /// Trains every remaining epoch, saving a checkpoint after each, and returns the last epoch's record.
     @discardableResult
     public func trainAll() throws -> EpochRecord {
-        say(watch.report.description)
+        say(verbose ? watch.report.detailedDescription : watch.report.description)
         if startEpoch > configuration.tracker.initialEpoch {
-            say("Resuming at epoch \(startEpoch) of \(configuration.tracker.initialEpoch)..<\(endEpoch)")
+            say("Resuming at epoch \(startEpoch) (epochs \(configuration.tracker.initialEpoch) to \(endEpoch - 1))")
         }
         let loader = try DataLoader(train, batchSize: configuration.batchSize, shuffle: true,
                                     seed: configuration.seed, prefetch: true, flatten: flatten)
@@ -149,7 +154,7 @@ public final class TrainingRun {
             last = record
         }
         try tracker.close()
-        guard let last else { throw TrainingError.failed("no epoch to train (\(startEpoch)..<\(endEpoch))") }
+        guard let last else { throw TrainingError.failed("no epoch to train (the run ends at epoch \(endEpoch - 1))") }
         return last
     }
 
@@ -209,7 +214,6 @@ public final class TrainingRun {
 
     /// The tail pattern of the last epoch (eval phase when present, else train), if there is one.
     public func tailPattern(in record: EpochRecord) -> TailPattern? {
-        let phase: Phase = record.layers.contains { $0.phase == .eval } ? .eval : .train
-        return TailPatternRule().detect(in: record, phase: phase)
+        verdict(for: record).pattern
     }
 }
