@@ -291,16 +291,72 @@ check_status "resume: weights of another model shape fail" 1 "$d" train --resume
 check_grep "resume: the mismatch names the weight file" "$work/err" 'model.safetensors.*do not fit'
 rm -rf "$train_tmp"
 
-# delve demo: the too-deep CNN shows the tail pattern, the right-sized one does not; reports are written.
+# delve demo: the too-deep CNN shows the tail pattern, the right-sized one does not; reports and the
+# comparison page are written; the output to a pipe stays short. One run serves every check.
 demo_tmp="$(mktemp -d)"
-check_status "delve demo (6 epochs)" 0 "$bin/delve" demo --epochs 6 --writers csv,jsonl,report --out "$demo_tmp"
-check_grep "demo: tail pattern in the deep CNN" "$work/out" 'deep-cnn: .*tail pattern in features'
-check_grep "demo: no tail pattern in the right-sized CNN" "$work/out" 'small-cnn: .*no tail pattern'
+check_status "delve demo (6 epochs)" 0 "$bin/delve" demo --epochs 6 --writers console,csv,jsonl,report --out "$demo_tmp"
+cp "$work/out" "$work/demo.out"
+check_grep "demo: tail pattern in the deep CNN" "$work/demo.out" 'deep-cnn: .*tail pattern in features'
+check_grep "demo: no tail pattern in the right-sized CNN" "$work/demo.out" 'small-cnn: .*no tail pattern'
 check_grep "demo: the deep CNN's report has its CKA heat map" "$demo_tmp/deep-cnn/report.html" 'Layer similarity (linear CKA)'
 check "demo: the deep CNN's cka.csv (6 epochs × 9 layers)" test "$(wc -l < "$demo_tmp/deep-cnn/cka.csv")" -eq 55
-check_grep "demo: advice names the remedies" "$work/out" 'remove these layers'
+check_grep "demo: advice names the remedies" "$work/demo.out" 'remove these layers'
+check_grep "demo: the first convolution is at its structural ceiling" "$work/demo.out" 'features.0 is at its structural ceiling: at most 9 of 32'
+check "demo: at most 120 lines when not a terminal" test "$(wc -l < "$work/demo.out")" -le 120
+check_grep "demo: modules not tracked as a count per type" "$work/demo.out" '^not tracked: [0-9]* ReLU, .*containers (--verbose lists them)$'
+check "demo: no per-module list without --verbose" bash -c "! grep -q 'is not a tracked layer type' '$work/demo.out'"
+check_grep "demo: names the comparison page" "$work/demo.out" "^Comparison page: $demo_tmp/index.html$"
 check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"
+check_grep "demo: the report starts with the verdict" "$demo_tmp/deep-cnn/report.html" '<h2>Verdict</h2>'
+check_grep "demo: run.json keeps the ceilings" "$demo_tmp/deep-cnn/run.json" '"ceilings"'
+for net in deep-cnn small-cnn; do
+  for metric in accuracy parameters multiply-adds epoch-time; do
+    check_grep "demo page: $net $metric" "$demo_tmp/index.html" "data-metric=\"$metric\" data-run=\"$net\">[0-9]"
+  done
+done
+check_grep "demo page: links each report" "$demo_tmp/index.html" 'href="deep-cnn/report.html"'
+check_grep "demo page: states the cost ratio" "$demo_tmp/index.html" 'costs <b>[0-9.]*×</b> the multiply-adds'
+page_status=0
+bash "$here/report-screenshot.sh" --page "$demo_tmp/index.html" "$work/demo-page.png" \
+  'data-metric="multiply-adds" data-run="deep-cnn">[0-9]' 'data-metric="multiply-adds" data-run="small-cnn">[0-9]' \
+  'data-metric="accuracy" data-run="deep-cnn">[0-9]' 'data-metric="accuracy" data-run="small-cnn">[0-9]'  >"$work/page.log" 2>&1 || page_status=$?
+if [ "$page_status" -eq 0 ]; then pass=$((pass+1)); cat "$work/page.log"
+elif [ "$page_status" -eq 2 ]; then cat "$work/page.log"   # no Chromium: skipped, said so
+else echo "FAIL: demo page in headless Chromium"; sed 's/^/  | /' "$work/page.log"; fail=$((fail+1)); fi
 rm -rf "$demo_tmp"
+
+# One error style: `error:` first, the option, file or layer named, the subcommand's usage after a usage error,
+# no Swift syntax (ranges, optionals, type names).
+check_error() { # check_error NAME EXPECTED-STATUS USAGE-OF PATTERN COMMAND... — USAGE-OF: "delve train", or "-" for none
+  local name="$1" expected="$2" usage="$3" pattern="$4"; shift 4
+  local status=0 problems=""
+  "$@" >"$work/out" 2>"$work/err" || status=$?
+  [ "$status" -eq "$expected" ] || problems="exit $status, expected $expected; "
+  head -1 "$work/err" | grep -q '^error: ' || problems+="no 'error:' first; "
+  grep -q -- "$pattern" "$work/err" || problems+="'$pattern' not named; "
+  if [ "$usage" != "-" ]; then
+    grep -q "^Usage: $usage " "$work/err" || problems+="no usage of '$usage'; "
+    grep -q "See '$usage --help'" "$work/err" || problems+="no pointer to '$usage --help'; "
+  else
+    ! grep -q '^Usage:' "$work/err" || problems+="usage shown for a failure; "
+  fi
+  ! grep -qE 'Error:|\.\.<|Optional\(|TrainingError|WriterError|ValidationError' "$work/err" || problems+="Swift syntax or 'Error:'; "
+  if [ -z "$problems" ]; then pass=$((pass+1)); else echo "FAIL: $name ($problems)"; sed 's/^/  | /' "$work/err" | head -5; fail=$((fail+1)); fi
+}
+err_tmp="$(mktemp -d)"
+check_error "error style: unknown option" 64 "delve train" "--nosuch" "$bin/delve" train --nosuch
+check_error "error style: bad option value" 64 "delve train" "--epochs" "$bin/delve" train --epochs many
+check_error "error style: invalid value found in run" 64 "delve train" "--epochs must be at least 1" "$bin/delve" train --model mlp --epochs 0 --out "$err_tmp/x"
+check_error "error style: unknown model" 64 "delve train" "nosuch" "$bin/delve" train --model nosuch --epochs 1 --out "$err_tmp/x"
+check_error "error style: unknown writer" 64 "delve train" "--writers" "$bin/delve" train --writers csv,nope --out "$err_tmp/x"
+check_error "error style: missing dataset folder" 1 - "no-such-dir" "$bin/delve" train --dataset mnist --data "$err_tmp/no-such-dir" --out "$err_tmp/x"
+check_error "error style: resume of a missing run" 1 - "nowhere" "$bin/delve" train --resume "$err_tmp/nowhere"
+check_error "error style: analyze without files" 64 "delve analyze" "npy" "$bin/delve" analyze
+check_error "error style: analyze a missing file" 1 - "missing.npy" "$bin/delve" analyze "$err_tmp/missing.npy"
+check_error "error style: demo with a bad option" 64 "delve demo" "--epochs" "$bin/delve" demo --epochs none
+check_error "error style: report of a missing run" 1 - "nowhere" "$bin/delve" report "$err_tmp/nowhere"
+check_error "error style: unknown subcommand" 64 "delve" "nosuch" "$bin/delve" nosuch
+rm -rf "$err_tmp"
 
 # delve-bench: a quick smoke run must print one flat JSON object with the documented keys.
 check_status "delve-bench covariance --quick --json" 0 "$bin/delve-bench" covariance --quick --json

@@ -20,4 +20,4 @@ BLASKernels.relaunchWithFasterKernelsIfNeeded()
 // A file-size limit (`ulimit -f`) makes a write fail with EFBIG, reported with the file's name, instead
 // of killing the process with SIGXFSZ.
 signal(SIGXFSZ, SIG_IGN)
-DelveCommand.main()
+CommandLineMain.run()
