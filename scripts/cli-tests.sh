@@ -303,7 +303,7 @@ check "demo: the deep CNN's cka.csv (6 epochs × 9 layers)" test "$(wc -l < "$de
 check_grep "demo: advice names the remedies" "$work/demo.out" 'remove these layers'
 check_grep "demo: the first convolution is at its structural ceiling" "$work/demo.out" 'features.0 is at its structural ceiling: at most 9 of 32'
 check "demo: at most 120 lines when not a terminal" test "$(wc -l < "$work/demo.out")" -le 120
-check_grep "demo: modules not tracked as a count per type" "$work/demo.out" '^not tracked: [0-9]* ReLU, .*containers (--verbose lists them)$'
+check_grep "demo: modules not tracked as a count per type" "$work/demo.out" '^not tracked: 8 BatchNorm2d, 8 ReLU, 3 MaxPool2d, 3 containers (--verbose lists them)$'
 check "demo: no per-module list without --verbose" bash -c "! grep -q 'is not a tracked layer type' '$work/demo.out'"
 check_grep "demo: names the comparison page" "$work/demo.out" "^Comparison page: $demo_tmp/index.html$"
 check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"

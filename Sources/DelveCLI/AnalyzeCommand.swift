@@ -123,7 +123,7 @@ struct AnalyzeCommand: ParsableCommand {
             for note in report.notes(includeCovarianceHint: false) { printError("note: \(note)") }
         }
         if failures > 0 {
-            printError("\(failures) of \(files.count) file(s) could not be analyzed")
+            printError("error: \(failures) of \(files.count) file(s) could not be analyzed")
             throw ExitCode(1)
         }
     }

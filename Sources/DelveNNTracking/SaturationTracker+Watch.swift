@@ -16,7 +16,9 @@ public struct WatchReport: Sendable, CustomStringConvertible {
         var lines = [trackedLine]
         if !skipped.isEmpty {
             var counts: [(kind: String, count: Int)] = []
-            for kind in skippedKinds {
+            // Layer types in order of first appearance, then containers and modules ignored by name.
+            let groups = ["container", "ignored by name"]
+            for kind in skippedKinds.filter({ !groups.contains($0) }) + skippedKinds.filter(groups.contains) {
                 if let i = counts.firstIndex(where: { $0.kind == kind }) { counts[i].count += 1 } else { counts.append((kind, 1)) }
             }
             let parts = counts.map { entry -> String in

@@ -18,6 +18,8 @@ struct WatchTests {
         let handle = tracker.watch(model)
         #expect(handle.report.tracked.map(\.name) == ["0", "2"])
         #expect(handle.report.skipped.contains { $0.name == "1" && $0.reason.contains("ReLU") })
+        #expect(handle.report.description.hasSuffix("\nnot tracked: 1 ReLU, 1 container (--verbose lists them)"))
+        #expect(handle.report.detailedDescription.contains("1 — ReLU is not a tracked layer type"))
         _ = model(input(16, 4, seed: 2))
         let record = try tracker.endEpoch()
         #expect(record.layers.map(\.layer) == ["0", "2"])

@@ -54,6 +54,9 @@ struct VerdictSectionTests {
         #expect(ceilingMarks(bars) == 2)  // features.0's mark and the legend's (288 ≥ 32 limits nothing)
         let unmarked = RunPlots.figures(history: history).first { $0.name == "saturation" }?.figure
         #expect(unmarked.map(ceilingMarks) == 0)
+        let heatmap = try #require(figures.first { $0.name == "saturation-heatmap" }?.figure)
+        let frames = heatmap.elements.filter { if case .line(let points, Palette.vermillion, _, _) = $0 { points.count == 5 } else { false } }
+        #expect(frames.count == (tail ? 1 : 0))
     }
 
     @Test("a tail-pattern history: names the layers and what to try, explains the ceiling")
