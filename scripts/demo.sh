@@ -6,5 +6,5 @@ bin="$1"
 out="${DEMO_OUT:-runs/demo}"
 "$bin/delve" demo --out "$out"
 echo
-echo "Open $out/deep-cnn/report.html and $out/small-cnn/report.html in a browser,"
+echo "Open $out/index.html in a browser (it links $out/deep-cnn/report.html and $out/small-cnn/report.html),"
 echo "or run: tensorboard --logdir $out"

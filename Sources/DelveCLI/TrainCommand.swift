@@ -14,8 +14,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Every epoch trains on the training set and evaluates on the test set; the statistics of \
         every tracked layer (Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU) are computed for \
-        both phases and written to the run directory (--out). At the end, the tail pattern — final \
-        layers whose saturation sits far below the rest — is reported with what to try.
+        both phases and written to the run directory (--out). At the end the verdict is printed (and \
+        opens report.html): the tail pattern — final layers whose saturation sits far below the rest — \
+        with what to try, or that there is none. Layers at their structural ceiling (the most their \
+        shape allows, e.g. 9 of 32 for a 3×3 convolution on one input channel) are not counted.
 
         After every epoch a checkpoint is saved in <run>/checkpoint. `delve train --resume RUN_DIR` \
         continues a stopped (or killed) run from its last completed epoch, with the recorded \
