@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Delve
 @testable import DelveOutputs
@@ -54,5 +55,20 @@ struct TailPatternCeilingTests {
         let read = RunInfo(json: try JSONValue.parse(info.jsonValue.text))
         #expect(read.ceilings == Self.firstConv)
         #expect(RunInfo(json: try JSONValue.parse(RunInfo(configuration: []).jsonValue.text)).ceilings.isEmpty)
+    }
+
+    @Test("ceilings stated by a library user reach run.json, the plots and the report")
+    func statedByUser() throws {
+        let folder = try WriterFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try RunDirectory(path: folder.path)
+        let writers = try makeWriters([.report], run: run, ceilings: Self.firstConv)
+        try writers.write(Self.record([9.0 / 32, 0.3, 0.9, 0.2, 0.2]))
+        try writers.close()
+        #expect(try run.readInfo()?.ceilings == Self.firstConv)
+        #expect(writers.history.verdict?.namedLayers == ["conv4", "conv5"])
+        let page = try String(contentsOf: run.reportURL, encoding: .utf8)
+        #expect(page.contains("conv1 at most 28.1% (9 of 32, 1 input channel × 3×3 kernel, at its ceiling and not counted by the rule)"))
+        #expect(page.contains("<b class=\"named\">conv4</b>"))
     }
 }

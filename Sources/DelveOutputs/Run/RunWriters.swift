@@ -78,8 +78,9 @@ public final class RunWriters: EpochWriter, ProgressObserver {
 /// Creates the writers `kinds` for `run` as one ``RunWriters`` (see its initializer).
 public func makeWriters(
     _ kinds: [WriterKind], extra: [any EpochWriter] = [], run: RunDirectory,
-    configuration: [RunInfo.Pair] = [], initialEpoch: Int = 0, history: [EpochRecord]? = nil
+    configuration: [RunInfo.Pair] = [], ceilings: StructuralCeilings = StructuralCeilings(),
+    initialEpoch: Int = 0, history: [EpochRecord]? = nil
 ) throws(WriterError) -> RunWriters {
-    try RunWriters(kinds, extra: extra, run: run, configuration: configuration, initialEpoch: initialEpoch,
-                   completed: history)
+    try RunWriters(kinds, extra: extra, run: run, configuration: configuration, ceilings: ceilings,
+                   initialEpoch: initialEpoch, completed: history)
 }
