@@ -7,7 +7,8 @@ public enum TrackerError: Error, CustomStringConvertible {
     case rejectedBatches([TrackerError])
     /// An option is out of range.
     case invalidOption(String)
-    /// A writer failed; the statistics of the epoch were computed and the other writers ran.
+    /// A writer failed; the statistics of the epoch were computed and the other writers ran. `writer` is the
+    /// writer's type, for programs; the description gives only `reason`, which names the file.
     case writerFailed(writer: String, reason: String)
     /// A saved tracker state (``TrackerState``) could not be written, read or restored; `path` names the file.
     case state(path: String, reason: String)
@@ -24,8 +25,8 @@ public enum TrackerError: Error, CustomStringConvertible {
             return "\(errors.count) batch(es) were rejected during the epoch:\n\(shown)\(more)"
         case let .invalidOption(message):
             return "invalid tracker option: \(message)"
-        case let .writerFailed(writer, reason):
-            return "writer '\(writer)' failed: \(reason)"
+        case let .writerFailed(_, reason):
+            return "could not write the outputs: \(reason)"
         case let .state(path, reason):
             return "tracker state \(path): \(reason)"
         case let .cka(reason):
