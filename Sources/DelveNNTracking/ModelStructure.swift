@@ -18,7 +18,7 @@ public struct LayerStructure: Sendable, Equatable {
 
 /// Structural ceilings and compute cost of a DelveNN model's tracked layers.
 public enum ModelStructure {
-    /// The tracked layers of `model` (the types of ``SaturationTracker/isTrackedByDefault(_:)``), in network order.
+    /// The tracked layers of `model` (the types of `SaturationTracker/isTrackedByDefault(_:)`), in network order.
     ///
     /// Ceilings: a convolution's outputs span at most C_in·k_h·k_w directions (an affine map of C_in·k_h·k_w
     /// inputs); given `sampleShape` (one sample, without the batch axis) the model is run once on zeros in

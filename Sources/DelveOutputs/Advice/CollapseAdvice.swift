@@ -2,7 +2,7 @@ import Delve
 
 /// The collapse warnings of a run: the layer notes starting with `collapse:` that the tracker adds when
 /// RankMe falls below a share of a layer's dimension or by more than half within an epoch
-/// (``TrackerOptions/collapseShare``).
+/// (`TrackerOptions/collapseShare`).
 public enum CollapseAdvice {
     /// Every collapse note of `history`, oldest epoch first.
     public static func warnings(in history: [EpochRecord]) -> [String] {

@@ -1,7 +1,7 @@
 import Foundation
 import Delve
 
-/// The layer × layer heat map of linear CKA (``CKAMatrix``).
+/// The layer × layer heat map of linear CKA (`CKAMatrix`).
 public enum SimilarityPlots {
     /// The CKA matrix of `epoch` as a square heat map, rows and columns in the matrix's layer order,
     /// with the value in each cell when it fits and a colour bar from 0 to 1; NaN cells are grey.

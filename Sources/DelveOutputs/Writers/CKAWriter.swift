@@ -1,7 +1,7 @@
 import Delve
 import Foundation
 
-/// `cka.csv`: the linear CKA matrices of a run (``EpochRecord/similarity``), one block of rows per epoch
+/// `cka.csv`: the linear CKA matrices of a run (`EpochRecord/similarity`), one block of rows per epoch
 /// and phase — `epoch,phase,layer,samples,<layer 1>,…,<layer L>` — rewritten atomically every epoch.
 /// Writes nothing (no file) until a record has CKA. Numbers as in `statistics.csv` (`nan` for a layer
 /// without variance).

@@ -3,7 +3,7 @@ import Delve
 /// The records of a run's epochs so far (without covariance matrices), oldest first: the one history
 /// that every writer drawing the whole run reads (plots, report, TensorBoard images).
 ///
-/// The figures (``RunPlots/figures(history:)``) are built at most once per epoch and each PNG is
+/// The figures (`RunPlots/figures(history:)`) are built at most once per epoch and each PNG is
 /// rasterised at most once, however many writers ask for them.
 public final class RunHistory {
     /// The records, oldest first.

@@ -32,7 +32,7 @@ public final class TrainingRun {
     public let watch: WatchHandle
     /// The first epoch this process trains (the initial epoch, or the checkpoint's next epoch).
     public let startEpoch: Int
-    /// The tracked layers' structural ceilings and multiply-adds (``ModelStructure``).
+    /// The tracked layers' structural ceilings and multiply-adds (`ModelStructure`).
     public let structure: [LayerStructure]
     private let train: LabeledImages
     private let test: LabeledImages
