@@ -163,19 +163,15 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     let session: TrainingRun
     do {
         session = try TrainingRun(configuration, resume: checkpoint, say: say)
-    } catch let error as TrainingError {
-        if case .invalid = error { throw ValidationError(error.description) }
-        throw failure(error)
-    } catch let error as ModelZooError {
-        throw ValidationError(error.description)
     } catch {
+        if case .invalid = error { throw ValidationError(error.description) }
         throw failure(error)
     }
     session.verbose = verbose
     let record: EpochRecord
     do {
         record = try session.trainAll()
-    } catch let interrupted as TrainingInterrupted {
+    } catch .interrupted(let interrupted) {
         FileHandle.standardError.write(Data("error: \(interrupted)\nresume with: delve train --resume \(session.run.url.path)\n".utf8))
         throw ExitCode(interrupted.exitStatus)
     } catch {

@@ -185,4 +185,29 @@ struct TrainingRunTests {
             }
         }
     }
+
+    @Test("errors of the layers below reach the caller as TrainingError: an unknown model is .invalid, a missing data folder .failed naming it")
+    func typedErrorsFromBelow() throws {
+        try withTemporaryDirectory { root in
+            let output = root.appendingPathComponent("run")
+            var model = tiny(output: output, epochs: 1)
+            model.model = "transformer"
+            var data = tiny(output: output, epochs: 1)
+            data.dataset = "mnist"
+            data.dataPath = root.appendingPathComponent("no-such-folder").path
+            let unknownModel = try #require(throws: TrainingError.self) { try TrainingRun(model, say: SaidLines().say) }
+            guard case .invalid(let message) = unknownModel else {
+                Issue.record("expected .invalid for an unknown model, got \(unknownModel)")
+                return
+            }
+            #expect(message.contains("transformer"), "\(message)")
+            let missingData = try #require(throws: TrainingError.self) { try TrainingRun(data, say: SaidLines().say) }
+            guard case .failed(let reason) = missingData else {
+                Issue.record("expected .failed for a missing data folder, got \(missingData)")
+                return
+            }
+            #expect(reason.contains("no-such-folder"), "\(reason)")
+            #expect(!FileManager.default.fileExists(atPath: output.path))
+        }
+    }
 }

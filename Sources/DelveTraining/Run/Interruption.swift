@@ -45,22 +45,3 @@ public enum Interruption {
         if let receivedSignal { throw TrainingInterrupted(signal: receivedSignal, epoch: epoch, run: run.path) }
     }
 }
-
-/// A training run stopped by SIGINT or SIGTERM (see ``Interruption``).
-public struct TrainingInterrupted: Error, CustomStringConvertible, Equatable {
-    /// The signal number.
-    public var signal: Int32
-    /// The epoch that was abandoned (or not started); every earlier epoch is in the last checkpoint.
-    public var epoch: Int
-    /// The run directory.
-    public var run: String
-
-    /// The conventional exit status: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
-    public var exitStatus: Int32 { 128 + signal }
-
-    public var description: String {
-        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
-        return "interrupted by \(name): epoch \(epoch) was abandoned and nothing of it was written; "
-            + "the epochs before it are saved in the last checkpoint"
-    }
-}

@@ -52,9 +52,19 @@ public final class TrainingRun {
     ///
     /// With `checkpoint` (from ``TrainingCheckpoint/load(run:)``, `configuration.output` being its run
     /// directory) it restores the model, optimizer, random generators and tracker first — any failure
-    /// leaves the run directory untouched — then rewinds the outputs to the completed epochs.
-    public init(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
-         say: @escaping (String) -> Void = printLine) throws {
+    /// leaves the run directory untouched — then rewinds the outputs to the completed epochs. Every
+    /// failure is a ``TrainingError`` (``TrainingError/init(_:)`` says how other errors map).
+    public convenience init(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
+                            say: @escaping (String) -> Void = printLine) throws(TrainingError) {
+        do {
+            try self.init(setUp: configuration, resume: checkpoint, say: say)
+        } catch {
+            throw TrainingError(error)
+        }
+    }
+
+    private init(setUp configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint?,
+                 say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         self.say = say
         guard configuration.epochs >= 1 else { throw TrainingError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
@@ -125,8 +135,17 @@ public final class TrainingRun {
     public var endEpoch: Int { configuration.tracker.initialEpoch + configuration.epochs }
 
     /// Trains every remaining epoch, saving a checkpoint after each, and returns the last epoch's record.
+    /// Ctrl-C or SIGTERM ends it with ``TrainingError/interrupted(_:)`` after the last checkpoint.
     @discardableResult
-    public func trainAll() throws -> EpochRecord {
+    public func trainAll() throws(TrainingError) -> EpochRecord {
+        do {
+            return try trainRemainingEpochs()
+        } catch {
+            throw TrainingError(error)
+        }
+    }
+
+    private func trainRemainingEpochs() throws -> EpochRecord {
         say(verbose ? watch.report.detailedDescription : watch.report.description)
         if startEpoch > configuration.tracker.initialEpoch {
             say("Resuming at epoch \(startEpoch) (epochs \(configuration.tracker.initialEpoch) to \(endEpoch - 1))")
