@@ -111,6 +111,7 @@ struct TrainCommand: ParsableCommand {
         var configuration: TrainingConfiguration
         do {
             let directory = try RunDirectory(existing: path)
+            try RunLock.checkNotHeld(directory: directory.url)
             if let start = try TrainingCheckpoint.startOverConfiguration(run: directory) {
                 (checkpoint, configuration) = (nil, start)
             } else {
