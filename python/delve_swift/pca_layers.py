@@ -105,16 +105,23 @@ class LinearPCALayer(Module):
         self.transformation_matrix = (space @ space.t()).float()
         self.reduced_transformation_matrix = space.float()
 
-    def forward(self, x):
+    def _observe_or_prepare(self, x):
+        """In training mode: accumulate `x` and return True (the layer passes `x` through). In eval mode:
+        compute the projection once after each training phase and return False."""
         if self.training:
             self.pca_computed = False
             self._update_autorcorrelation(x)
-            return x
+            return True
         if not self.pca_computed:
             self._compute_eigenspace()
             self._compute_pca_matrix()
             self.pca_computed = True
             self.epoch += 1
+        return False
+
+    def forward(self, x):
+        if self._observe_or_prepare(x):
+            return x
         matrix = (self.transformation_matrix.t() if self.keepdim else self.reduced_transformation_matrix).to(x.device, x.dtype)
         if not self.centering:
             return x @ matrix
@@ -148,15 +155,8 @@ class Conv2DPCALayer(LinearPCALayer):
         self.convolution.bias = torch.nn.Parameter(bias.float())
 
     def forward(self, x):
-        if self.training:
-            self.pca_computed = False
-            self._update_autorcorrelation(x)
+        if self._observe_or_prepare(x):
             return x
-        if not self.pca_computed:
-            self._compute_eigenspace()
-            self._compute_pca_matrix()
-            self.pca_computed = True
-            self.epoch += 1
         return self.convolution(x)
 
 

@@ -26,14 +26,7 @@ extension SaturationTracker {
     /// process's state), creating the layer if it is new; the next ``endEpoch()`` reports it. The feature
     /// count must match the layer's.
     public func replaceState(layer: String, phase: Phase, serialized bytes: [UInt8]) throws(CovarianceError) {
-        let slot = lock.withLock { () -> Slot in
-            let key = SlotKey(layer: layer, phase: phase)
-            if let existing = slots[key] { return existing }
-            let created = Slot()
-            slots[key] = created
-            if !layerOrder.contains(layer) { layerOrder.append(layer) }
-            return created
-        }
+        let slot = lock.withLock { slotHoldingLock(layer: layer, phase: phase) }
         slot.lock.lock()
         defer { slot.lock.unlock() }
         do {
@@ -58,14 +51,7 @@ extension SaturationTracker {
     public func recordMoments(layer: String, phase: Phase, count: Int, mean: UnsafeBufferPointer<Double>,
                               comoment: UnsafeBufferPointer<Double>) throws(TrackerError) {
         guard isRecording else { return }
-        let slot = lock.withLock { () -> Slot in
-            let key = SlotKey(layer: layer, phase: phase)
-            if let existing = slots[key] { return existing }
-            let created = Slot()
-            slots[key] = created
-            if !layerOrder.contains(layer) { layerOrder.append(layer) }
-            return created
-        }
+        let slot = lock.withLock { slotHoldingLock(layer: layer, phase: phase) }
         slot.lock.lock()
         defer { slot.lock.unlock() }
         slot.offeredThisEpoch += 1

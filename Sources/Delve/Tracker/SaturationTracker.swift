@@ -111,14 +111,7 @@ public final class SaturationTracker: @unchecked Sendable {
             lock.lock()
             defer { lock.unlock() }
             guard recording else { return }
-            let key = SlotKey(layer: layer, phase: phase)
-            if let existing = slots[key] {
-                slot = existing
-            } else {
-                slot = Slot()
-                slots[key] = slot
-                if !layerOrder.contains(layer) { layerOrder.append(layer) }
-            }
+            slot = slotHoldingLock(layer: layer, phase: phase)
         }
         slot.lock.lock()
         defer { slot.lock.unlock() }
@@ -160,6 +153,17 @@ public final class SaturationTracker: @unchecked Sendable {
         if let similarity, similarity.options.phase == phase {
             try similarity.record(layer: layer, batch: batch, shape: shape, kind: kind, take: take)
         }
+    }
+
+    /// The slot of `layer` in `phase`, created (and the layer added to the order) on first use. Call it
+    /// holding ``lock``.
+    func slotHoldingLock(layer: String, phase: Phase) -> Slot {
+        let key = SlotKey(layer: layer, phase: phase)
+        if let existing = slots[key] { return existing }
+        let created = Slot()
+        slots[key] = created
+        if !layerOrder.contains(layer) { layerOrder.append(layer) }
+        return created
     }
 
     /// Why a batch without samples is bad.

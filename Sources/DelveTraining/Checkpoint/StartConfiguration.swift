@@ -32,17 +32,7 @@ extension TrainingCheckpoint {
         }
         var recorded = configuration
         recorded.dataPath = configuration.dataPath.map(absolutePath)
-        let url = startConfigurationURL(run)
-        let temporary = root.appendingPathComponent(".configuration.json.tmp-\(getpid())")
-        try writeFile(Data((recorded.jsonValue.text + "\n").utf8), to: temporary)
-        try syncToDisk(temporary)
-        WriteFaults.point(url.path)
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? fileManager.removeItem(at: temporary)
-            throw TrainingError.failed("\(url.path): cannot rename into place: \(reason)")
-        }
-        try syncToDisk(root, directory: true)
+        try writeDurably(recorded.jsonValue, to: startConfigurationURL(run))
         try syncToDisk(run.url, directory: true)
     }
 

@@ -114,17 +114,7 @@ public struct TrainingCheckpoint: Sendable {
         let checkpoint = TrainingCheckpoint(nextEpoch: nextEpoch, folder: folder, configuration: recorded,
                                             randomStates: model.randomGeneratorStates(), files: files, appended: appended,
                                             historyLog: log)
-        let manifest = manifestURL(run)
-        let temporary = root.appendingPathComponent(".checkpoint.json.tmp-\(getpid())")
-        try writeFile(Data((checkpoint.jsonValue.text + "\n").utf8), to: temporary)
-        try syncToDisk(temporary)
-        WriteFaults.point(manifest.path)
-        guard rename(temporary.path, manifest.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw TrainingError.failed("\(manifest.path): cannot rename the new manifest into place: \(reason)")
-        }
-        try syncToDisk(root, directory: true)   // the rename itself
+        try writeDurably(checkpoint.jsonValue, to: manifestURL(run))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
             where name.hasPrefix("epoch-") && name != folder {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
@@ -368,6 +358,23 @@ func writeFile(_ data: Data, to url: URL) throws(TrainingError) {
         unlink(url.path)
         throw .failed("\(url.path): cannot write: \(error.reason)")
     }
+}
+
+/// Writes `json` (one line) to `url` durably: into a temporary file beside it, flushed to disk, renamed
+/// over `url`, and the folder flushed, so that after a crash or power cut `url` holds either its previous
+/// content or this one, complete.
+func writeDurably(_ json: JSONValue, to url: URL) throws(TrainingError) {
+    let folder = url.deletingLastPathComponent()
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    try writeFile(Data((json.text + "\n").utf8), to: temporary)
+    try syncToDisk(temporary)
+    WriteFaults.point(url.path)
+    guard rename(temporary.path, url.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: temporary)
+        throw .failed("\(url.path): cannot rename the new file into place: \(reason)")
+    }
+    try syncToDisk(folder, directory: true)   // the rename itself
 }
 
 /// Flushes a file's data, or a directory's entries, to the disk (`fsync`).
