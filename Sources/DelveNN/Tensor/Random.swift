@@ -51,15 +51,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// (the analogue of `torch.manual_seed`). It is per thread, so parallel tests do not disturb each other.
 public enum RandomState {
     final class Box { var generator = SeededGenerator(seed: 0) }
-    static let key = "DelveNN.RandomState"
+    static let perThread = ThreadLocal(key: "DelveNN.RandomState") { Box() }
 
-    static var box: Box {
-        let dictionary = Thread.current.threadDictionary
-        if let box = dictionary[key] as? Box { return box }
-        let box = Box()
-        dictionary[key] = box
-        return box
-    }
+    static var box: Box { perThread.value }
 
     /// Reseeds this thread's default generator.
     public static func manualSeed(_ seed: UInt64) { box.generator = SeededGenerator(seed: seed) }
