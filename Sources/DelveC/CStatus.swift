@@ -39,6 +39,7 @@ struct CFailure: Error {
             case .invalidOption, .cka: self.init(.argument, error.description)
             case .writerFailed: self.init(.writer, error.description)
             case .state: self.init(.state, error.description)
+            case .backgroundEpoch(_, let failure): self.init(CFailure(failure).status, error.description)
             }
         case let error as WriterError:
             if case .invalidArgument = error { self.init(.argument, error.description) } else { self.init(.io, error.description) }

@@ -43,6 +43,8 @@ public final class SaturationTracker: @unchecked Sendable {
     let similarity: SimilarityRecorder?
     /// The RankMe collapse check (``TrackerOptions/collapseShare``).
     let collapse: CollapseWatch
+    /// The epoch ends handed to the background (``endEpochInBackground()``), their records and failures.
+    let pipeline = EpochEndPipeline()
 
     struct SlotKey: Hashable, Sendable {
         let layer: String
@@ -64,8 +66,18 @@ public final class SaturationTracker: @unchecked Sendable {
         var scratch: [Float] = []
         let reduction = ReductionScratch()
 
-        /// D of the layer's accumulator, if it has one yet.
-        var accumulatorFeatures: Int? { lock.withLock { accumulator?.features } }
+        /// An emptied accumulator a background epoch end gave back, for the next hand-over.
+        var spare: CovarianceAccumulator?
+
+        /// The accumulator for a background epoch end (call holding `lock`): with `reset`, the slot's own
+        /// (the slot goes on with the spare or an empty copy), otherwise a copy of it.
+        func handOverAccumulator(reset: Bool) -> CovarianceAccumulator? {
+            guard let current = accumulator else { return nil }
+            guard reset else { return current.stateCopy() }
+            accumulator = spare ?? current.emptyCopy()
+            spare = nil
+            return current
+        }
     }
 
     /// A tracker with the given options, handing each epoch to `writers`.
@@ -260,48 +272,102 @@ public final class SaturationTracker: @unchecked Sendable {
     /// A phase that saw no batch this epoch is absent from the record. When hooks had batches
     /// rejected (see ``recordReportingLater(layer:phase:batch:)``), the epoch is still computed and
     /// written without them, and then ``TrackerError/rejectedBatches(_:)`` is thrown.
+    ///
+    /// Epoch ends handed to the background by ``endEpochInBackground()`` are waited for first (their
+    /// records reach the writers before this one); a failure of theirs is thrown after this epoch was
+    /// written, and this epoch's own failure then waits for the next call.
     @discardableResult
     public func endEpoch() throws(TrackerError) -> EpochRecord {
-        let (epochNumber, order, live, userScalars, failures, currentWriters) = lock.withLock {
-            let live = slots.filter { $0.value.batchesThisEpoch > 0 || $0.value.skippedThisEpoch > 0 }
-            let snapshot = (currentEpoch, layerOrder, live, scalars, rejected, writers)
-            scalars = []
-            rejected = []
-            return snapshot
+        pipeline.waitUntilIdle()
+        let snapshot = takeSnapshot(handOver: false)
+        let (record, failure) = finish(snapshot, sideBySide: true)
+        // The accumulators were read in place: now they start the next epoch.
+        if options.resetCovariance {
+            for entry in snapshot.work { entry.slot.lock.withLock { entry.accumulator?.reset() } }
         }
-        var work: [(key: SlotKey, slot: Slot)] = []
-        for layer in order {
-            for phase in Phase.allCases {
-                let key = SlotKey(layer: layer, phase: phase)
-                if let slot = live[key] { work.append((key, slot)) }
-            }
-        }
-        let layers = collapse.annotate(computeValues(work).compactMap { $0 }, epoch: epochNumber)
-        var allScalars: [(name: String, value: Double)] = []
-        if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
-        allScalars.append(contentsOf: userScalars)
-        var record = EpochRecord(epoch: epochNumber, layers: layers, scalars: allScalars, threshold: options.threshold)
-        var similarityFailure: TrackerError?
-        do { record.similarity = try similarity?.endEpoch().map { [$0] } ?? [] } catch { similarityFailure = error }
+        if let earlier = pipeline.takeFailure(queueing: failure.map { (snapshot.epoch, $0) }) { throw earlier }
+        if let failure { throw failure }
+        return record
+    }
 
-        // Reset for the next epoch.
-        lock.withLock {
-            currentEpoch += 1
-            for slot in slots.values {
-                slot.lock.withLock {
-                    slot.samplesThisEpoch = 0
-                    slot.batchesThisEpoch = 0
-                    slot.skippedThisEpoch = 0
-                    slot.offeredThisEpoch = 0
-                    slot.firstSkipReason = nil
-                    slot.forwardPasses = 0
-                    if options.resetCovariance { slot.accumulator?.reset() }
+    /// What the epoch end reads of one (layer, phase), taken from its slot under the slot's lock when the
+    /// epoch ends. Per-slot state that a statistic needs goes here and into ``values(for:)``.
+    struct SlotEpoch: @unchecked Sendable {   // the accumulator is the epoch end's alone, or read under its lock
+        let key: SlotKey
+        let slot: Slot
+        /// The accumulator to analyse: the slot's own (``endEpoch()``) or the one handed over to the
+        /// background (``endEpochInBackground()``); nil when no batch was accepted yet.
+        let accumulator: CovarianceAccumulator?
+        let skipped: Int
+        let firstSkipReason: String?
+    }
+
+    /// Everything one epoch end needs, taken at once under ``lock``: afterwards the slots record the
+    /// next epoch.
+    struct EpochSnapshot: @unchecked Sendable {   // the writers are used by one epoch end at a time
+        let epoch: Int
+        let work: [SlotEpoch]
+        let scalars: [(name: String, value: Double)]
+        let rejected: [TrackerError]
+        let similarity: Result<[CKAMatrix], TrackerError>
+        let writers: [any EpochWriter]
+    }
+
+    /// Takes the ending epoch's state and starts the next epoch: the epoch number advances, the scalars,
+    /// rejections and every slot's counters start afresh, the CKA state gives its matrix. With `handOver`
+    /// each live slot's accumulator goes to the snapshot and the slot gets an empty one (or, when the
+    /// covariance is not reset, the snapshot gets a copy); without, the snapshot reads the slot's own.
+    func takeSnapshot(handOver: Bool) -> EpochSnapshot {
+        let (epochNumber, work, userScalars, failures, currentWriters) = lock.withLock {
+            var work: [SlotEpoch] = []
+            for layer in layerOrder {
+                for phase in Phase.allCases {
+                    let key = SlotKey(layer: layer, phase: phase)
+                    guard let slot = slots[key] else { continue }
+                    slot.lock.withLock {
+                        if slot.batchesThisEpoch > 0 || slot.skippedThisEpoch > 0 {
+                            let accumulator = handOver ? slot.handOverAccumulator(reset: options.resetCovariance) : slot.accumulator
+                            work.append(SlotEpoch(key: key, slot: slot, accumulator: accumulator,
+                                                  skipped: slot.skippedThisEpoch, firstSkipReason: slot.firstSkipReason))
+                        }
+                        slot.samplesThisEpoch = 0
+                        slot.batchesThisEpoch = 0
+                        slot.skippedThisEpoch = 0
+                        slot.offeredThisEpoch = 0
+                        slot.firstSkipReason = nil
+                        slot.forwardPasses = 0
+                    }
                 }
             }
+            let taken = (currentEpoch, work, scalars, rejected, writers)
+            currentEpoch += 1
+            scalars = []
+            rejected = []
+            return taken
         }
+        let matrices: Result<[CKAMatrix], TrackerError>
+        do { matrices = .success(try similarity?.endEpoch().map { [$0] } ?? []) } catch { matrices = .failure(error) }
+        return EpochSnapshot(epoch: epochNumber, work: work, scalars: userScalars, rejected: failures,
+                             similarity: matrices, writers: currentWriters)
+    }
 
+    /// The record of a snapshot's epoch, written to its writers, and the epoch's failure (rejected batches
+    /// first, then CKA, then the first writer that failed; every writer is tried). `sideBySide` lets
+    /// ``computeValues(_:)`` run large solves side by side (synchronous epoch ends only).
+    func finish(_ snapshot: EpochSnapshot, sideBySide: Bool) -> (EpochRecord, TrackerError?) {
+        let values = sideBySide ? computeValues(snapshot.work) : snapshot.work.map(values(for:))
+        let layers = collapse.annotate(values.compactMap { $0 }, epoch: snapshot.epoch)
+        var allScalars: [(name: String, value: Double)] = []
+        if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
+        allScalars.append(contentsOf: snapshot.scalars)
+        var record = EpochRecord(epoch: snapshot.epoch, layers: layers, scalars: allScalars, threshold: options.threshold)
+        var similarityFailure: TrackerError?
+        switch snapshot.similarity {
+        case .success(let matrices): record.similarity = matrices
+        case .failure(let error): similarityFailure = error
+        }
         var writerFailure: TrackerError?
-        for writer in currentWriters {
+        for writer in snapshot.writers {
             do {
                 try writer.write(record)
             } catch {
@@ -310,10 +376,8 @@ public final class SaturationTracker: @unchecked Sendable {
                 }
             }
         }
-        if !failures.isEmpty { throw .rejectedBatches(failures) }
-        if let similarityFailure { throw similarityFailure }
-        if let writerFailure { throw writerFailure }
-        return record
+        if !snapshot.rejected.isEmpty { return (record, .rejectedBatches(snapshot.rejected)) }
+        return (record, similarityFailure ?? writerFailure)
     }
 
     /// The statistics of every (layer, phase) in `work`, in order (`nil` where nothing was recorded).
@@ -323,13 +387,13 @@ public final class SaturationTracker: @unchecked Sendable {
     /// side finish sooner than one after another on all threads: when
     /// several large solves are due and BLAS has several threads, they run side by side with one BLAS
     /// thread each (largest first), and the thread count is restored afterwards.
-    private func computeValues(_ work: [(key: SlotKey, slot: Slot)]) -> [LayerEpochValues?] {
+    private func computeValues(_ work: [SlotEpoch]) -> [LayerEpochValues?] {
         let threads = BLAS.threadCount
-        let features = work.map { $0.slot.accumulatorFeatures ?? 0 }   // each read takes the slot's lock: once
+        let features = work.map { $0.accumulator?.features ?? 0 }
         let large = features.filter { $0 >= Self.concurrentSpectrumFeatures }.count
         guard threads > 1, large > 1 else {
             lock.withLock { lastConcurrentSolves = 0 }
-            return work.map { values(for: $0.key, slot: $0.slot) }
+            return work.map(values(for:))
         }
         // Largest first, so that the last solve to start is a short one.
         let order = work.indices.sorted { features[$0] > features[$1] }
@@ -345,7 +409,7 @@ public final class SaturationTracker: @unchecked Sendable {
                 }
                 guard taken < order.count else { return }
                 let index = order[taken]
-                let value = values(for: work[index].key, slot: work[index].slot)
+                let value = values(for: work[index])
                 results.lock.withLock { results.values[index] = value }
             }
         }
@@ -369,19 +433,18 @@ public final class SaturationTracker: @unchecked Sendable {
 
     /// The statistics of one layer in one phase for the epoch that ends. A layer whose every batch
     /// was skipped still gets an entry (0 samples, every statistic NaN) so that the skips are reported.
-    private func values(for key: SlotKey, slot: Slot) -> LayerEpochValues? {
-        slot.lock.lock()
-        defer { slot.lock.unlock() }
+    func values(for entry: SlotEpoch) -> LayerEpochValues? {
+        let key = entry.key
         var notes: [String] = []
-        if slot.skippedThisEpoch > 0 {
-            notes.append("skipped \(slot.skippedThisEpoch) bad batch(es); the first: \(slot.firstSkipReason ?? "?")")
+        if entry.skipped > 0 {
+            notes.append("skipped \(entry.skipped) bad batch(es); the first: \(entry.firstSkipReason ?? "?")")
         }
-        guard let accumulator = slot.accumulator, accumulator.count > 0 else {
-            guard slot.skippedThisEpoch > 0 else { return nil }
+        guard let accumulator = entry.accumulator, accumulator.count > 0 else {
+            guard entry.skipped > 0 else { return nil }
             notes.append("no batch was accepted this epoch: no statistic (NaN)")
             let none = Dictionary(uniqueKeysWithValues: options.statistics.filter(\.isScalar).map { ($0, Double.nan) })
-            return LayerEpochValues(layer: key.layer, phase: key.phase, features: slot.accumulator?.features ?? 0,
-                                    samples: 0, statistics: none, notes: notes, skippedBatches: slot.skippedThisEpoch)
+            return LayerEpochValues(layer: key.layer, phase: key.phase, features: entry.accumulator?.features ?? 0,
+                                    samples: 0, statistics: none, notes: notes, skippedBatches: entry.skipped)
         }
         do {
             let analysis = try accumulator.analysis(options.statisticsOptions, keepEigenvalues: options.keepSpectra)
@@ -389,22 +452,29 @@ public final class SaturationTracker: @unchecked Sendable {
             return LayerEpochValues(
                 layer: key.layer, phase: key.phase, features: analysis.features, samples: analysis.samples,
                 statistics: analysis.statistics.values, eigenvalues: analysis.eigenvalues,
-                covariance: analysis.covariance, notes: notes, skippedBatches: slot.skippedThisEpoch)
+                covariance: analysis.covariance, notes: notes, skippedBatches: entry.skipped)
         } catch {
             notes.append("eigendecomposition failed: \(error)")
             return LayerEpochValues(
                 layer: key.layer, phase: key.phase, features: accumulator.features, samples: accumulator.count,
-                statistics: [:], notes: notes, skippedBatches: slot.skippedThisEpoch)
+                statistics: [:], notes: notes, skippedBatches: entry.skipped)
         }
     }
 
-    /// Closes every writer (call once, after the last epoch).
+    /// Closes every writer (call once, after the last epoch). Epoch ends still running in the background
+    /// are waited for first, so every record is written; a failure of theirs is thrown after the writers
+    /// were closed.
     public func close() throws(TrackerError) {
+        pipeline.waitUntilIdle()
         let current = lock.withLock { writers }
+        var closeFailure: TrackerError?
         for writer in current {
             do { try writer.close() } catch {
-                throw .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
+                closeFailure = .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
+                break
             }
         }
+        if let earlier = pipeline.takeFailure() { throw earlier }
+        if let closeFailure { throw closeFailure }
     }
 }

@@ -1,5 +1,5 @@
 /// Errors of the ``SaturationTracker``. Each names the layer, the phase and the batch.
-public enum TrackerError: Error, CustomStringConvertible {
+public indirect enum TrackerError: Error, CustomStringConvertible {
     /// A batch was rejected (NaN/∞, changed width, bad shape); `reason` says why.
     case badBatch(layer: String, phase: Phase, batch: Int, reason: String)
     /// Batches recorded through hooks were rejected during the epoch that just ended. The epoch
@@ -14,6 +14,9 @@ public enum TrackerError: Error, CustomStringConvertible {
     case state(path: String, reason: String)
     /// Linear CKA between layers (``CKAOptions``) could not be accumulated: too much memory, a bad shape.
     case cka(String)
+    /// An epoch end that ran in the background (``SaturationTracker/endEpochInBackground()``) failed with
+    /// `failure`; its record was computed and given to every writer.
+    case backgroundEpoch(epoch: Int, failure: TrackerError)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum TrackerError: Error, CustomStringConvertible {
             return "tracker state \(path): \(reason)"
         case let .cka(reason):
             return reason
+        case let .backgroundEpoch(epoch, failure):
+            return "epoch \(epoch) (ended in the background): \(failure)"
         }
     }
 }
