@@ -11,9 +11,13 @@ extension SaturationTracker {
     /// emptied, for the next epoch end: two accumulators per layer and phase), otherwise it is copied
     /// (8·D² bytes). Scalars, rejected batches and the CKA matrix belong to the epoch they were recorded in.
     ///
-    /// Records reach the writers in epoch order, and the numbers are those of ``endEpoch()`` (the background
-    /// solves run one after another on one BLAS thread, as ``endEpoch()``'s side-by-side solves do; while
-    /// they run, BLAS uses one thread process-wide, see `BLAS.withSingleThread`). At most one epoch end is
+    /// Records reach the writers in epoch order. The background work runs inside `BLAS.withSingleThread`
+    /// (the thread count is process-wide in OpenBLAS: changing it while the training thread's BLAS calls
+    /// run would race): every solve runs on one BLAS thread, side by side when several large ones are due,
+    /// as in ``endEpoch()``, and BLAS calls of the training thread meanwhile run on one thread too. The
+    /// numbers are those of ``endEpoch()`` under the same BLAS threads: bit for bit with one BLAS thread or
+    /// when ``endEpoch()`` solves side by side; OpenBLAS's multi-threaded `syrk` and solvers may round the
+    /// last bits differently. At most one epoch end is
     /// pending: a call first waits for the previous one. Read the records with ``waitForPendingEpochs()``;
     /// ``close()`` waits for pending work, and ``endEpoch()`` does too. A failure of a background epoch
     /// end (rejected batches, CKA, a writer; the other writers still receive the record) is thrown by the
@@ -24,7 +28,10 @@ extension SaturationTracker {
         pipeline.waitUntilIdle()
         let snapshot = takeSnapshot(handOver: true)
         pipeline.start { [self] in
-            let (record, failure) = BLAS.withSingleThread { finish(snapshot, sideBySide: false) }
+            // Every solve on one BLAS thread, so that the training thread's BLAS calls never see the count
+            // change under them; several large solves still run side by side on `threads` workers.
+            let threads = BLAS.threadCount
+            let (record, failure) = BLAS.withSingleThread { finish(snapshot, threads: threads) }
             if options.resetCovariance { giveBack(snapshot.work) }
             return (snapshot.epoch, record, failure)
         }

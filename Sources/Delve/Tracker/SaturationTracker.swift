@@ -280,7 +280,7 @@ public final class SaturationTracker: @unchecked Sendable {
     public func endEpoch() throws(TrackerError) -> EpochRecord {
         pipeline.waitUntilIdle()
         let snapshot = takeSnapshot(handOver: false)
-        let (record, failure) = finish(snapshot, sideBySide: true)
+        let (record, failure) = finish(snapshot, threads: BLAS.threadCount)
         // The accumulators were read in place: now they start the next epoch.
         if options.resetCovariance {
             for entry in snapshot.work { entry.slot.lock.withLock { entry.accumulator?.reset() } }
@@ -352,10 +352,10 @@ public final class SaturationTracker: @unchecked Sendable {
     }
 
     /// The record of a snapshot's epoch, written to its writers, and the epoch's failure (rejected batches
-    /// first, then CKA, then the first writer that failed; every writer is tried). `sideBySide` lets
-    /// ``computeValues(_:)`` run large solves side by side (synchronous epoch ends only).
-    func finish(_ snapshot: EpochSnapshot, sideBySide: Bool) -> (EpochRecord, TrackerError?) {
-        let values = sideBySide ? computeValues(snapshot.work) : snapshot.work.map(values(for:))
+    /// first, then CKA, then the first writer that failed; every writer is tried). `threads` is the BLAS
+    /// thread count ``computeValues(_:threads:)`` plans with.
+    func finish(_ snapshot: EpochSnapshot, threads: Int) -> (EpochRecord, TrackerError?) {
+        let values = computeValues(snapshot.work, threads: threads)
         let layers = collapse.annotate(values.compactMap { $0 }, epoch: snapshot.epoch)
         var allScalars: [(name: String, value: Double)] = []
         if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
@@ -386,9 +386,9 @@ public final class SaturationTracker: @unchecked Sendable {
     /// matrix–vector work that gains little from a second BLAS thread, so independent solves side by
     /// side finish sooner than one after another on all threads: when
     /// several large solves are due and BLAS has several threads, they run side by side with one BLAS
-    /// thread each (largest first), and the thread count is restored afterwards.
-    private func computeValues(_ work: [SlotEpoch]) -> [LayerEpochValues?] {
-        let threads = BLAS.threadCount
+    /// thread each (largest first), and the thread count is restored afterwards. `threads` is BLAS's
+    /// thread count outside the epoch end (a background epoch end runs inside a single-thread scope).
+    private func computeValues(_ work: [SlotEpoch], threads: Int) -> [LayerEpochValues?] {
         let features = work.map { $0.accumulator?.features ?? 0 }
         let large = features.filter { $0 >= Self.concurrentSpectrumFeatures }.count
         guard threads > 1, large > 1 else {
@@ -421,7 +421,7 @@ public final class SaturationTracker: @unchecked Sendable {
     /// guarded by `lock`.
     var lastConcurrentSolves = 0
 
-    /// Solves of at least this dimension run side by side at the epoch end (see ``computeValues(_:)``).
+    /// Solves of at least this dimension run side by side at the epoch end (see ``computeValues(_:threads:)``).
     static let concurrentSpectrumFeatures = 128
 
     /// Values shared by the epoch-end workers, behind a lock.

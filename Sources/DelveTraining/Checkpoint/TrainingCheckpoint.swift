@@ -71,8 +71,10 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch. The records
     /// of `history` beyond `historyLog` are appended to the history file; returns the new `historyLog`.
+    /// `history` is called after the model, optimizer and tracker state are written: it may wait for the
+    /// epoch's record (an epoch end running in the background meanwhile).
     static func save(run: RunDirectory, nextEpoch: Int, configuration: TrainingConfiguration, model: Module,
-                     optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: [EpochRecord],
+                     optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: () throws -> [EpochRecord],
                      historyLog: HistoryLog) throws -> HistoryLog {
         let root = directory(run)
         let folder = String(format: "epoch-%06d", nextEpoch)
@@ -88,7 +90,7 @@ public struct TrainingCheckpoint: Sendable {
         try optimizer.exportState().write(to: target.appendingPathComponent(optimizerFile))
         WriteFaults.point(target.appendingPathComponent(optimizerFile).path)
         try tracker.exportState().write(to: target.appendingPathComponent(trackerFolder))
-        let log = try appendHistory(history, after: historyLog, to: historyURL(run))
+        let log = try appendHistory(try history(), after: historyLog, to: historyURL(run))
 
         var files: [(path: String, size: Int, crc: UInt32)] = []
         for path in try listFiles(target) {

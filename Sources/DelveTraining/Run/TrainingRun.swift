@@ -16,7 +16,9 @@ public func printLine(_ text: String) {
 /// hooks), evaluates on the test set in `eval()` mode (the `eval` phase), adds the losses and
 /// accuracies as scalars, and ends the tracker's epoch, which computes the statistics and writes
 /// every output file. Then a ``TrainingCheckpoint`` is saved, from which `delve train --resume`
-/// continues exactly as if the run had not stopped.
+/// continues exactly as if the run had not stopped: the epoch end runs in the background
+/// (`SaturationTracker.endEpochInBackground()`) while the checkpoint writes the model and optimizer,
+/// and the checkpoint's history waits for the epoch's record.
 public final class TrainingRun {
     /// The run's configuration (for a resumed run: as recorded, with the new epoch total).
     public let configuration: TrainingConfiguration
@@ -166,11 +168,25 @@ public final class TrainingRun {
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
-            let record = try tracker.endEpoch()
-            historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
-                                                     optimizer: optimizer, tracker: tracker, history: writers.history.records,
-                                                     historyLog: historyLog)
-            last = record
+            // The epoch's statistics are computed and written in the background while the checkpoint
+            // writes the model and optimizer; the checkpoint's history waits for the epoch's record.
+            try tracker.endEpochInBackground()
+            func writtenHistory() throws -> [EpochRecord] {
+                do {
+                    last = try tracker.waitForPendingEpochs().last
+                } catch .backgroundEpoch(_, let failure) {
+                    throw failure   // this epoch's, as endEpoch() would throw it
+                }
+                return writers.history.records
+            }
+            do {
+                historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
+                                                         optimizer: optimizer, tracker: tracker, history: writtenHistory,
+                                                         historyLog: historyLog)
+            } catch {
+                _ = try? tracker.waitForPendingEpochs()   // no output is left half written
+                throw error
+            }
         }
         try tracker.close()
         guard let last else { throw TrainingError.failed("no epoch to train (the run ends at epoch \(endEpoch - 1))") }
