@@ -71,8 +71,8 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Saves the state after a completed epoch; `nextEpoch` is the number of the next epoch. The records
     /// of `history` beyond `historyLog` are appended to the history file; returns the new `historyLog`.
-    /// `history` is called after the model, optimizer and tracker state are written: it may wait for the
-    /// epoch's record (an epoch end running in the background meanwhile).
+    /// `history` is called once the model, optimizer and tracker state are written and flushed to disk: it
+    /// may wait for the epoch's record (an epoch end running in the background meanwhile).
     static func save(run: RunDirectory, nextEpoch: Int, configuration: TrainingConfiguration, model: Module,
                      optimizer: any CheckpointableOptimizer, tracker: SaturationTracker, history: () throws -> [EpochRecord],
                      historyLog: HistoryLog) throws -> HistoryLog {
@@ -90,22 +90,23 @@ public struct TrainingCheckpoint: Sendable {
         try optimizer.exportState().write(to: target.appendingPathComponent(optimizerFile))
         WriteFaults.point(target.appendingPathComponent(optimizerFile).path)
         try tracker.exportState().write(to: target.appendingPathComponent(trackerFolder))
-        let log = try appendHistory(try history(), after: historyLog, to: historyURL(run))
 
         var files: [(path: String, size: Int, crc: UInt32)] = []
         for path in try listFiles(target) {
             let data = try readFile(target.appendingPathComponent(path))
             files.append((path, data.count, data.withUnsafeBytes { CRC32C.checksum($0) }))
         }
+        // Everything the manifest will vouch for reaches the disk before the manifest does (a power cut
+        // then leaves either the previous checkpoint or this one, complete). The checkpoint folder first:
+        // it does not depend on the epoch's record, which `history` may still be waiting for.
+        for path in files.map(\.path) { try syncToDisk(target.appendingPathComponent(path)) }
+        try syncToDisk(target.appendingPathComponent(trackerFolder), directory: true)
+        try syncToDisk(target, directory: true)
+        let log = try appendHistory(try history(), after: historyLog, to: historyURL(run))
         var appended: [(name: String, size: Int)] = []
         for name in appendOnlyFiles(run) {
             appended.append((name, try fileSize(run.url.appendingPathComponent(name))))
         }
-        // Everything the manifest will vouch for reaches the disk before the manifest does (a power cut
-        // then leaves either the previous checkpoint or this one, complete).
-        for path in files.map(\.path) { try syncToDisk(target.appendingPathComponent(path)) }
-        try syncToDisk(target.appendingPathComponent(trackerFolder), directory: true)
-        try syncToDisk(target, directory: true)
         try syncToDisk(historyURL(run))
         for (name, _) in appended { try syncToDisk(run.url.appendingPathComponent(name)) }
         if FileManager.default.fileExists(atPath: run.csvURL.path) { try syncToDisk(run.csvURL) }   // kept on resume too

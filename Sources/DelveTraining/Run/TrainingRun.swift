@@ -17,8 +17,8 @@ public func printLine(_ text: String) {
 /// accuracies as scalars, and ends the tracker's epoch, which computes the statistics and writes
 /// every output file. Then a ``TrainingCheckpoint`` is saved, from which `delve train --resume`
 /// continues exactly as if the run had not stopped: the epoch end runs in the background
-/// (`SaturationTracker.endEpochInBackground()`) while the checkpoint writes the model and optimizer,
-/// and the checkpoint's history waits for the epoch's record.
+/// (`SaturationTracker.endEpochInBackground()`) while the checkpoint writes and flushes the model and
+/// optimizer, and the checkpoint's history waits for the epoch's record.
 public final class TrainingRun {
     /// The run's configuration (for a resumed run: as recorded, with the new epoch total).
     public let configuration: TrainingConfiguration
@@ -169,7 +169,7 @@ public final class TrainingRun {
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
             // The epoch's statistics are computed and written in the background while the checkpoint
-            // writes the model and optimizer; the checkpoint's history waits for the epoch's record.
+            // writes and flushes the model and optimizer; its history waits for the epoch's record.
             try tracker.endEpochInBackground()
             func writtenHistory() throws -> [EpochRecord] {
                 do {
