@@ -142,8 +142,10 @@ public struct TrackerState: Sendable {
 }
 
 extension SaturationTracker {
-    /// The tracker's state between epochs (call right after ``endEpoch()``). The accumulators are
-    /// included only when ``TrackerOptions/resetCovariance`` is off (otherwise they are empty anyway).
+    /// The tracker's state between epochs (call right after ``endEpoch()``, or after
+    /// ``endEpochInBackground()`` without waiting: the background work only reads what it was handed).
+    /// The accumulators are included only when ``TrackerOptions/resetCovariance`` is off (otherwise they
+    /// are empty anyway).
     public func exportState() -> TrackerState {
         lock.withLock {
             var accumulators: [TrackerState.Accumulator] = []
