@@ -34,6 +34,8 @@ public final class TrainingRun {
     public let startEpoch: Int
     /// The tracked layers' structural ceilings and multiply-adds (`ModelStructure`).
     public let structure: [LayerStructure]
+    /// The receptive-field prediction of unproductive layers (`receptive-field.json`), nil for a model or data without one.
+    public let receptiveField: ReceptiveFieldPrediction?
     private let train: LabeledImages
     private let test: LabeledImages
     private let optimizer: any CheckpointableOptimizer
@@ -97,6 +99,7 @@ public final class TrainingRun {
         tracker = try SaturationTracker(options: configuration.tracker)
         try Self.planCKA(configuration, model: model, test: test, flatten: flatten, say: say)
         structure = ModelStructure.layers(of: model, sampleShape: inputShape)
+        receptiveField = Self.receptiveFieldPrediction(of: model, sampleShape: train.sampleShape)
         var completed: [EpochRecord] = []
         if let checkpoint {
             run = try RunDirectory(existing: configuration.output)
@@ -125,6 +128,7 @@ public final class TrainingRun {
             try TrainingCheckpoint.recordStart(configuration, run: run)
             startEpoch = configuration.tracker.initialEpoch
         }
+        try Self.recordReceptiveField(receptiveField, run: run)
         writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
                                  ceilings: TrainingRun.ceilings(structure), initialEpoch: startEpoch, completed: completed)
         tracker.addWriter(writers)
@@ -147,6 +151,7 @@ public final class TrainingRun {
 
     private func trainRemainingEpochs() throws -> EpochRecord {
         say(verbose ? watch.report.detailedDescription : watch.report.description)
+        if let receptiveField { say(receptiveField.summary) }
         if startEpoch > configuration.tracker.initialEpoch {
             say("Resuming at epoch \(startEpoch) (epochs \(configuration.tracker.initialEpoch) to \(endEpoch - 1))")
         }
