@@ -438,5 +438,24 @@ check_grep "collapse: advice names layer and epoch" "$work/out" "layer 'features
 check_grep "collapse: report section" "$work/r-collapse/report.html" 'Collapse warnings'
 check_status "train --collapse-share out of range" 64 "$d" train --epochs 1 --collapse-share 2 --out "$work/r-x"
 
+# delve receptive-field: the demo's deep CNN at 8×8 (hand-computed in ReceptiveFieldZooTests), text and JSON; bad input.
+check_status "receptive-field json" 0 "$d" receptive-field --model cnn --model-options depth=8,width=32,pool-every=2,classifier-hidden=0,batchnorm=true --input 8x8 --format json
+check_json "receptive-field json: input, r and j of features.10, border layer" \
+  'd["input"] == [8, 8] and [l for l in d["layers"] if l["name"] == "features.10"][0]["receptive_field"] == [14, 14] and [l for l in d["layers"] if l["name"] == "features.10"][0]["jump"] == [2, 2] and d["border_layer"] == "features.10" and len(d["unproductive_layers"]) == 5'
+check_status "receptive-field text" 0 "$d" receptive-field --model resnet --input 8x8
+check_grep "receptive-field text: border layer" "$work/out" '^Border layer: blocks.1.conv2$'
+check_status "receptive-field unknown model" 64 "$d" receptive-field --model vit --input 8x8
+check_grep "receptive-field unknown model: valid ones listed" "$work/err" "unknown model 'vit'; valid models: mlp, cnn"
+check_status "receptive-field malformed --input" 64 "$d" receptive-field --model cnn --input 8by8
+check_grep "receptive-field malformed --input: named" "$work/err" "--input must be HxW with two positive integers (e.g. 8x8), got '8by8'"
+check_status "receptive-field input 0x8" 64 "$d" receptive-field --model cnn --input 0x8
+check_status "receptive-field lstm" 64 "$d" receptive-field --model lstm --input 8x8
+check_grep "receptive-field lstm: the layer named" "$work/err" 'layer lstm (LSTM) has no 2-D receptive field'
+check_status "train records receptive-field.json" 0 "$d" train --model cnn --model-options depth=4,width=4 --epochs 1 --writers jsonl,report --out "$work/r-rf"
+check_grep "train: prediction printed at the start" "$work/out" '^Receptive field at 8×8 inputs: border layer features.7'
+check_grep "train: verdict compares it with the tail" "$work/out" '^The receptive field predicts the convolutions from features.7 on to be unproductive at 8×8 inputs; '
+check "train: receptive-field.json equals the command's JSON" bash -c "cmp <('$d' receptive-field --model cnn --model-options depth=4,width=4 --input 8x8 --format json) '$work/r-rf/receptive-field.json'"
+check_grep "train: report section" "$work/r-rf/report.html" '<section id="receptive-field"><h2>Receptive field</h2>'
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
