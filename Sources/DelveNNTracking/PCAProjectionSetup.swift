@@ -19,7 +19,7 @@ public struct LayerCovarianceSnapshot: Sendable {
 
 extension SaturationTracker {
     /// The train-phase covariance of every layer that saw train batches this epoch, in first-seen order
-    /// — call it before ``SaturationTracker/endEpoch()``, which resets the accumulators. With
+    /// — call it before `endEpoch()`, which resets the accumulators. With
     /// `resetCovariance` off it holds every epoch since the start.
     public func trainCovariances() throws(CovarianceError) -> [LayerCovarianceSnapshot] {
         var result: [LayerCovarianceSnapshot] = []

@@ -31,14 +31,14 @@ struct PCAProjectionTests {
         return x
     }
 
-    @Test("kept count equals the engine convention's oracles (paper / delve)")
+    @Test("kept count: the engine's idim oracles (paper), Delve's PCA layer count with its floor of 1 (delve)")
     func keptCountOracles() {
         let cases: [([Double], Int, Int)] = [
             ([Double](repeating: 1, count: 10), 10, 9),
             ((0..<10).map { pow(0.5, Double($0)) }, 7, 6),
             ([100, 1, 1, 1, 1], 4, 3),
-            ([5, 0, 0, 0], 1, 0),
-            ([99, 1], 1, 0),
+            ([5, 0, 0, 0], 1, 1),   // the engine's delve idim is 0; Delve's PCA layer keeps 1 direction
+            ([99, 1], 1, 1),
             ([0.97, 0.011, 0.01, 0.009], 3, 2),
             ([0.011, 0.97, 0.009, 0.01], 3, 2),   // any order
             ([0, 0, 0], 0, 0),

@@ -28,9 +28,11 @@ public enum PCAProjectionError: Error, Equatable, CustomStringConvertible {
 /// covariance, around its mean: x ↦ μ + V_k V_kᵀ (x − μ).
 ///
 /// k is the intrinsic dimensionality at δ (``threshold``): with the clipped eigenvalues λ₁ ≥ … ≥ λ_D and
-/// shares sₖ = (λ₁ + … + λₖ)/Σλ, the paper's smallest k with sₖ ≥ δ, or Delve 0.1.50's count of sₖ < δ
-/// (``Convention``); shares within 1e-12 of δ reach it, and an all-zero spectrum keeps k = 0 — exactly
-/// the engine's `Spectrum.intrinsicDimensionality`. The threshold can be changed at any time, and
+/// shares sₖ = (λ₁ + … + λₖ)/Σλ, the paper's smallest k with sₖ ≥ δ — exactly the engine's
+/// `Spectrum.intrinsicDimensionality` (shares within 1e-12 of δ reach it; an all-zero spectrum keeps
+/// k = 0) — or, with the `delve` ``Convention``, Delve 0.1.50's PCA layer: the count of sₖ < δ, at least 1
+/// (its "singularity" fallback; its extra direction when the last kept share is more than 0.02 below δ
+/// is not reproduced). The threshold can be changed at any time, and
 /// ``injectRandomDirections(using:)`` replaces the kept directions by as many random orthonormal ones
 /// (Delve's `change_all_pca_layer_thresholds_and_inject_random_directions`).
 ///
@@ -44,7 +46,7 @@ public final class PCAProjection: Module {
     public enum Convention: String, Sendable {
         /// The paper's smallest k with sₖ ≥ δ.
         case paper
-        /// Delve 0.1.50's count of k with sₖ < δ (one less than the paper's, at most D).
+        /// Delve 0.1.50's PCA layer: the count of k with sₖ < δ (one less than the paper's), at least 1.
         case delve
     }
 
@@ -107,7 +109,7 @@ public final class PCAProjection: Module {
         var cumulative = 0.0
         for (index, lambda) in values.enumerated() {
             cumulative += lambda
-            if cumulative / total >= threshold - 1e-12 { return convention == .paper ? index + 1 : index }
+            if cumulative / total >= threshold - 1e-12 { return convention == .paper ? index + 1 : max(index, 1) }
         }
         return values.count
     }

@@ -8,7 +8,7 @@ import Foundation
 public enum ReportPage {
     /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh; `figures`
     /// are the run's standard figures when already built (``RunHistory/figures``); the structural
-    /// ceilings are `info`'s; `pcaEvaluation` adds its section (``pcaEvaluationSection(_:baseline:)``).
+    /// ceilings are `info`'s; `pcaEvaluation` adds its section ("PCA evaluation").
     public static func html(runName: String, info: RunInfo?, history: [EpochRecord],
                             figures given: [(name: String, figure: Figure)]? = nil, running: Bool,
                             refreshSeconds: Int = 15, generated: Date = Date(), pcaEvaluation: PCAEvaluation? = nil) -> String {

@@ -48,7 +48,7 @@ public final class TrainingRun {
     /// Whether the start lists every module not tracked (otherwise a count per type).
     public var verbose = false
     /// `--pca-eval`: the thresholds δ at which the trained model is evaluated with its tracked layers
-    /// PCA-projected after the last epoch (``evaluatePCA(_:)``); empty: no PCA evaluation.
+    /// PCA-projected after the last epoch (`evaluatePCA(_:)`); empty: no PCA evaluation.
     public var pcaEvalThresholds: [Double] = []
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
