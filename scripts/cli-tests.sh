@@ -457,5 +457,38 @@ check_grep "train: verdict compares it with the tail" "$work/out" '^The receptiv
 check "train: receptive-field.json equals the command's JSON" bash -c "cmp <('$d' receptive-field --model cnn --model-options depth=4,width=4 --input 8x8 --format json) '$work/r-rf/receptive-field.json'"
 check_grep "train: report section" "$work/r-rf/report.html" '<section id="receptive-field"><h2>Receptive field</h2>'
 
+# delve train --pca-eval: the trained model evaluated with PCA-projected layers at each δ.
+check_status "train --pca-eval" 0 "$d" train --model mlp --model-options hidden=16 --epochs 2 --stats lsat,idim --writers csv,report --pca-eval 0.5,0.9,0.99,1 --out "$work/r-pca"
+check_grep "train --pca-eval: console line per δ" "$work/out" 'PCA evaluation δ = 0.9: test accuracy'
+check_grep "train --pca-eval: CSV header" "$work/r-pca/pca-eval.csv" '^delta,accuracy,loss,features.0-kept,classifier-kept,features.0-features,classifier-features$'
+check "train --pca-eval: rows, k rising with δ, k = the last train idim at δ 0.99, δ = 1 as accurate as unprojected" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open('$work/r-pca/pca-eval.csv')))
+stats = list(csv.DictReader(open('$work/r-pca/statistics.csv'), delimiter=';'))[-1]
+assert [r['delta'] for r in rows] == ['0.5', '0.9', '0.99', '1.0'], rows
+layers = ['features.0', 'classifier']
+for l in layers:
+    k = [int(r[l + '-kept']) for r in rows]
+    d = int(rows[0][l + '-features'])
+    assert 1 <= k[0] <= k[1] <= k[2] <= k[3] <= d, (l, k, d)
+    assert k[2] == int(float(stats['train-intrinsic-dimensionality_' + l])), (l, k, stats)
+assert abs(float(rows[3]['accuracy']) - float(stats['test-accuracy'])) <= 0.01, (rows[3], stats['test-accuracy'])
+assert abs(float(rows[3]['loss']) - float(stats['test-loss'])) <= 1e-3 * max(1, float(stats['test-loss']))
+"
+check "train --pca-eval: plot" test -s "$work/r-pca/plots/pca-eval.svg"
+check_status "train without --pca-eval, same run" 0 "$d" train --model mlp --model-options hidden=16 --epochs 2 --stats lsat,idim --writers csv,report --out "$work/r-pca-none"
+check "train --pca-eval changes no statistic" cmp "$work/r-pca/statistics.csv" "$work/r-pca-none/statistics.csv"
+check "train without --pca-eval: no pca-eval.csv, no report section" sh -c "test ! -e '$work/r-pca-none/pca-eval.csv' && ! grep -q 'PCA evaluation' '$work/r-pca-none/report.html'"
+check_grep "train --pca-eval: report section" "$work/r-pca/report.html" '<h2>PCA evaluation</h2>'
+check_status "train --pca-eval on resume" 0 "$d" train --resume "$work/r-pca" --epochs 3 --pca-eval 0.99
+check "train --pca-eval on resume: a new table for the new last epoch" test "$(cut -d, -f1 "$work/r-pca/pca-eval.csv" | tr '\n' ' ')" = "delta 0.99 "
+check_status "train --pca-eval with conv method mean" 0 "$d" train --model cnn --model-options depth=1,width=4 --epochs 1 --conv-method mean --writers csv --pca-eval 0.9 --out "$work/r-pca-mean"
+check_grep "train --pca-eval with conv method mean: skip note" "$work/out" 'features.0 not projected: conv method mean'
+for bad in 0 1.5 -0.1 nan "" "0.9,,0.99" "abc" "0.9;0.99"; do
+  check_status "train --pca-eval '$bad' is a usage error" 64 "$d" train --model mlp --epochs 1 --pca-eval "$bad" --out "$work/r-pca-bad"
+  check_grep "train --pca-eval '$bad': the option named" "$work/err" 'pca-eval'
+done
+check "train --pca-eval bad input: no run folder" test ! -e "$work/r-pca-bad"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

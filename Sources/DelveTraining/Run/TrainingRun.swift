@@ -37,18 +37,21 @@ public final class TrainingRun {
     /// The receptive-field prediction of unproductive layers (`receptive-field.json`), nil for a model or data without one.
     public let receptiveField: ReceptiveFieldPrediction?
     private let train: LabeledImages
-    private let test: LabeledImages
+    let test: LabeledImages
     private let optimizer: any CheckpointableOptimizer
-    private let classifier: Bool
-    private let flatten: Bool
+    let classifier: Bool
+    let flatten: Bool
     /// How much of the history the last checkpoint holds.
     private var historyLog = TrainingCheckpoint.HistoryLog()
     /// This process's exclusive hold on the run directory (see ``RunLock``).
     private var runLock: RunLock?
     /// Where human-readable lines go (standard output by default).
-    private let say: (String) -> Void
+    let say: (String) -> Void
     /// Whether the start lists every module not tracked (otherwise a count per type).
     public var verbose = false
+    /// `--pca-eval`: the thresholds δ at which the trained model is evaluated with its tracked layers
+    /// PCA-projected after the last epoch (`evaluatePCA(_:)`); empty: no PCA evaluation.
+    public var pcaEvalThresholds: [Double] = []
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
     ///
@@ -150,6 +153,7 @@ public final class TrainingRun {
     }
 
     private func trainRemainingEpochs() throws -> EpochRecord {
+        try Self.validatePCAThresholds(pcaEvalThresholds)
         say(verbose ? watch.report.detailedDescription : watch.report.description)
         if let receptiveField { say(receptiveField.summary) }
         if startEpoch > configuration.tracker.initialEpoch {
@@ -171,11 +175,13 @@ public final class TrainingRun {
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
+            let snapshots = try pcaSnapshotsIfLast(epoch: epoch)   // before endEpoch() resets them
             let record = try tracker.endEpoch()
             historyLog = try TrainingCheckpoint.save(run: run, nextEpoch: epoch + 1, configuration: configuration, model: model,
                                                      optimizer: optimizer, tracker: tracker, history: writers.history.records,
                                                      historyLog: historyLog)
             last = record
+            if let snapshots { try evaluatePCA(snapshots) }
         }
         try tracker.close()
         guard let last else { throw TrainingError.failed("no epoch to train (the run ends at epoch \(endEpoch - 1))") }
@@ -208,7 +214,7 @@ public final class TrainingRun {
     }
 
     /// Cross-entropy for classifiers, MSE against the input for the autoencoder.
-    private func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
+    func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
         classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
     }
 
