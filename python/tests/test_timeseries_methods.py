@@ -49,3 +49,26 @@ def test_sequence_rows_equal_numpy(tmp_path, batch_first, method, rows_of, dtype
 def test_unknown_timeseries_method_names_the_choices(tmp_path):
     with pytest.raises(ValueError, match="flattened_sequence"):
         SaturationTracker(str(tmp_path / "x"), "csv", nn.Sequential(nn.LSTM(2, 2)), timeseries_method="flatten")
+
+
+def test_timestepwise_gives_delves_values(tmp_path):
+    """One batch (Delve keeps only the last), batch-first: Delve 0.1.50's own timestepwise and ours agree."""
+    delve = pytest.importorskip("delve")
+    torch.manual_seed(12)
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    theirs = delve.SaturationTracker(str(tmp_path / "delve"), "csv", nn.Sequential(lstm), device="cpu",
+                                     stats=["lsat", "idim"], timeseries_method="timestepwise")
+    ours = SaturationTracker(str(tmp_path / "ours"), "csv", nn.Sequential(lstm), device="cpu",
+                             stats=["lsat", "idim"], timeseries_method="timestepwise", convention="delve")
+    with torch.no_grad():
+        lstm(torch.randn(40, 5, 3))
+    theirs.add_saturations()
+    values = ours.add_saturations()
+    ours.close()
+    import csv
+    with open(str(tmp_path / "delve") + ".csv") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    delve_values = dict(zip(rows[0][1:], map(float, rows[1][1:])))
+    assert delve_values["train-intrinsic-dimensionality_0"] > 4    # more than F: the T·F flattening
+    assert values["train-intrinsic-dimensionality_0"] == delve_values["train-intrinsic-dimensionality_0"]
+    assert values["train-saturation_0"] == delve_values["train-saturation_0"]
