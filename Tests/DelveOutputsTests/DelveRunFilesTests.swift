@@ -92,6 +92,7 @@ struct DelveRunFilesTests {
         let run = try Self.copy()
         let expected = RecordedRun.delve(DelveRunFiles(savefile: run.appendingPathComponent("tiny").path))
         #expect(try RecordedRun.locate(run.appendingPathComponent("tiny.csv").path) == expected)
+        #expect(try RecordedRun.locate(run.appendingPathComponent("tiny.csv").path + "/") == expected)
         #expect(try RecordedRun.locate(run.appendingPathComponent("tiny").path) == expected)
         #expect(try RecordedRun.locate(run.appendingPathComponent("tiny").path + "/") == expected)
         #expect(try RecordedRun.locate(run.path) == expected)
@@ -114,7 +115,12 @@ struct DelveRunFilesTests {
             #expect(error.description.hasPrefix(run.appendingPathComponent("moved.csv").path + ": no such file"))
         }
         let missing = run.appendingPathComponent("nowhere").path
-        #expect(throws: WriterError.self) { _ = try RecordedRun.locate(missing) }
+        #expect(throws: WriterError.io(path: missing, reason: "no such run directory (nor a Delve run's nowhere.csv beside it)")) {
+            _ = try RecordedRun.locate(missing)
+        }
+        #expect(throws: WriterError.io(path: missing + ".csv", reason: "no such file (expected a run directory, or a Delve run's <savefile>.csv)")) {
+            _ = try RecordedRun.locate(missing + ".csv")
+        }
         // This package's run directory stays one.
         let own = try RunDirectory(path: run.appendingPathComponent("own").path)
         try Data("x\n".utf8).write(to: own.jsonlURL)

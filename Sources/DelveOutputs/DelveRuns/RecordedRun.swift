@@ -20,8 +20,8 @@ public enum RecordedRun: Sendable, Equatable {
     public static func locate(_ path: String) throws(WriterError) -> RecordedRun {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
-        let exists = manager.fileExists(atPath: path, isDirectory: &isDirectory)
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        let exists = manager.fileExists(atPath: trimmed, isDirectory: &isDirectory)
         if exists, !isDirectory.boolValue {
             guard trimmed.hasSuffix(".csv") else {
                 throw .io(path: path, reason: "not a run: expected a run directory, or a Delve run's <savefile>.csv")
@@ -55,6 +55,9 @@ public enum RecordedRun: Sendable, Equatable {
             }
             throw .io(path: path, reason: "no epochs found: expected statistics.jsonl or statistics.csv (a delve-swift run directory), "
                       + "or a Delve 0.1.50 run (<savefile>.csv beside its <savefile>/ folder)")
+        }
+        if trimmed.hasSuffix(".csv") {
+            throw .io(path: path, reason: "no such file (expected a run directory, or a Delve run's <savefile>.csv)")
         }
         if manager.fileExists(atPath: trimmed + ".csv") { return .delve(DelveRunFiles(savefile: trimmed)) }
         throw .io(path: path, reason: "no such run directory (nor a Delve run's \(URL(fileURLWithPath: trimmed).lastPathComponent).csv beside it)")
