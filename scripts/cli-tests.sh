@@ -54,6 +54,12 @@ check_status "analyze downsample flatten" 0 "$d" analyze --format json --conv-me
 check_json "analyze downsample 1: C·1·1 features" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 3'
 check_status "analyze timestepwise" 0 "$d" analyze --format json --timeseries-method timestepwise "$work/sample3d.npy"
 check_json "analyze timestepwise: N·T samples" 'd["layers"][0]["samples"] == 12 and d["layers"][0]["features"] == 2'
+check_status "analyze timestep-observations (timestepwise's name)" 0 "$d" analyze --format json --stats trc --timeseries-method timestep-observations "$work/sample3d.npy"
+check_json "analyze timestep-observations: (N·T)×F, population trace 8.375" 'd["layers"][0]["samples"] == 12 and d["layers"][0]["features"] == 2 and abs(d["layers"][0]["stats"]["trc"] - 8.375) < 1e-12'
+check_status "analyze flattened-sequence (Delve's timestepwise)" 0 "$d" analyze --format json --stats trc --timeseries-method flattened-sequence "$work/sample3d.npy"
+check_json "analyze flattened-sequence: N×(T·F), trace 22.875 of the 4×6 rows" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 6 and abs(d["layers"][0]["stats"]["trc"] - 22.875) < 1e-12'
+check_status "analyze --help" 0 "$d" analyze --help
+check_grep "analyze --help: timestepwise is a deprecated name" "$work/out" "Deprecated: timestepwise"
 check_status "analyze table with cov" 0 "$d" analyze --stats idim,cov "$work/rank3.npy"
 check_grep "analyze table with cov: says json only" "$work/out" 'only available with --format json'
 check_status "analyze csv" 0 "$d" analyze --format csv "$work/rank3.npy" "$work/conv.npy"
@@ -99,6 +105,53 @@ check "delve rethreshold" "$bin/delve" rethreshold "$report_tmp/run" --threshold
 check "rethreshold csv written" test -s "$report_tmp/run/statistics-threshold-0.9.csv"
 check "delve rethreshold rejects δ > 1" bash -c "! '$bin/delve' rethreshold '$report_tmp/run' --threshold 1.5"
 rm -rf "$report_tmp"
+
+# A run recorded by Delve 0.1.50 itself (Tests/Fixtures/delve-0.1.50-run: tiny.csv beside tiny/, the csv and
+# npy writers, stats lsat, idim, cov): report and rethreshold read it, by the .csv, the folder or the parent.
+delve_tmp="$(mktemp -d)"
+cp -R "$here/../Tests/Fixtures/delve-0.1.50-run/." "$delve_tmp/"
+check_status "report of a Delve run (by its .csv)" 0 "$bin/delve" report "$delve_tmp/tiny.csv"
+check_grep "report of a Delve run: names the page" "$work/out" "tiny/report.html (2 epochs of the Delve 0.1.50 run"
+check_grep "report of a Delve run: layer fc1 with D = 6 from its covariance" "$delve_tmp/tiny/report.html" '<td class="name">fc1</td><td class="text">train</td><td>6</td>'
+check_grep "report of a Delve run: layer fc2" "$delve_tmp/tiny/report.html" '<td class="name">fc2</td><td class="text">eval</td><td>3</td>'
+check_grep "report of a Delve run: Delve's lsat of fc1" "$delve_tmp/tiny/report.html" '<span>0.500</span>'
+check_grep "report of a Delve run: says what Delve did not record" "$delve_tmp/tiny/report.html" "not in Delve&apos;s files</th><td>δ (shown as Delve&apos;s default, 0.99), sample counts (shown as 0)<"
+check_status "report of a Delve run (by its folder)" 0 "$bin/delve" report "$delve_tmp/tiny" -o "$delve_tmp/by-folder.html"
+check_status "report of a Delve run (by the parent folder)" 0 "$bin/delve" report "$delve_tmp" -o "$delve_tmp/by-parent.html"
+check "report of a Delve run: same table by .csv, folder and parent" bash -c "diff <(grep -v Generated '$delve_tmp/tiny/report.html') <(grep -v Generated '$delve_tmp/by-folder.html') && diff <(grep -v Generated '$delve_tmp/by-folder.html') <(grep -v Generated '$delve_tmp/by-parent.html')"
+check_status "rethreshold a Delve run at its δ, Delve's convention" 0 "$bin/delve" rethreshold "$delve_tmp/tiny" --threshold 0.99 --compat delve
+# Recomputed from Delve's covariance matrices, the values equal the ones Delve wrote into its CSV.
+check "rethreshold at Delve's δ equals Delve's CSV" python3 -c "
+import csv, sys
+read = lambda p: list(csv.DictReader(open(p), delimiter=';'))
+delve, ours = read(sys.argv[1]), read(sys.argv[2])
+keys = [k for k in delve[0] if 'saturation' in k or 'intrinsic' in k]
+assert len(keys) == 8 and len(delve) == len(ours) == 2, (keys, len(ours))
+assert all(float(a[k]) == float(b[k]) for a, b in zip(delve, ours) for k in keys), (delve, ours)
+assert [r['train-loss'] for r in delve] == [r['train-loss'] for r in ours]
+" "$delve_tmp/tiny.csv" "$delve_tmp/tiny-threshold-0.99.csv"
+# δ = 0.8 (Delve's compute_saturation on the same matrices gives train fc1 1/6, eval fc1 2/6; the paper's count is one more).
+check_status "rethreshold a Delve run at δ = 0.8" 0 "$bin/delve" rethreshold "$delve_tmp/tiny.csv" --threshold 0.8 --compat delve -o "$delve_tmp/t08.csv"
+check "rethreshold at δ = 0.8: Delve's values" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter=';'))
+assert [float(r['train-intrinsic-dimensionality_fc1']) for r in rows] == [1, 1], rows
+assert [float(r['eval-intrinsic-dimensionality_fc1']) for r in rows] == [2, 2], rows
+assert abs(float(rows[0]['train-saturation_fc1']) - 1 / 6) < 1e-12, rows
+" "$delve_tmp/t08.csv"
+check_status "rethreshold a Delve run at δ = 0.8, paper" 0 "$bin/delve" rethreshold "$delve_tmp" --threshold 0.8 -o "$delve_tmp/t08p.csv"
+check "rethreshold at δ = 0.8, paper: one more" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter=';'))
+assert [float(r['train-intrinsic-dimensionality_fc1']) for r in rows] == [2, 2] and float(rows[1]['eval-intrinsic-dimensionality_fc2']) == 2, rows
+" "$delve_tmp/t08p.csv"
+rm -rf "$delve_tmp/tiny/_train-covariance-matrix_fc1" "$delve_tmp/tiny/_train-covariance-matrix_fc2" "$delve_tmp/tiny/_eval-covariance-matrix_fc1" "$delve_tmp/tiny/_eval-covariance-matrix_fc2"
+check_status "rethreshold a Delve run without covariance matrices fails" 1 "$bin/delve" rethreshold "$delve_tmp/tiny.csv" --threshold 0.9
+check_grep "rethreshold without covariance matrices: names the folder and what is needed" "$work/err" "^error: .*/tiny: this Delve run has no covariance matrices.*stats including 'cov'"
+rm "$delve_tmp/tiny.csv"
+check_status "report of a Delve npy folder without its CSV fails" 1 "$bin/delve" report "$delve_tmp/tiny"
+check_grep "report without Delve's CSV: names the missing tiny.csv" "$work/err" "^error: .*/tiny.csv: no such file: .*reconstruct_csv_from_npy_data"
+rm -rf "$delve_tmp"
 
 # delve merge: four processes each accumulate a quarter of a dataset and save their state; merging the
 # states equals analyzing the whole file in one process.
