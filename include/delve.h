@@ -138,7 +138,10 @@ typedef struct {
     const char *statistics;      /* comma list of statistic names (default "lsat") */
     double threshold;            /* δ in (0, 1] (default 0.99) */
     const char *conv_method;     /* channelwise (default), mean, max, median, flatten */
-    const char *timeseries_method; /* last (default) or timestepwise: every step an observation, (N·T)×F */
+    const char *timeseries_method; /* last (default, N×F), timestep-observations (every step an observation,
+                                      (N·T)×F) or flattened-sequence (Delve 0.1.50's timestepwise: each sequence
+                                      one observation, N×(T·F)); "timestepwise" is read as the deprecated name of
+                                      timestep-observations */
     int64_t downsample;          /* resize conv maps to at most this height and width; 0: never (default) */
     int32_t convention;          /* delve_convention (default paper) */
     int32_t precision;           /* delve_precision (default float64) */

@@ -54,6 +54,12 @@ check_status "analyze downsample flatten" 0 "$d" analyze --format json --conv-me
 check_json "analyze downsample 1: C·1·1 features" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 3'
 check_status "analyze timestepwise" 0 "$d" analyze --format json --timeseries-method timestepwise "$work/sample3d.npy"
 check_json "analyze timestepwise: N·T samples" 'd["layers"][0]["samples"] == 12 and d["layers"][0]["features"] == 2'
+check_status "analyze timestep-observations (timestepwise's name)" 0 "$d" analyze --format json --stats trc --timeseries-method timestep-observations "$work/sample3d.npy"
+check_json "analyze timestep-observations: (N·T)×F, population trace 8.375" 'd["layers"][0]["samples"] == 12 and d["layers"][0]["features"] == 2 and abs(d["layers"][0]["stats"]["trc"] - 8.375) < 1e-12'
+check_status "analyze flattened-sequence (Delve's timestepwise)" 0 "$d" analyze --format json --stats trc --timeseries-method flattened-sequence "$work/sample3d.npy"
+check_json "analyze flattened-sequence: N×(T·F), trace 22.875 of the 4×6 rows" 'd["layers"][0]["samples"] == 4 and d["layers"][0]["features"] == 6 and abs(d["layers"][0]["stats"]["trc"] - 22.875) < 1e-12'
+check_status "analyze --help" 0 "$d" analyze --help
+check_grep "analyze --help: timestepwise is a deprecated name" "$work/out" "Deprecated: timestepwise"
 check_status "analyze table with cov" 0 "$d" analyze --stats idim,cov "$work/rank3.npy"
 check_grep "analyze table with cov: says json only" "$work/out" 'only available with --format json'
 check_status "analyze csv" 0 "$d" analyze --format csv "$work/rank3.npy" "$work/conv.npy"
@@ -99,6 +105,53 @@ check "delve rethreshold" "$bin/delve" rethreshold "$report_tmp/run" --threshold
 check "rethreshold csv written" test -s "$report_tmp/run/statistics-threshold-0.9.csv"
 check "delve rethreshold rejects δ > 1" bash -c "! '$bin/delve' rethreshold '$report_tmp/run' --threshold 1.5"
 rm -rf "$report_tmp"
+
+# A run recorded by Delve 0.1.50 itself (Tests/Fixtures/delve-0.1.50-run: tiny.csv beside tiny/, the csv and
+# npy writers, stats lsat, idim, cov): report and rethreshold read it, by the .csv, the folder or the parent.
+delve_tmp="$(mktemp -d)"
+cp -R "$here/../Tests/Fixtures/delve-0.1.50-run/." "$delve_tmp/"
+check_status "report of a Delve run (by its .csv)" 0 "$bin/delve" report "$delve_tmp/tiny.csv"
+check_grep "report of a Delve run: names the page" "$work/out" "tiny/report.html (2 epochs of the Delve 0.1.50 run"
+check_grep "report of a Delve run: layer fc1 with D = 6 from its covariance" "$delve_tmp/tiny/report.html" '<td class="name">fc1</td><td class="text">train</td><td>6</td>'
+check_grep "report of a Delve run: layer fc2" "$delve_tmp/tiny/report.html" '<td class="name">fc2</td><td class="text">eval</td><td>3</td>'
+check_grep "report of a Delve run: Delve's lsat of fc1" "$delve_tmp/tiny/report.html" '<span>0.500</span>'
+check_grep "report of a Delve run: says what Delve did not record" "$delve_tmp/tiny/report.html" "not in Delve&apos;s files</th><td>δ (shown as Delve&apos;s default, 0.99), sample counts (shown as 0)<"
+check_status "report of a Delve run (by its folder)" 0 "$bin/delve" report "$delve_tmp/tiny" -o "$delve_tmp/by-folder.html"
+check_status "report of a Delve run (by the parent folder)" 0 "$bin/delve" report "$delve_tmp" -o "$delve_tmp/by-parent.html"
+check "report of a Delve run: same table by .csv, folder and parent" bash -c "diff <(grep -v Generated '$delve_tmp/tiny/report.html') <(grep -v Generated '$delve_tmp/by-folder.html') && diff <(grep -v Generated '$delve_tmp/by-folder.html') <(grep -v Generated '$delve_tmp/by-parent.html')"
+check_status "rethreshold a Delve run at its δ, Delve's convention" 0 "$bin/delve" rethreshold "$delve_tmp/tiny" --threshold 0.99 --compat delve
+# Recomputed from Delve's covariance matrices, the values equal the ones Delve wrote into its CSV.
+check "rethreshold at Delve's δ equals Delve's CSV" python3 -c "
+import csv, sys
+read = lambda p: list(csv.DictReader(open(p), delimiter=';'))
+delve, ours = read(sys.argv[1]), read(sys.argv[2])
+keys = [k for k in delve[0] if 'saturation' in k or 'intrinsic' in k]
+assert len(keys) == 8 and len(delve) == len(ours) == 2, (keys, len(ours))
+assert all(float(a[k]) == float(b[k]) for a, b in zip(delve, ours) for k in keys), (delve, ours)
+assert [r['train-loss'] for r in delve] == [r['train-loss'] for r in ours]
+" "$delve_tmp/tiny.csv" "$delve_tmp/tiny-threshold-0.99.csv"
+# δ = 0.8 (Delve's compute_saturation on the same matrices gives train fc1 1/6, eval fc1 2/6; the paper's count is one more).
+check_status "rethreshold a Delve run at δ = 0.8" 0 "$bin/delve" rethreshold "$delve_tmp/tiny.csv" --threshold 0.8 --compat delve -o "$delve_tmp/t08.csv"
+check "rethreshold at δ = 0.8: Delve's values" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter=';'))
+assert [float(r['train-intrinsic-dimensionality_fc1']) for r in rows] == [1, 1], rows
+assert [float(r['eval-intrinsic-dimensionality_fc1']) for r in rows] == [2, 2], rows
+assert abs(float(rows[0]['train-saturation_fc1']) - 1 / 6) < 1e-12, rows
+" "$delve_tmp/t08.csv"
+check_status "rethreshold a Delve run at δ = 0.8, paper" 0 "$bin/delve" rethreshold "$delve_tmp" --threshold 0.8 -o "$delve_tmp/t08p.csv"
+check "rethreshold at δ = 0.8, paper: one more" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter=';'))
+assert [float(r['train-intrinsic-dimensionality_fc1']) for r in rows] == [2, 2] and float(rows[1]['eval-intrinsic-dimensionality_fc2']) == 2, rows
+" "$delve_tmp/t08p.csv"
+rm -rf "$delve_tmp/tiny/_train-covariance-matrix_fc1" "$delve_tmp/tiny/_train-covariance-matrix_fc2" "$delve_tmp/tiny/_eval-covariance-matrix_fc1" "$delve_tmp/tiny/_eval-covariance-matrix_fc2"
+check_status "rethreshold a Delve run without covariance matrices fails" 1 "$bin/delve" rethreshold "$delve_tmp/tiny.csv" --threshold 0.9
+check_grep "rethreshold without covariance matrices: names the folder and what is needed" "$work/err" "^error: .*/tiny: this Delve run has no covariance matrices.*stats including 'cov'"
+rm "$delve_tmp/tiny.csv"
+check_status "report of a Delve npy folder without its CSV fails" 1 "$bin/delve" report "$delve_tmp/tiny"
+check_grep "report without Delve's CSV: names the missing tiny.csv" "$work/err" "^error: .*/tiny.csv: no such file: .*reconstruct_csv_from_npy_data"
+rm -rf "$delve_tmp"
 
 # delve merge: four processes each accumulate a quarter of a dataset and save their state; merging the
 # states equals analyzing the whole file in one process.
@@ -437,6 +490,58 @@ check_status "train --collapse-share 1 warns" 0 "$d" train --model mlp --model-o
 check_grep "collapse: advice names layer and epoch" "$work/out" "layer 'features.0' (train), epoch 0: RankMe .* is below 100 % of its 16 dimensions"
 check_grep "collapse: report section" "$work/r-collapse/report.html" 'Collapse warnings'
 check_status "train --collapse-share out of range" 64 "$d" train --epochs 1 --collapse-share 2 --out "$work/r-x"
+
+# delve receptive-field: the demo's deep CNN at 8×8 (hand-computed in ReceptiveFieldZooTests), text and JSON; bad input.
+check_status "receptive-field json" 0 "$d" receptive-field --model cnn --model-options depth=8,width=32,pool-every=2,classifier-hidden=0,batchnorm=true --input 8x8 --format json
+check_json "receptive-field json: input, r and j of features.10, border layer" \
+  'd["input"] == [8, 8] and [l for l in d["layers"] if l["name"] == "features.10"][0]["receptive_field"] == [14, 14] and [l for l in d["layers"] if l["name"] == "features.10"][0]["jump"] == [2, 2] and d["border_layer"] == "features.10" and len(d["unproductive_layers"]) == 5'
+check_status "receptive-field text" 0 "$d" receptive-field --model resnet --input 8x8
+check_grep "receptive-field text: border layer" "$work/out" '^Border layer: blocks.1.conv2$'
+check_status "receptive-field unknown model" 64 "$d" receptive-field --model vit --input 8x8
+check_grep "receptive-field unknown model: valid ones listed" "$work/err" "unknown model 'vit'; valid models: mlp, cnn"
+check_status "receptive-field malformed --input" 64 "$d" receptive-field --model cnn --input 8by8
+check_grep "receptive-field malformed --input: named" "$work/err" "--input must be HxW with two positive integers (e.g. 8x8), got '8by8'"
+check_status "receptive-field input 0x8" 64 "$d" receptive-field --model cnn --input 0x8
+check_status "receptive-field lstm" 64 "$d" receptive-field --model lstm --input 8x8
+check_grep "receptive-field lstm: the layer named" "$work/err" 'layer lstm (LSTM) has no 2-D receptive field'
+check_status "train records receptive-field.json" 0 "$d" train --model cnn --model-options depth=4,width=4 --epochs 1 --writers jsonl,report --out "$work/r-rf"
+check_grep "train: prediction printed at the start" "$work/out" '^Receptive field at 8×8 inputs: border layer features.7'
+check_grep "train: verdict compares it with the tail" "$work/out" '^The receptive field predicts the convolutions from features.7 on to be unproductive at 8×8 inputs; '
+check "train: receptive-field.json equals the command's JSON" bash -c "cmp <('$d' receptive-field --model cnn --model-options depth=4,width=4 --input 8x8 --format json) '$work/r-rf/receptive-field.json'"
+check_grep "train: report section" "$work/r-rf/report.html" '<section id="receptive-field"><h2>Receptive field</h2>'
+
+# delve train --pca-eval: the trained model evaluated with PCA-projected layers at each δ.
+check_status "train --pca-eval" 0 "$d" train --model mlp --model-options hidden=16 --epochs 2 --stats lsat,idim --writers csv,report --pca-eval 0.5,0.9,0.99,1 --out "$work/r-pca"
+check_grep "train --pca-eval: console line per δ" "$work/out" 'PCA evaluation δ = 0.9: test accuracy'
+check_grep "train --pca-eval: CSV header" "$work/r-pca/pca-eval.csv" '^delta,accuracy,loss,features.0-kept,classifier-kept,features.0-features,classifier-features$'
+check "train --pca-eval: rows, k rising with δ, k = the last train idim at δ 0.99, δ = 1 as accurate as unprojected" python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open('$work/r-pca/pca-eval.csv')))
+stats = list(csv.DictReader(open('$work/r-pca/statistics.csv'), delimiter=';'))[-1]
+assert [r['delta'] for r in rows] == ['0.5', '0.9', '0.99', '1.0'], rows
+layers = ['features.0', 'classifier']
+for l in layers:
+    k = [int(r[l + '-kept']) for r in rows]
+    d = int(rows[0][l + '-features'])
+    assert 1 <= k[0] <= k[1] <= k[2] <= k[3] <= d, (l, k, d)
+    assert k[2] == int(float(stats['train-intrinsic-dimensionality_' + l])), (l, k, stats)
+assert abs(float(rows[3]['accuracy']) - float(stats['test-accuracy'])) <= 0.01, (rows[3], stats['test-accuracy'])
+assert abs(float(rows[3]['loss']) - float(stats['test-loss'])) <= 1e-3 * max(1, float(stats['test-loss']))
+"
+check "train --pca-eval: plot" test -s "$work/r-pca/plots/pca-eval.svg"
+check_status "train without --pca-eval, same run" 0 "$d" train --model mlp --model-options hidden=16 --epochs 2 --stats lsat,idim --writers csv,report --out "$work/r-pca-none"
+check "train --pca-eval changes no statistic" cmp "$work/r-pca/statistics.csv" "$work/r-pca-none/statistics.csv"
+check "train without --pca-eval: no pca-eval.csv, no report section" sh -c "test ! -e '$work/r-pca-none/pca-eval.csv' && ! grep -q 'PCA evaluation' '$work/r-pca-none/report.html'"
+check_grep "train --pca-eval: report section" "$work/r-pca/report.html" '<h2>PCA evaluation</h2>'
+check_status "train --pca-eval on resume" 0 "$d" train --resume "$work/r-pca" --epochs 3 --pca-eval 0.99
+check "train --pca-eval on resume: a new table for the new last epoch" test "$(cut -d, -f1 "$work/r-pca/pca-eval.csv" | tr '\n' ' ')" = "delta 0.99 "
+check_status "train --pca-eval with conv method mean" 0 "$d" train --model cnn --model-options depth=1,width=4 --epochs 1 --conv-method mean --writers csv --pca-eval 0.9 --out "$work/r-pca-mean"
+check_grep "train --pca-eval with conv method mean: skip note" "$work/out" 'features.0 not projected: conv method mean'
+for bad in 0 1.5 -0.1 nan "" "0.9,,0.99" "abc" "0.9;0.99"; do
+  check_status "train --pca-eval '$bad' is a usage error" 64 "$d" train --model mlp --epochs 1 --pca-eval "$bad" --out "$work/r-pca-bad"
+  check_grep "train --pca-eval '$bad': the option named" "$work/err" 'pca-eval'
+done
+check "train --pca-eval bad input: no run folder" test ! -e "$work/r-pca-bad"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -52,8 +52,10 @@ enum AllocationBench {
         Case(key: "conv_downsample", layout: LayoutOptions(downsample: 4), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "sequence_last", layout: LayoutOptions(), shape: [32, 10, 24], kind: .sequence(batchFirst: true)),
         Case(key: "sequence_last_time_first", layout: LayoutOptions(), shape: [10, 32, 24], kind: .sequence(batchFirst: false)),
-        Case(key: "sequence_timestepwise", layout: LayoutOptions(timeseriesMethod: .timestepwise), shape: [32, 10, 24],
+        Case(key: "sequence_timestepwise", layout: LayoutOptions(timeseriesMethod: .timestepObservations), shape: [32, 10, 24],
              kind: .sequence(batchFirst: true)),
+        Case(key: "sequence_flattened_time_first", layout: LayoutOptions(timeseriesMethod: .flattenedSequence), shape: [10, 32, 6],
+             kind: .sequence(batchFirst: false)),
     ]
 
     /// The preloaded counter, when there is one.

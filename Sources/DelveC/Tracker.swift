@@ -100,7 +100,8 @@ func parseTrackerOptions(_ c: CTrackerOptions) throws -> (TrackerOptions, [Write
     let series = c.timeseriesMethod.map { String(cString: $0) } ?? "last"
     guard let timeseriesMethod = TimeseriesMethod(rawValue: series) else {
         throw CFailure(.argument, "unknown timeseries_method '\(series)'; expected one of: "
-            + TimeseriesMethod.allCases.map(\.rawValue).joined(separator: ", "))
+            + TimeseriesMethod.allCases.map(\.rawValue).joined(separator: ", ")
+            + " (timestepwise: the deprecated name of timestep-observations)")
     }
     guard c.downsample >= 0 else { throw CFailure(.argument, "downsample must be ≥ 0 (0: never), got \(c.downsample)") }
     options.layout = LayoutOptions(convMethod: convMethod, timeseriesMethod: timeseriesMethod,

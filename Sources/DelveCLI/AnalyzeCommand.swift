@@ -30,7 +30,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "How 4-D convolution outputs become rows of features.")
     var convMethod: ConvMethod = .channelwise
 
-    @Option(help: "How 3-D sequence outputs become rows of features.")
+    @Option(help: "Sequence outputs: last (the last step, N×F), timestep-observations (every step an observation, (N·T)×F) or flattened-sequence (Delve 0.1.50's timestepwise: each sequence one observation, N×(T·F)). Deprecated: timestepwise, read as timestep-observations.")
     var timeseriesMethod: TimeseriesMethod = .last
 
     @Option(help: "Resize convolution feature maps bilinearly to at most N×N first.")

@@ -69,10 +69,13 @@ struct DemoCommand: ParsableCommand {
             summaries.append("  \(session.parameterCount) parameters, \(session.multiplyAddsPerSample) multiply-adds per sample, "
                 + "\(String(format: "%.1f", seconds)) s per epoch")
             summaries.append("  eval saturation \(sats.joined(separator: ", "))")
-            compared.append(ComparedRun(name: name, summary: "\(blurb) (cnn \(options))", record: record,
-                                        ceilings: session.writers.history.ceilings, accuracy: accuracy,
-                                        parameters: session.parameterCount, multiplyAdds: session.multiplyAddsPerSample,
-                                        secondsPerEpoch: seconds, reportLink: "\(name)/report.html"))
+            var entry = ComparedRun(name: name, summary: "\(blurb) (cnn \(options))", record: record,
+                                    ceilings: session.writers.history.ceilings, accuracy: accuracy,
+                                    parameters: session.parameterCount, multiplyAdds: session.multiplyAddsPerSample,
+                                    secondsPerEpoch: seconds, reportLink: "\(name)/report.html")
+            entry.receptiveField = session.receptiveField
+            if let agreement = entry.verdict.receptiveField { summaries.append("  " + agreement.sentence) }
+            compared.append(entry)
         }
         let page = URL(fileURLWithPath: out).appendingPathComponent("index.html")
         do {

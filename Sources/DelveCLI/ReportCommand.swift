@@ -8,16 +8,18 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Regenerate report.html of a run directory from its statistics.jsonl (or statistics.csv).",
+        abstract: "Regenerate report.html of a run directory (or of a run recorded by Delve 0.1.50) from its files.",
         discussion: """
             The page is self-contained (inline SVG plots, no network). A run whose run.json says "running" \
-            gets a page that refreshes itself. A statistics.csv written by Python Delve works too (without \
-            the spectra plot). With --sample, a synthetic run (power-law spectra, not a measurement) is first \
+            gets a page that refreshes itself. A run recorded by Delve 0.1.50 itself works too: pass its \
+            <savefile>.csv, the <savefile>/ folder beside it, or the folder holding both; the page goes to \
+            <savefile>/report.html, with spectra where Delve's npy writer saved covariance matrices (stat 'cov'). \
+            With --sample, a synthetic run (power-law spectra, not a measurement) is first \
             written into RUN_DIR with the csv, jsonl, plot, tensorboard and report writers.
             """
     )
 
-    @Argument(help: "The run directory (holds statistics.jsonl or statistics.csv).")
+    @Argument(help: "The run directory (holds statistics.jsonl or statistics.csv), or a Delve 0.1.50 run's <savefile>.csv or folder.")
     var runDirectory: String
 
     @Option(name: .shortAndLong, help: "Write the page to this file instead of RUN_DIR/report.html.")
@@ -36,6 +38,12 @@ struct ReportCommand: ParsableCommand {
         if sample {
             let kinds = try WriterKind.parseList(writers)
             try SampleRun.write(to: try RunDirectory(path: runDirectory), epochs: epochs, kinds: kinds.filter { $0 != .console })
+        }
+        if !sample, case .delve(let files) = try RecordedRun.locate(runDirectory) {
+            let target = output.map { URL(fileURLWithPath: $0) } ?? files.reportURL
+            let count = try files.writeReport(to: target)
+            print("wrote \(target.path) (\(count) epoch\(count == 1 ? "" : "s") of the Delve 0.1.50 run \(files.csvURL.path))")
+            return
         }
         let run = try RunDirectory(existing: runDirectory)
         if sample, !FileManager.default.fileExists(atPath: run.jsonlURL.path), !FileManager.default.fileExists(atPath: run.csvURL.path) {

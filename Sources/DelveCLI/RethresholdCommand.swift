@@ -12,11 +12,14 @@ struct RethresholdCommand: ParsableCommand {
         discussion: """
             Reads the spectra of RUN_DIR/statistics.jsonl (or npy/<phase>/<layer>/epoch<N>-eigenvalues.npy) and \
             writes RUN_DIR/statistics-threshold-<δ>.csv in Delve's CSV layout (lsat and idim per layer, then \
-            the run's scalars); prints the table of the last epoch.
+            the run's scalars); prints the table of the last epoch. A run recorded by Delve 0.1.50 itself works \
+            too (its <savefile>.csv, the <savefile>/ folder or the folder holding both) when Delve's npy writer \
+            saved covariance matrices (stat 'cov'); the CSV goes to <savefile>-threshold-<δ>.csv, and \
+            --compat delve at Delve's δ gives Delve's own values.
             """
     )
 
-    @Argument(help: "The run directory.")
+    @Argument(help: "The run directory, or a Delve 0.1.50 run's <savefile>.csv or folder.")
     var runDirectory: String
 
     @Option(help: "The new variance threshold δ, in (0, 1].")
@@ -33,9 +36,17 @@ struct RethresholdCommand: ParsableCommand {
     }
 
     func run() throws {
-        let run = try RunDirectory(existing: runDirectory)
-        let records = try Rethreshold.records(run: run, threshold: threshold, convention: compat)
-        let url = output.map { URL(fileURLWithPath: $0) } ?? run.url.appendingPathComponent("statistics-threshold-\(threshold).csv")
+        let records: [EpochRecord]
+        let defaultURL: URL
+        switch try RecordedRun.locate(runDirectory) {
+        case .directory(let run):
+            records = try Rethreshold.records(run: run, threshold: threshold, convention: compat)
+            defaultURL = run.url.appendingPathComponent("statistics-threshold-\(threshold).csv")
+        case .delve(let files):
+            records = try files.rethresholded(threshold: threshold, convention: compat)
+            defaultURL = files.rethresholdURL(threshold: threshold)
+        }
+        let url = output.map { URL(fileURLWithPath: $0) } ?? defaultURL
         let csv = try CSVWriter(url: url)
         for record in records { try csv.write(record) }
         try csv.close()

@@ -59,6 +59,10 @@ struct TrainCommand: ParsableCommand {
     var resume: String?
     @Flag(help: "List every module that is not tracked (by default: a count per type).")
     var verbose = false
+    @Option(name: .customLong("pca-eval"),
+            help: ArgumentHelp("After the last epoch, evaluate the model with every tracked Linear/channelwise conv layer projected onto the eigenvectors explaining each δ of its last epoch's train covariance; writes pca-eval.csv (e.g. 0.9,0.99,0.999).",
+                               valueName: "deltas"), transform: parsePCAThresholds)
+    var pcaEval: [Double]?
 
     func run() throws {
         Interruption.install()
@@ -66,7 +70,7 @@ struct TrainCommand: ParsableCommand {
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
         }
-        try runTraining(try freshConfiguration(), verbose: verbose)
+        try runTraining(try freshConfiguration(), verbose: verbose, pcaEval: pcaEval ?? [])
     }
 
     /// The configuration the options describe.
@@ -147,12 +151,13 @@ struct TrainCommand: ParsableCommand {
         }
         guard completed < configuration.epochs else {
             printLine("Nothing to resume: \(path) has completed all \(configuration.epochs) epoch(s); pass --epochs N to train more.")
+            if pcaEval != nil { printLine("--pca-eval runs after the last epoch a process trains (it needs that epoch's train covariance).") }
             return
         }
         if checkpoint == nil {
             printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
-        try runTraining(configuration, resume: checkpoint, verbose: verbose)
+        try runTraining(configuration, resume: checkpoint, verbose: verbose, pcaEval: pcaEval ?? [])
     }
 }
 
@@ -160,7 +165,8 @@ struct TrainCommand: ParsableCommand {
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
 func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
-                 verbose: Bool = false, say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
+                 verbose: Bool = false, pcaEval: [Double] = [],
+                 say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
         session = try TrainingRun(configuration, resume: checkpoint, say: say)
@@ -169,6 +175,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
         throw failure(error)
     }
     session.verbose = verbose
+    session.pcaEvalThresholds = pcaEval
     let record: EpochRecord
     do {
         record = try session.trainAll()

@@ -11,7 +11,8 @@ struct DelveCommand: ParsableCommand {
         commandName: "delve",
         abstract: "Layer saturation and spectral statistics of neural network representations.",
         version: DelveInfo.version,
-        subcommands: [TrainCommand.self, DemoCommand.self, AnalyzeCommand.self, MergeCommand.self, SampleCommand.self, ReportCommand.self, RethresholdCommand.self]
+        subcommands: [TrainCommand.self, DemoCommand.self, AnalyzeCommand.self, MergeCommand.self, SampleCommand.self, ReportCommand.self, RethresholdCommand.self,
+                      ReceptiveFieldCommand.self]
     )
 }
 // Debian's OpenBLAS falls back to slow SSE3 kernels on CPUs newer than itself; restart with the

@@ -74,16 +74,30 @@ struct LayoutReducerTests {
         let values = (1...12).map(Float.init)  // N=2, T=3, F=2
         let last = try reduce(values, [2, 3, 2], .sequence(batchFirst: true))
         #expect(last.rows == 2 && last.features == 2 && last.values == [5, 6, 11, 12])
-        let steps = try reduce(values, [2, 3, 2], .sequence(batchFirst: true), LayoutOptions(timeseriesMethod: .timestepwise))
+        let steps = try reduce(values, [2, 3, 2], .sequence(batchFirst: true), LayoutOptions(timeseriesMethod: .timestepObservations))
         #expect(steps.rows == 6 && steps.features == 2 && steps.values == values)
+        // Delve's timestepwise, flatten(1): each sequence one row of T·F values.
+        let flat = try reduce(values, [2, 3, 2], .sequence(batchFirst: true), LayoutOptions(timeseriesMethod: .flattenedSequence))
+        #expect(flat.rows == 2 && flat.features == 6 && flat.values == values)
     }
 
     @Test func sequenceTimeFirst() throws {
         let values = (1...12).map(Float.init)  // T=3, N=2, F=2: t0 [1,2][3,4], t1 [5,6][7,8], t2 [9,10][11,12]
         let last = try reduce(values, [3, 2, 2], .sequence(batchFirst: false))
         #expect(last.rows == 2 && last.features == 2 && last.values == [9, 10, 11, 12])
-        let steps = try reduce(values, [3, 2, 2], .sequence(batchFirst: false), LayoutOptions(timeseriesMethod: .timestepwise))
+        let steps = try reduce(values, [3, 2, 2], .sequence(batchFirst: false), LayoutOptions(timeseriesMethod: .timestepObservations))
         #expect(steps.rows == 6 && steps.features == 2 && steps.values == values)
+        // Each sample's steps in time order, as numpy's x.transpose(1, 0, 2).reshape(2, 6).
+        let flat = try reduce(values, [3, 2, 2], .sequence(batchFirst: false), LayoutOptions(timeseriesMethod: .flattenedSequence))
+        #expect(flat.rows == 2 && flat.features == 6 && flat.values == [1, 2, 5, 6, 9, 10, 3, 4, 7, 8, 11, 12])
+    }
+
+    @Test("timestepwise is read as the deprecated name of timestep-observations; the names round-trip")
+    func timeseriesMethodNames() {
+        #expect(TimeseriesMethod(rawValue: "timestepwise") == .timestepObservations)
+        #expect(TimeseriesMethod.allCases.map(\.rawValue) == ["last", "timestep-observations", "flattened-sequence"])
+        for method in TimeseriesMethod.allCases { #expect(TimeseriesMethod(rawValue: method.rawValue) == method) }
+        #expect(TimeseriesMethod(rawValue: "flatten") == nil)
     }
 
     /// The inputs of the PyTorch reference values: ((i·7) mod 11) − 3.5 + 0.25·i.
@@ -128,7 +142,7 @@ struct LayoutReducerTests {
         let channelwise = ActivationReducer(options: LayoutOptions(downsample: 8))
         #expect(try channelwise.observations(shape: [64, 16, 32, 4], kind: .convolution) == 64 * 8 * 4)
         #expect(try channelwise.features(shape: [64, 16, 32, 4], kind: .convolution) == 16)
-        let steps = ActivationReducer(options: LayoutOptions(timeseriesMethod: .timestepwise))
+        let steps = ActivationReducer(options: LayoutOptions(timeseriesMethod: .timestepObservations))
         #expect(try steps.observations(shape: [10, 5, 3], kind: .sequence(batchFirst: false)) == 50)
         // An empty batch is allowed.
         #expect(try reduce([], [0, 3, 2, 2], .convolution).rows == 0)

@@ -67,7 +67,7 @@ final class NPYAnalyzerTests {
         let sequence = try write((0..<(5 * 4 * 3)).map { Float(($0 * 5) % 11) }, [5, 4, 3], "lstm.npy")
         let last = try ActivationFileAnalyzer().analyze(path: sequence)
         #expect(last.kind == .sequence(batchFirst: true) && last.samples == 5 && last.features == 3)
-        let steps = try ActivationFileAnalyzer(layout: LayoutOptions(timeseriesMethod: .timestepwise)).analyze(path: sequence)
+        let steps = try ActivationFileAnalyzer(layout: LayoutOptions(timeseriesMethod: .timestepObservations)).analyze(path: sequence)
         #expect(steps.samples == 20 && steps.features == 3)
     }
 

@@ -207,6 +207,13 @@ struct TrackerTests {
                 let cov = twoPassCovariance(last, rows: n, features: f)
                 #expect(abs(layers[0].statistics[.trc]! - (cov[0] + cov[4] + cov[8])) < 1e-9)
             }
+            if method == .flattenedSequence {
+                // Delve's timestepwise: each sample's N×T×F row, T·F features (the batch-first buffer as it is).
+                let cov = twoPassCovariance(batchFirst, rows: n, features: t * f)
+                let trace = (0..<(t * f)).reduce(0.0) { $0 + cov[$1 * (t * f) + $1] }
+                #expect(layers[0].features == t * f && layers[1].features == t * f && layers[0].samples == n)
+                #expect(abs(layers[0].statistics[.trc]! - trace) < 1e-9)
+            }
         }
     }
 

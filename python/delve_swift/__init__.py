@@ -6,6 +6,7 @@ the C interface's library (libDelveC); the accumulator is also available on its 
 """
 from ._native import BadBatchError, DelveError, DelveStateError, DelveWriterError, library_path
 from .accumulator import Accumulator
+from .tools import reconstruct_csv_from_npy_data
 
 __version__ = "0.1.0"
 

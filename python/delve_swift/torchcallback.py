@@ -15,17 +15,19 @@ from torch.nn.functional import interpolate
 
 from . import _native
 from .engine import EngineTracker
-from .writers import STATMAP, DelveCSV, make_writer
+from .writers import STATMAP, DelveCSV, DelveNPY, make_writer
 
 SUPPORTED_LAYERS = (Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU)
 CONV_LAYERS = (Conv1d, Conv2d, ConvTranspose2d)
 RECURRENT_LAYERS = (LSTM, GRU)
 SUPPORTED_STATS = ["lsat", "idim", "cov", "det", "trc", "dtrc", "logdet", "erank", "pr", "srank"]
-# Delve's timeseries methods, and this project's one under a name that says what it does.
+# Delve's timeseries methods (Delve's meanings), and names that say what they do; the values are the
+# engine's layouts (it reads either time-axis order without a copy of the batch).
 TIMESERIES_METHODS = {
-    "last_timestep": "last",           # N×F, the last step along the time axis
-    "timestepwise": "delve-flatten",   # Delve's meaning: each sequence flattened, N×(T·F)
-    "timestep_observations": "timestepwise",  # every step an observation, (N·T)×F
+    "last_timestep": "last",                          # N×F, the last step along the time axis
+    "timestepwise": "flattened-sequence",             # Delve's meaning: each sequence flattened, N×(T·F)
+    "flattened_sequence": "flattened-sequence",       # the same, by what it does
+    "timestep_observations": "timestep-observations", # every step an observation, (N·T)×F
 }
 CONV_METHODS = ["channelwise", "mean", "max", "median", "flatten"]
 
@@ -120,11 +122,12 @@ class SaturationTracker:
         if verbose and "console" not in engine_writers:
             engine_writers.append("console")
         self._csv = [DelveCSV((w.savepath or savefile) + ".csv") for w in writers if w.delve_csv]
+        self._npy = [DelveNPY(w.savepath or savefile, resume=initial_epoch != 0) for w in writers if w.delve_npy]
         os.makedirs(savefile, exist_ok=True)
         self._engine = EngineTracker(
             run_directory=savefile if engine_writers else None, writers=engine_writers, statistics=self.stats,
             threshold=sat_threshold, conv_method=conv_method,
-            timeseries_method="timestepwise" if self._series == "timestepwise" else "last",
+            timeseries_method=self._series,
             convention=convention, precision=precision, log_interval=log_interval, max_samples=max_samples,
             reset_covariance=reset_covariance, average_saturation=average_sat, initial_epoch=initial_epoch,
             bad_batch_policy=bad_batch_policy)
@@ -179,6 +182,10 @@ class SaturationTracker:
         self.last_values = values
         for csv in self._csv:
             csv.add(values)
+        if self._npy:
+            covariances = self._covariance_files() if "cov" in self.stats else []
+            for npy in self._npy:
+                npy.add(values, covariances)
         if save:
             self.save()
         return values
@@ -186,6 +193,20 @@ class SaturationTracker:
     def save(self):
         for csv in self._csv:
             csv.save()
+        for npy in self._npy:
+            npy.save()
+
+    def _covariance_files(self):
+        """(layer, phase, path) of the covariance matrices the engine's npy writer wrote for the last epoch."""
+        epoch = self._engine.last_epoch
+        found = []
+        for phase in ("train", "eval"):
+            for name in self.layers:
+                safe = name.replace("/", "_").replace("\\", "_")
+                path = os.path.join(self.savefile, "npy", phase, safe, f"epoch{epoch}-covariance.npy")
+                if os.path.exists(path):
+                    found.append((name, phase, path))
+        return found
 
     def _exchange_states(self):
         """All ranks: gather every rank's layer states, merge them in rank order, use the merge."""
@@ -259,13 +280,7 @@ class SaturationTracker:
                 tensor = interpolate(tensor, size=self.interpolation_downsampling, mode=self.interpolation_strategy)
         elif tensor.dim() == 3:
             batch_first = getattr(module, "batch_first", True) if isinstance(module, RECURRENT_LAYERS) else True
-            if self._series == "delve-flatten":
-                if not batch_first:
-                    tensor = tensor.transpose(0, 1)
-                tensor = tensor.reshape(tensor.shape[0], -1)
-                kind = "dense"
-            else:
-                kind = "sequence_batch_first" if batch_first else "sequence_time_first"
+            kind = "sequence_batch_first" if batch_first else "sequence_time_first"
         elif tensor.dim() == 2:
             kind = "dense"
         else:
@@ -342,6 +357,8 @@ def _rows(tensor, kind, conv_method, series):
         if conv_method == "median":
             return planes.median(dim=2).values
         return tensor.reshape(n, -1)
-    if series == "timestepwise":
+    if series == "timestep-observations":
         return tensor.reshape(-1, tensor.shape[2])
+    if series == "flattened-sequence":
+        return tensor.reshape(tensor.shape[0], -1)
     return tensor[:, -1, :]

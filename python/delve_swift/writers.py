@@ -2,7 +2,8 @@
 
 Delve's names and constructor arguments are kept. The CSV writers write Delve's `<savepath>.csv`
 (';'-separated, one row per epoch, Delve's column names) from Python; the others are the engine's writers,
-which write into the run folder `<savefile>/`: `npy` (the engine's layout: npy/<phase>/<layer>/…),
+which write into the run folder `<savefile>/`: `npy` (Delve's NPYWriter layout, see `DelveNPY`, plus the
+engine's npy/<phase>/<layer>/… that `delve rethreshold` reads),
 `print` (console), `tensorboard`/`tb` (event files), `plot`/`csvplot` (CSV plus the engine's plots), and
 this project's `jsonl` (statistics.jsonl) and `report` (report.html).
 """
@@ -27,6 +28,7 @@ class AbstractWriter:
     Delve's `<savepath>.csv`."""
     engine_writers = ()
     delve_csv = False
+    delve_npy = False
 
     def __init__(self, savepath=None, **kwargs):
         self.savepath = savepath
@@ -45,8 +47,11 @@ class CSVWriter(AbstractWriter):
 
 
 class NPYWriter(AbstractWriter):
-    """Covariance matrices and eigenvalues as .npy files (the engine's layout under `<savefile>/npy/`)."""
+    """Delve's NPYWriter files (`DelveNPY`: every value and covariance matrix of every epoch under
+    `<savepath>/`, Delve's names), plus the engine's covariance matrices and eigenvalues under
+    `<savefile>/npy/<phase>/<layer>/`. `zip` is accepted and ignored."""
     engine_writers = ("npy",)
+    delve_npy = True
 
     def __init__(self, savepath, zip=False, **kwargs):
         super().__init__(savepath, **kwargs)
@@ -161,3 +166,59 @@ class DelveCSV:
         with open(tmp, "w") as f:
             f.write("\n".join(lines) + "\n")
         os.replace(tmp, self.path)
+
+
+class DelveNPY:
+    """Writes what Delve 0.1.50's NPYWriter writes, under the same names, so that loaders written for Delve's
+    files (and `delve_swift.tools`, `delve report`) read them:
+
+        <savepath>/_<phase>-<statistic>_<layer>/_<phase>-<statistic>_<layer>_epoch<N>.npy   (0-d float64)
+        <savepath>/_<phase>-covariance-matrix_<layer>/…_epoch<N>.npy                       (D×D float64, stat 'cov')
+        <savepath>/<scalar>/<scalar>_epoch<N>.npy                  (add_scalar values, average-<phase>-sat)
+        <savepath>/epoch_counter.pkl                               ({name: last N}, pickled)
+
+    N counts each name's epochs from 0, as Delve's does (resumed from epoch_counter.pkl when `resume`). The
+    covariance matrices are the engine's `npy/<phase>/<layer>/epoch<E>-covariance.npy`, hard-linked (copied
+    where links are not possible), not computed twice."""
+
+    def __init__(self, savepath, resume=False):
+        import pickle
+        self.savepath = savepath
+        self.epoch_counter = {}
+        counter = os.path.join(savepath, "epoch_counter.pkl")
+        if resume and os.path.exists(counter):
+            with open(counter, "rb") as f:
+                self.epoch_counter = pickle.load(f)
+
+    def _path(self, name):
+        epoch = self.epoch_counter[name] + 1 if name in self.epoch_counter else 0
+        self.epoch_counter[name] = epoch
+        folder = os.path.join(self.savepath, name)
+        os.makedirs(folder, exist_ok=True)
+        return os.path.join(folder, f"{name}_epoch{epoch}.npy")
+
+    def add(self, values, covariances=()):
+        """One epoch: `values` under Delve's keys (layer statistics get Delve's '_' prefix, the other scalars
+        none); `covariances` as (layer, phase, path of the engine's .npy)."""
+        import numpy as np
+        layer_stat = tuple(f"{phase}-{stat}_" for phase in ("train", "eval") for stat in STATMAP.values())
+        for key, value in values.items():
+            name = "_" + key if key.startswith(layer_stat) else key
+            np.save(self._path(name), np.float64(value))
+        for layer, phase, source in covariances:
+            target = self._path(f"_{phase}-covariance-matrix_{layer}")
+            if os.path.exists(target):
+                os.remove(target)
+            try:
+                os.link(source, target)
+            except OSError:
+                import shutil
+                shutil.copyfile(source, target)
+
+    def save(self):
+        import pickle
+        os.makedirs(self.savepath, exist_ok=True)
+        tmp = os.path.join(self.savepath, "epoch_counter.pkl.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(self.epoch_counter, f)
+        os.replace(tmp, os.path.join(self.savepath, "epoch_counter.pkl"))

@@ -1,7 +1,8 @@
 extension ActivationReducer {
     /// Reduces one batch and feeds it into `accumulator`, without copies where the layout allows:
-    /// dense outputs, timestepwise sequences and the last timestep of a time-first sequence go in as
-    /// they are; channelwise convolutions go to
+    /// dense outputs, timestep-observation sequences, flattened batch-first sequences and the last timestep
+    /// of a time-first sequence go in as they are (a flattened time-first sequence is gathered into
+    /// `scratch` first); channelwise convolutions go to
     /// ``CovarianceAccumulator/updateChannelwise(_:batch:channels:spatial:)`` (after downsampling, if
     /// any); the other methods reduce into a temporary buffer first.
     ///
@@ -20,8 +21,18 @@ extension ActivationReducer {
             try accumulator.update(data, rows: plan.rows)
         case .sequence(let batchFirst):
             switch options.timeseriesMethod {
-            case .timestepwise:
+            case .timestepObservations:
                 try accumulator.update(data, rows: plan.rows)
+            case .flattenedSequence where batchFirst:
+                try accumulator.update(data, rows: plan.rows)
+            case .flattenedSequence:
+                let count = plan.rows * plan.features
+                ReductionScratch.reserve(&scratch.reduced, count)
+                try scratch.reduced.withUnsafeMutableBufferPointer { (out) throws(CovarianceError) in
+                    let values = UnsafeMutableBufferPointer(rebasing: out[0..<count])
+                    Self.flattenTimeFirst(data, plan: plan, into: values)
+                    try accumulator.update(UnsafeBufferPointer(values), rows: plan.rows)
+                }
             case .last where !batchFirst:
                 let block = plan.batch * plan.width
                 let start = (plan.height - 1) * block

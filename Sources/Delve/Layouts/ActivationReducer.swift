@@ -8,7 +8,8 @@
 /// | | mean, max, median | N × C (pooled over H·W) |
 /// | | flatten | N × (C·H·W) |
 /// | sequence N×T×F or T×N×F | last | N × F (the last timestep, along the time axis of either order) |
-/// | | timestepwise | (N·T) × F |
+/// | | timestepObservations | (N·T) × F |
+/// | | flattenedSequence | N × (T·F) (each sequence in time order; Delve's `timestepwise`) |
 ///
 /// With ``LayoutOptions/downsample`` set, H and W are first resized bilinearly to at most that many
 /// each (H′ = min(H, s), W′ = min(W, s)); Delve instead resizes both to exactly s×s as soon as
@@ -75,7 +76,14 @@ public struct ActivationReducer: Sendable {
             guard t >= 1, f >= 1 else { throw LayoutError(.invalidDimension(kind: kind, shape: shape)) }
             var plan = Plan(kind: kind, shape: shape, batch: n, width: f, height: t, elementCount: elements,
                             rows: n, features: f)
-            if options.timeseriesMethod == .timestepwise { plan.rows = n * t }
+            switch options.timeseriesMethod {
+            case .last: break
+            case .timestepObservations: plan.rows = n * t
+            case .flattenedSequence:
+                let (features, overflow) = t.multipliedReportingOverflow(by: f)
+                guard !overflow else { throw LayoutError(.sizeOverflow(shape: shape)) }
+                plan.features = features
+            }
             return plan
         }
     }
@@ -86,7 +94,7 @@ public struct ActivationReducer: Sendable {
     }
 
     /// The number of observations (rows) after the reduction (N·H′·W′ for channelwise convolutions,
-    /// N·T for timestepwise sequences, N otherwise).
+    /// N·T for timestep-observation sequences, N otherwise).
     public func observations(shape: [Int], kind: ActivationKind) throws(LayoutError) -> Int {
         try plan(shape: shape, kind: kind).rows
     }
@@ -99,8 +107,14 @@ public struct ActivationReducer: Sendable {
             return (plan.rows, plan.features, Array(data))
         case .sequence(let batchFirst):
             switch options.timeseriesMethod {
-            case .timestepwise:
+            case .timestepObservations:
                 return (plan.rows, plan.features, Array(data))
+            case .flattenedSequence where batchFirst:
+                return (plan.rows, plan.features, Array(data))
+            case .flattenedSequence:
+                var out = [Float](repeating: 0, count: plan.rows * plan.features)
+                out.withUnsafeMutableBufferPointer { Self.flattenTimeFirst(data, plan: plan, into: $0) }
+                return (plan.rows, plan.features, out)
             case .last:
                 return (plan.rows, plan.features, Self.lastTimestep(data, plan: plan, batchFirst: batchFirst))
             }
@@ -183,6 +197,18 @@ public struct ActivationReducer: Sendable {
         for sample in 0..<n {
             let source = (sample * t + t - 1) * f
             for feature in 0..<f { out[sample * f + feature] = data[source + feature] }
+        }
+    }
+
+    /// Writes each sequence of a time-first T×N×F buffer as one row of T·F values in time order
+    /// (out[i, s·F + k] = data[s, i, k]), the N×(T·F) layout of a batch-first buffer.
+    static func flattenTimeFirst(_ data: UnsafeBufferPointer<Float>, plan: Plan, into out: UnsafeMutableBufferPointer<Float>) {
+        let n = plan.batch, t = plan.height, f = plan.width
+        for step in 0..<t {
+            for sample in 0..<n {
+                let source = (step * n + sample) * f, target = (sample * t + step) * f
+                for feature in 0..<f { out[target + feature] = data[source + feature] }
+            }
         }
     }
 

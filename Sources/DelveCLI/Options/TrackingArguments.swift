@@ -7,7 +7,7 @@ struct TrackingArguments: ParsableArguments {
     @OptionGroup var similarity: SimilarityArguments
     @Option(name: .customLong("conv-method"), help: "Convolution outputs: channelwise, mean, max, median or flatten.")
     var convMethod: ConvMethod = .channelwise
-    @Option(name: .customLong("timeseries-method"), help: "Sequence outputs: last or timestepwise.")
+    @Option(name: .customLong("timeseries-method"), help: "Sequence outputs: last (the last step, N×F), timestep-observations (every step an observation, (N·T)×F) or flattened-sequence (Delve 0.1.50's timestepwise: each sequence one observation, N×(T·F)). Deprecated: timestepwise, read as timestep-observations.")
     var timeseriesMethod: TimeseriesMethod = .last
     @Option(help: "Downsample feature maps to at most N×N before the reduction.")
     var downsample: Int?

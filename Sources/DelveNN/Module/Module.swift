@@ -20,6 +20,8 @@ open class Module {
     }
     var forwardHooks: [Hook] = []
     var nextHookID = 0
+    /// Applied to `forward`'s result by `callAsFunction` (see ``setOutputTransform(_:)``); not reflected.
+    var outputTransform: ((Tensor) -> Tensor)?
 
     /// The children and tensors found by reflection, computed at the first query.
     struct Reflection {
@@ -81,9 +83,11 @@ open class Module {
         preconditionFailure("\(type(of: self)) does not override forward(_:)")
     }
 
-    /// Runs `forward`, then every forward hook with (module, the hook's path name, output).
+    /// Runs `forward` (and the output transform, if one is set), then every forward hook with
+    /// (module, the hook's path name, output).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let output = forward(input)
+        let computed = forward(input)
+        let output = outputTransform.map { $0(computed) } ?? computed
         runForwardHooks(output)
         return output
     }

@@ -11,16 +11,18 @@ public struct Verdict: Sendable, Equatable {
     public var pattern: TailPattern?
     /// The layers at their structural ceiling (not counted by the rule), in network order.
     public var atCeiling: [(layer: String, saturation: Double, ceiling: StructuralCeiling, features: Int)]
+    /// How the receptive-field prediction compares with the measured tail, when a prediction was given.
+    public var receptiveField: ReceptiveFieldAgreement?
 
     public static func == (a: Verdict, b: Verdict) -> Bool {
         a.epoch == b.epoch && a.phase == b.phase && a.pattern == b.pattern
-            && a.atCeiling.map(\.layer) == b.atCeiling.map(\.layer)
+            && a.atCeiling.map(\.layer) == b.atCeiling.map(\.layer) && a.receptiveField == b.receptiveField
     }
 
     /// Judges `record` (eval phase when present, else train) with `rule`, leaving out the layers at
-    /// their `ceilings`.
+    /// their `ceilings`; with a `receptiveField` prediction, compares it with the measured tail.
     public init(record: EpochRecord, ceilings: StructuralCeilings = StructuralCeilings(),
-                rule: TailPatternRule = TailPatternRule()) {
+                rule: TailPatternRule = TailPatternRule(), receptiveField: ReceptiveFieldPrediction? = nil) {
         epoch = record.epoch
         let phase: Phase = record.layers.contains { $0.phase == .eval } ? .eval : .train
         self.phase = phase
@@ -30,6 +32,10 @@ public struct Verdict: Sendable, Equatable {
                 guard let ceiling = ceilings[values.layer], let saturation = values.statistics[.lsat] else { return nil }
                 return (values.layer, saturation, ceiling, values.features)
             }
+        if let receptiveField {
+            let tracked = record.layers.filter { $0.phase == phase }.map(\.layer)
+            self.receptiveField = ReceptiveFieldAgreement(prediction: receptiveField, measured: pattern, trackedLayers: tracked)
+        }
     }
 
     /// The layers the verdict names (the tail), empty when there is no pattern.
@@ -52,6 +58,7 @@ public struct Verdict: Sendable, Equatable {
             lines.append("No tail pattern (epoch \(epoch), \(phase.rawValue)): no run of final layers has saturation far below the layers before it.")
         }
         lines += ceilingLines
+        if let receptiveField { lines.append(receptiveField.sentence) }
         return lines.joined(separator: "\n")
     }
 }

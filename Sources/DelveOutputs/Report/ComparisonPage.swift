@@ -21,6 +21,8 @@ public struct ComparedRun: Sendable {
     public var secondsPerEpoch: Double
     /// The link to the run's full report, relative to the comparison page.
     public var reportLink: String
+    /// The receptive-field prediction, compared with the measured tail in the verdict (nil: none).
+    public var receptiveField: ReceptiveFieldPrediction?
 
     /// Creates the entry of one run.
     public init(name: String, summary: String, record: EpochRecord, ceilings: StructuralCeilings, accuracy: Double?,
@@ -37,7 +39,7 @@ public struct ComparedRun: Sendable {
     }
 
     /// The verdict on the run's last epoch.
-    public var verdict: Verdict { Verdict(record: record, ceilings: ceilings) }
+    public var verdict: Verdict { Verdict(record: record, ceilings: ceilings, receptiveField: receptiveField) }
 }
 
 /// The side-by-side page of several runs (`runs/demo/index.html`): one self-contained page (inline CSS
@@ -67,6 +69,7 @@ public enum ComparisonPage {
                 h += "<p class=\"healthy\"><b>No tail pattern.</b></p>\n"
             }
             h += ReportPage.ceilingSentence(run.ceilings, last: run.record, verdict: verdict)
+            if let agreement = verdict.receptiveField { h += "<p class=\"receptive-field\">\(ReportPage.escape(agreement.sentence))</p>\n" }
             h += "<p><a href=\"\(ReportPage.escape(run.reportLink))\">Full report of \(ReportPage.escape(run.name))</a></p>\n</div>\n"
         }
         h += "</div></section>\n"

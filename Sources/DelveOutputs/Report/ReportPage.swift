@@ -8,12 +8,14 @@ import Foundation
 public enum ReportPage {
     /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh; `figures`
     /// are the run's standard figures when already built (``RunHistory/figures``); the structural
-    /// ceilings are `info`'s.
+    /// ceilings are `info`'s; `receptiveField` (`receptive-field.json`) adds the prediction per layer;
+    /// `pcaEvaluation` (`pca-eval.csv`) adds its section ("PCA evaluation").
     public static func html(runName: String, info: RunInfo?, history: [EpochRecord],
                             figures given: [(name: String, figure: Figure)]? = nil, running: Bool,
-                            refreshSeconds: Int = 15, generated: Date = Date()) -> String {
+                            refreshSeconds: Int = 15, generated: Date = Date(),
+                            receptiveField: ReceptiveFieldPrediction? = nil, pcaEvaluation: PCAEvaluation? = nil) -> String {
         let ceilings = info?.ceilings ?? StructuralCeilings()
-        let verdict = history.last.map { Verdict(record: $0, ceilings: ceilings) }
+        let verdict = history.last.map { Verdict(record: $0, ceilings: ceilings, receptiveField: receptiveField) }
         let figures = given ?? RunPlots.figures(history: history, ceilings: ceilings, named: verdict?.namedLayers ?? [])
         func svg(_ name: String) -> String {
             guard let figure = figures.first(where: { $0.name == name })?.figure else { return "" }
@@ -34,6 +36,7 @@ public enum ReportPage {
         h += ". Generated \(escape(formatter.string(from: generated))).</p></header>\n"
 
         h += verdictSection(verdict, ceilings: ceilings, last: history.last)
+        h += receptiveFieldSection(receptiveField, verdict: verdict, last: history.last)
         h += "<section><h2>Run configuration</h2>\n<table class=\"config\">\n"
         if let info {
             if !info.started.isEmpty { h += "<tr><th>started</th><td>\(escape(info.started))</td></tr>\n" }
@@ -46,6 +49,7 @@ public enum ReportPage {
         h += "<section><h2>Saturation</h2>\n" + svg("saturation") + svg("saturation-over-epochs") + svg("saturation-heatmap") + "</section>\n"
         h += "<section><h2>Spectra</h2>\n" + svg("explained-variance") + "</section>\n"
         h += similarityAndCollapseSections(history, cka: svg("cka"))
+        h += pcaEvaluationSection(pcaEvaluation, baseline: history.last)
         h += "<section><h2>Last epoch</h2>\n" + lastEpochTable(history.last) + "</section>\n"
         h += "<footer>Files in this run directory: <a href=\"statistics.csv\">statistics.csv</a>, "
         h += "<a href=\"statistics.jsonl\">statistics.jsonl</a>, <a href=\"run.json\">run.json</a>, <a href=\"plots/\">plots/</a>. "

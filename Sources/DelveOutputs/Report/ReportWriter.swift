@@ -41,7 +41,9 @@ public final class ReportWriter: EpochWriter {
     private func render(running: Bool) throws(WriterError) {
         let info = try run.readInfo()
         let page = ReportPage.html(runName: run.url.lastPathComponent, info: info, history: history.records,
-                                   figures: history.figures, running: running, refreshSeconds: refreshSeconds)
+                                   figures: history.figures, running: running, refreshSeconds: refreshSeconds,
+                                   receptiveField: try run.readReceptiveField(),
+                                   pcaEvaluation: try PCAEvaluation.read(from: run))
         try writeAtomically(Data(page.utf8), to: run.reportURL)
     }
 
@@ -59,7 +61,8 @@ public final class ReportWriter: EpochWriter {
         }
         let info = try run.readInfo()
         let page = ReportPage.html(runName: run.url.lastPathComponent, info: info, history: history,
-                                   running: info?.status == .running)
+                                   running: info?.status == .running, receptiveField: try run.readReceptiveField(),
+                                   pcaEvaluation: try PCAEvaluation.read(from: run))
         try writeAtomically(Data(page.utf8), to: output ?? run.reportURL)
         return history.count
     }

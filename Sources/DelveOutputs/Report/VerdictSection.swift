@@ -20,6 +20,9 @@ extension ReportPage {
             h += "layers has saturation far below the layers before it.</p>\n"
         }
         h += ceilingSentence(ceilings, last: last, verdict: verdict)
+        if let agreement = verdict.receptiveField {
+            h += "<p class=\"receptive-field\">\(escape(agreement.sentence)) See <a href=\"#receptive-field\">Receptive field</a>.</p>\n"
+        }
         return h + "</section>\n"
     }
 

@@ -10,6 +10,10 @@ import Foundation
 ///
 /// `/` and `\` in layer names become `_`. `numpy.load` reads the files; `delve rethreshold` recomputes
 /// idim and lsat from the saved eigenvalues.
+///
+/// This is the engine's own layout, not Delve 0.1.50's NPYWriter layout
+/// (`<savefile>/_<phase>-<stat>_<layer>/…_epoch<N>.npy`): that one is written by the Python package's
+/// `npy` writer (`delve_swift.writers.DelveNPY`) and read by `DelveRunFiles`.
 public final class NPYEpochWriter: EpochWriter {
     /// The `npy/` folder.
     public let directory: URL

@@ -21,7 +21,7 @@ extension TrainingCheckpoint {
             where name.hasPrefix("events.out.tfevents.") || (name.hasPrefix(".") && name.contains(".tmp")) {
             try? fileManager.removeItem(at: run.url.appendingPathComponent(name))
         }
-        for url in [run.npyDirectory, run.plotsDirectory, run.csvURL, run.jsonlURL, run.reportURL] {
+        for url in [run.npyDirectory, run.plotsDirectory, run.csvURL, run.jsonlURL, run.reportURL, PCAEvaluation.url(in: run)] {
             try? fileManager.removeItem(at: url)
         }
         try? fileManager.removeItem(at: root)

@@ -312,6 +312,7 @@ public struct TrainingCheckpoint: Sendable {
                 throw TrainingError.failed("\(path): cannot truncate to \(size) bytes: \(String(cString: strerror(errno)))")
             }
         }
+        PCAEvaluation.removeFiles(from: run)   // it described the model at the old last epoch
         let kept = Set(appended.map(\.name))
         for name in Self.appendOnlyFiles(run) where name.hasPrefix("events.out.tfevents.") && !kept.contains(name) {
             try? FileManager.default.removeItem(at: run.url.appendingPathComponent(name))

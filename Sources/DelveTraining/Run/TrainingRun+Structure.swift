@@ -8,9 +8,10 @@ extension TrainingRun {
         StructuralCeilings(structure.map { ($0.name, StructuralCeiling(dimensions: $0.ceiling, reason: $0.reason)) })
     }
 
-    /// The verdict on `record` (eval phase when present, else train), with the model's structural ceilings.
+    /// The verdict on `record` (eval phase when present, else train), with the model's structural ceilings
+    /// and its receptive-field prediction.
     public func verdict(for record: EpochRecord) -> Verdict {
-        Verdict(record: record, ceilings: writers.history.ceilings)
+        Verdict(record: record, ceilings: writers.history.ceilings, receptiveField: receptiveField)
     }
 
     /// The number of the model's parameters.

@@ -36,19 +36,24 @@ public final class TrainingRun {
     public let startEpoch: Int
     /// The tracked layers' structural ceilings and multiply-adds (`ModelStructure`).
     public let structure: [LayerStructure]
+    /// The receptive-field prediction of unproductive layers (`receptive-field.json`), nil for a model or data without one.
+    public let receptiveField: ReceptiveFieldPrediction?
     private let train: LabeledImages
-    private let test: LabeledImages
+    let test: LabeledImages
     private let optimizer: any CheckpointableOptimizer
-    private let classifier: Bool
-    private let flatten: Bool
+    let classifier: Bool
+    let flatten: Bool
     /// How much of the history the last checkpoint holds.
     private var historyLog = TrainingCheckpoint.HistoryLog()
     /// This process's exclusive hold on the run directory (see ``RunLock``).
     private var runLock: RunLock?
     /// Where human-readable lines go (standard output by default).
-    private let say: (String) -> Void
+    let say: (String) -> Void
     /// Whether the start lists every module not tracked (otherwise a count per type).
     public var verbose = false
+    /// `--pca-eval`: the thresholds δ at which the trained model is evaluated with its tracked layers
+    /// PCA-projected after the last epoch (`evaluatePCA(_:)`); empty: no PCA evaluation.
+    public var pcaEvalThresholds: [Double] = []
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
     ///
@@ -99,6 +104,7 @@ public final class TrainingRun {
         tracker = try SaturationTracker(options: configuration.tracker)
         try Self.planCKA(configuration, model: model, test: test, flatten: flatten, say: say)
         structure = ModelStructure.layers(of: model, sampleShape: inputShape)
+        receptiveField = Self.receptiveFieldPrediction(of: model, sampleShape: train.sampleShape)
         var completed: [EpochRecord] = []
         if let checkpoint {
             run = try RunDirectory(existing: configuration.output)
@@ -127,6 +133,7 @@ public final class TrainingRun {
             try TrainingCheckpoint.recordStart(configuration, run: run)
             startEpoch = configuration.tracker.initialEpoch
         }
+        try Self.recordReceptiveField(receptiveField, run: run)
         writers = try RunWriters(configuration.writers, run: run, configuration: configuration.pairs,
                                  ceilings: TrainingRun.ceilings(structure), initialEpoch: startEpoch, completed: completed)
         tracker.addWriter(writers)
@@ -148,7 +155,9 @@ public final class TrainingRun {
     }
 
     private func trainRemainingEpochs() throws -> EpochRecord {
+        try Self.validatePCAThresholds(pcaEvalThresholds)
         say(verbose ? watch.report.detailedDescription : watch.report.description)
+        if let receptiveField { say(receptiveField.summary) }
         if startEpoch > configuration.tracker.initialEpoch {
             say("Resuming at epoch \(startEpoch) (epochs \(configuration.tracker.initialEpoch) to \(endEpoch - 1))")
         }
@@ -168,6 +177,7 @@ public final class TrainingRun {
             if classifier { tracker.addScalar("train-accuracy", trainAccuracy) }
             tracker.addScalar("test-loss", testLoss)
             if classifier { tracker.addScalar("test-accuracy", testAccuracy) }
+            let snapshots = try pcaSnapshotsIfLast(epoch: epoch)   // before the epoch end resets them
             // The epoch's statistics are computed and written in the background while the checkpoint
             // writes and flushes the model and optimizer; its history waits for the epoch's record.
             try tracker.endEpochInBackground()
@@ -187,6 +197,7 @@ public final class TrainingRun {
                 _ = try? tracker.waitForPendingEpochs()   // no output is left half written
                 throw error
             }
+            if let snapshots { try evaluatePCA(snapshots) }
         }
         try tracker.close()
         guard let last else { throw TrainingError.failed("no epoch to train (the run ends at epoch \(endEpoch - 1))") }
@@ -219,7 +230,7 @@ public final class TrainingRun {
     }
 
     /// Cross-entropy for classifiers, MSE against the input for the autoencoder.
-    private func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
+    func lossValue(_ output: Tensor, _ batch: TensorBatch) -> Tensor {
         classifier ? crossEntropy(logits: output, labels: batch.labels) : mseLoss(output, batch.inputs)
     }
 
