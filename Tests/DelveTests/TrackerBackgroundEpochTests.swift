@@ -13,9 +13,13 @@ private final class LogWriter: EpochWriter, @unchecked Sendable {   // `events`,
     /// When set, every write waits for one signal first.
     let gate: DispatchSemaphore?
 
-    init(failing: Bool = false, gate: DispatchSemaphore? = nil) {
+    /// When set, `close()` throws.
+    let failingClose: Bool
+
+    init(failing: Bool = false, gate: DispatchSemaphore? = nil, failingClose: Bool = false) {
         self.failing = failing
         self.gate = gate
+        self.failingClose = failingClose
     }
 
     var log: [String] { lock.withLock { events } }
@@ -34,6 +38,7 @@ private final class LogWriter: EpochWriter, @unchecked Sendable {   // `events`,
 
     func close() throws(WriterError) {
         lock.withLock { events.append("close") }
+        if failingClose { throw .invalidArgument("/runs/x/report.html: disk full at close (test)") }
     }
 }
 
@@ -272,5 +277,42 @@ struct TrackerBackgroundEpochTests {
         }
         #expect(writer.log == ["write 0", "write 1", "write 2"])
         #expect(try tracker.waitForPendingEpochs().map(\.epoch) == [0, 1])
+    }
+
+    @Test("records not collected are kept up to the 8 most recent; the writers get every epoch")
+    func retainedRecordsAreBounded() throws {
+        let writer = LogWriter()
+        let tracker = try SaturationTracker(options: TrackerOptions(statistics: [.lsat]), writers: [writer])
+        var rng = TestRandom(seed: 12)
+        for _ in 0..<11 {
+            try tracker.record(layer: "fc", phase: .train, values: rng.batch(rows: 8, features: 3).map { Float($0) }, shape: [8, 3], kind: .dense)
+            _ = try tracker.endEpochInBackground()
+        }
+        #expect(try tracker.waitForPendingEpochs().map(\.epoch) == Array(3...10))
+        #expect(writer.written.map(\.epoch) == Array(0...10))
+        #expect(try tracker.waitForPendingEpochs().isEmpty)
+    }
+
+    @Test("close(): every writer is closed; a background failure comes first, a close failure with the next call")
+    func closeReportsBothFailures() throws {
+        let failingWrite = LogWriter(failing: true), failingClose = LogWriter(failingClose: true), good = LogWriter()
+        let tracker = try SaturationTracker(options: TrackerOptions(statistics: [.lsat]), writers: [failingWrite, failingClose, good])
+        var rng = TestRandom(seed: 13)
+        try tracker.record(layer: "fc", phase: .train, values: rng.batch(rows: 8, features: 3).map { Float($0) }, shape: [8, 3], kind: .dense)
+        _ = try tracker.endEpochInBackground()
+        do {
+            try tracker.close()
+            Issue.record("close() should report the background write failure")
+        } catch {
+            #expect(String(describing: error).contains("statistics.csv: disk full (test)"))
+        }
+        do {
+            try tracker.close()
+            Issue.record("the second close() should report the close failure")
+        } catch {
+            #expect(String(describing: error).contains("disk full at close"))
+        }
+        #expect(good.log == ["write 0", "close", "close"])
+        #expect(failingWrite.log.first == "write 0")
     }
 }

@@ -40,7 +40,8 @@ extension SaturationTracker {
     }
 
     /// Waits until every epoch end handed to the background is written and returns their records in epoch
-    /// order (each once: the records since the last call). A failure of one of them is thrown instead
+    /// order (each once: the records since the last call, at most the 8 most recent — the writers receive
+    /// every record). A failure of one of them is thrown instead
     /// (``TrackerError/backgroundEpoch(epoch:failure:)``); its record was still written and is returned by
     /// the next call.
     public func waitForPendingEpochs() throws(TrackerError) -> [EpochRecord] {
@@ -73,6 +74,9 @@ final class EpochEndPipeline: @unchecked Sendable {   // `records`, `failures` a
     private var records: [EpochRecord] = []
     private var failures: [(epoch: Int, failure: TrackerError)] = []
     private var busy = false
+    /// Records not yet collected are kept up to this many (the most recent), so that a loop that never
+    /// calls `waitForPendingEpochs()` does not keep every epoch's spectra; the writers receive every record.
+    static let retainedRecords = 8
 
     /// Whether a job is queued or running.
     var isBusy: Bool { lock.withLock { busy } }
@@ -85,6 +89,7 @@ final class EpochEndPipeline: @unchecked Sendable {   // `records`, `failures` a
             let (epoch, record, failure) = job()
             lock.withLock {
                 records.append(record)
+                if records.count > Self.retainedRecords { records.removeFirst(records.count - Self.retainedRecords) }
                 if let failure { failures.append((epoch, failure)) }
                 busy = false
             }

@@ -463,18 +463,21 @@ public final class SaturationTracker: @unchecked Sendable {
 
     /// Closes every writer (call once, after the last epoch). Epoch ends still running in the background
     /// are waited for first, so every record is written; a failure of theirs is thrown after the writers
-    /// were closed.
+    /// were closed, and a writer's close failure then by the next call of `close()`.
     public func close() throws(TrackerError) {
         pipeline.waitUntilIdle()
         let current = lock.withLock { writers }
         var closeFailure: TrackerError?
-        for writer in current {
+        for writer in current {   // every writer is closed, whatever the others do
             do { try writer.close() } catch {
-                closeFailure = .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
-                break
+                if closeFailure == nil {
+                    closeFailure = .writerFailed(writer: String(describing: type(of: writer)), reason: String(describing: error))
+                }
             }
         }
-        if let earlier = pipeline.takeFailure() { throw earlier }
+        // A stored background failure comes first; the close failure then waits for the next call.
+        let epoch = lock.withLock { currentEpoch }
+        if let earlier = pipeline.takeFailure(queueing: closeFailure.map { (epoch, $0) }) { throw earlier }
         if let closeFailure { throw closeFailure }
     }
 }
