@@ -18,10 +18,10 @@ int delve_kernel_best_path(void);
 ///
 ///     M[i][j] += Σ_{b < samples} Σ_{p < spatial} (x[b][i][p] − μ_i)·(x[b][j][p] − μ_j)   for i ≤ j,
 ///
-/// where x[b][i][p] = x[(b·channels + i)·spatial + p] and μ = mean (float64). Each value is widened and
-/// centred in float64 in registers (x is read once per register tile, never copied); products are
-/// summed in float64. Only the upper triangle of M (row-major, leading dimension ldm) is written.
-/// `path` is clamped to what the CPU supports.
+/// where x[b][i][p] = x[(b·channels + i)·spatial + p] and μ = mean (float64). The vector paths widen and
+/// centre each value once into a per-thread float64 scratch (chunks of positions, grown once and kept
+/// for the thread's life) and sum the products in float64 register tiles. Only the upper triangle of M
+/// (row-major, leading dimension ldm) is written. `path` is clamped to what the CPU supports.
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
                                 const double *mean, double *moment, long ldm);
 

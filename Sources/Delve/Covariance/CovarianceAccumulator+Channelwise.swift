@@ -65,9 +65,9 @@ extension CovarianceAccumulator {
     /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
     /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
     /// block's observations) and one syrk adds its co-moment — or, for the shapes
-    /// ``ChannelComoment/accepts(channels:spatial:)`` takes (few channels, in either precision), the
-    /// channel kernel reads the block in place, centring and widening in registers and summing in
-    /// float64; blocks are combined with Chan's formula into the worker's local state (the extra
+    /// ``ChannelComoment/accepts(channels:spatial:)`` takes (up to 128 channels, in either precision),
+    /// the channel kernel reads the block, centring and widening each value to float64 once and summing
+    /// in float64; blocks are combined with Chan's formula into the worker's local state (the extra
     /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
@@ -204,7 +204,7 @@ extension CovarianceAccumulator {
             let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
             for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
             // Pass 2 (block, from cache): the co-moment centred on the block mean. Shapes the channel
-            // kernel takes (either precision): float32 read in place, centred and summed in float64, then
+            // kernel takes (either precision): float32 widened and centred once, summed in float64, then
             // Chan's w²·δδᵀ. Otherwise centre into scratch and one syrk; in float32 mode a block whose
             // products do not fit float32 (a diagonal entry is ∞) is done again in float64.
             if useKernel {
