@@ -1,4 +1,5 @@
-// The centred channel co-moment M += Σ (x − μ)(x − μ)ᵀ of NCHW float32 blocks in float64.
+// The centred channel co-moment M += Σ (x − μ)(x − μ)ᵀ of NCHW float32 blocks in float64, and
+// optionally the channel sums t += Σ (x − μ) (μ may be a shift rather than the mean: see the header).
 //
 // Vector paths (AVX-512 above DIRECT_MAX_C channels, AVX2 always): the samples' observations (sample
 // after sample, position after position) are taken in chunks of positions. Each chunk is widened and
@@ -7,8 +8,9 @@
 // not share L1 sets), then a float64 Gram micro-kernel keeps an R × S tile of M as R·S vector
 // accumulators whose lanes run over positions and reduces the lanes once per tile and chunk. Tiles
 // cover the upper triangle: a triangular tile on the diagonal, full-width tiles to its right and one
-// narrower tile at the end of the row. With few channels (AVX-512) and on the portable path the
-// kernels read x in place and widen and centre in registers, once per tile.
+// narrower tile at the end of the row. Packing reads each chunk in memory order and sums the centred
+// values of each channel on the way. With few channels (AVX-512) and on the portable path the kernels
+// read x in place and widen and centre in registers, once per tile; their sums are a separate pass.
 #include "CDelveKernels.h"
 
 #include <pthread.h>
@@ -78,6 +80,22 @@ static void chunk_shape(long c, long total, long width, long *len, long *stride)
             off_ += n_;                                                                                \
         }                                                                                              \
     } while (0)
+
+// t[ch] += Σ (x − mean[ch]) over the samples (the direct and portable paths), eight partial sums.
+static void shifted_sums(const float *x, long samples, long c, long s, const double *mean, double *sums) {
+    for (long b = 0; b < samples; b++)
+        for (long ch = 0; ch < c; ch++) {
+            const float *row = x + (b * c + ch) * s;
+            const double mu = mean[ch];
+            double lane[8] = {0};
+            long p = 0;
+            for (; p + 8 <= s; p += 8)
+                for (int k = 0; k < 8; k++) lane[k] += (double)row[p + k] - mu;
+            double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+            for (; p < s; p++) sum += (double)row[p] - mu;
+            sums[ch] += sum;
+        }
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Portable (and the vector paths' fallback when the scratch cannot be allocated): 4 × 4 tiles in
@@ -174,24 +192,34 @@ T512 static void comoment_avx512_direct(const float *x, long samples, long c, lo
     }
 }
 
-// Packed: widens and centres observations [g0, g0 + len) into the scratch rows, zeros up to len8.
+// Packed: widens and centres observations [g0, g0 + len) into the scratch rows (read in memory order:
+// run by run, channel by channel), zeros up to len8; adds each channel's centred sum to sums (if any).
 T512 static void pack512(const float *x, long c, long s, const double *mean, long g0, long len, long len8,
-                         double *buf, long stride) {
-    for (long ch = 0; ch < c; ch++) {
-        double *row = buf + ch * stride;
-        const __m512d mu = _mm512_set1_pd(mean[ch]);
+                         double *buf, long stride, double *sums) {
 #define RUN_512(b, p, n, off)                                                                          \
-        { const float *src = x + ((b) * c + ch) * s + (p); double *dst = row + (off); long t = 0;      \
-          for (; t + 8 <= (n); t += 8)                                                                 \
-              _mm512_storeu_pd(dst + t, _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src + t)), mu)); \
-          if (t < (n)) {                                                                               \
-              __mmask8 k = (__mmask8)((1u << ((n) - t)) - 1u);                                         \
-              _mm512_mask_storeu_pd(dst + t, k, _mm512_sub_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, src + t)), mu)); \
-          } }
-        FOR_RUNS(g0, len, s, RUN_512);
-#undef RUN_512
-        for (long t = len; t < len8; t++) row[t] = 0;
+    for (long ch = 0; ch < c; ch++) {                                                                  \
+        const float *src = x + ((b) * c + ch) * s + (p);                                               \
+        double *dst = buf + ch * stride + (off);                                                       \
+        const __m512d mu = _mm512_set1_pd(mean[ch]);                                                   \
+        __m512d sum = _mm512_setzero_pd();                                                             \
+        long t = 0;                                                                                    \
+        for (; t + 8 <= (n); t += 8) {                                                                 \
+            const __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src + t)), mu);            \
+            _mm512_storeu_pd(dst + t, v);                                                              \
+            sum = _mm512_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        if (t < (n)) {                                                                                 \
+            const __mmask8 k = (__mmask8)((1u << ((n) - t)) - 1u);                                     \
+            const __m512d v = _mm512_maskz_sub_pd(k, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, src + t)), mu); \
+            _mm512_mask_storeu_pd(dst + t, k, v);                                                      \
+            sum = _mm512_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        if (sums) sums[ch] += _mm512_reduce_add_pd(sum);                                               \
     }
+    FOR_RUNS(g0, len, s, RUN_512);
+#undef RUN_512
+    for (long ch = 0; ch < c; ch++)
+        for (long t = len; t < len8; t++) buf[ch * stride + t] = 0;
 }
 
 // One R × S tile (R ≤ 4, S ≤ 6, compile-time after inlining) over len8 positions; `tri`: a diagonal
@@ -234,15 +262,19 @@ tile512(const int R, const int S, const int tri, const double *buf, long stride,
     } while (0)
 
 T512 static void comoment_avx512(const float *x, long samples, long c, long s, const double *mean,
-                                 double *m, long ldm) {
+                                 double *m, long ldm, double *sums) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 8, &L, &stride);
     double *buf = scratch(c * stride);
-    if (!buf) { comoment_portable(x, samples, c, s, mean, m, ldm); return; }
+    if (!buf) {
+        comoment_portable(x, samples, c, s, mean, m, ldm);
+        if (sums) shifted_sums(x, samples, c, s, mean, sums);
+        return;
+    }
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len8 = (len + 7) & ~7L;
-        pack512(x, c, s, mean, g0, len, len8, buf, stride);
+        pack512(x, c, s, mean, g0, len, len8, buf, stride, sums);
         for (long i0 = 0; i0 < c; i0 += 4) {
             switch (minl(c - i0, 4)) {
             case 4: TILE512_ROW(4); break;
@@ -259,27 +291,35 @@ T512 static void comoment_avx512(const float *x, long samples, long c, long s, c
 // vector registers).
 #define T256 __attribute__((target("avx2,fma")))
 
-T256 static void pack256(const float *x, long c, long s, const double *mean, long g0, long len, long len4,
-                         double *buf, long stride) {
-    for (long ch = 0; ch < c; ch++) {
-        double *row = buf + ch * stride;
-        const double mu1 = mean[ch];
-        const __m256d mu = _mm256_set1_pd(mu1);
-#define RUN_256(b, p, n, off)                                                                          \
-        { const float *src = x + ((b) * c + ch) * s + (p); double *dst = row + (off); long t = 0;      \
-          for (; t + 4 <= (n); t += 4)                                                                 \
-              _mm256_storeu_pd(dst + t, _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + t)), mu));   \
-          for (; t < (n); t++) dst[t] = (double)src[t] - mu1; }
-        FOR_RUNS(g0, len, s, RUN_256);
-#undef RUN_256
-        for (long t = len; t < len4; t++) row[t] = 0;
-    }
-}
-
 T256 static inline double hsum256(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
     lo = _mm_add_pd(lo, hi);
     return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+T256 static void pack256(const float *x, long c, long s, const double *mean, long g0, long len, long len4,
+                         double *buf, long stride, double *sums) {
+#define RUN_256(b, p, n, off)                                                                          \
+    for (long ch = 0; ch < c; ch++) {                                                                  \
+        const float *src = x + ((b) * c + ch) * s + (p);                                               \
+        double *dst = buf + ch * stride + (off);                                                       \
+        const double mu1 = mean[ch];                                                                   \
+        const __m256d mu = _mm256_set1_pd(mu1);                                                        \
+        __m256d sum = _mm256_setzero_pd();                                                             \
+        long t = 0;                                                                                    \
+        for (; t + 4 <= (n); t += 4) {                                                                 \
+            const __m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + t)), mu);               \
+            _mm256_storeu_pd(dst + t, v);                                                              \
+            sum = _mm256_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        double tail = 0;                                                                               \
+        for (; t < (n); t++) { dst[t] = (double)src[t] - mu1; tail += dst[t]; }                        \
+        if (sums) sums[ch] += hsum256(sum) + tail;                                                     \
+    }
+    FOR_RUNS(g0, len, s, RUN_256);
+#undef RUN_256
+    for (long ch = 0; ch < c; ch++)
+        for (long t = len; t < len4; t++) buf[ch * stride + t] = 0;
 }
 
 T256 static inline __attribute__((always_inline)) void
@@ -318,15 +358,19 @@ tile256(const int R, const int S, const int tri, const double *buf, long stride,
     } while (0)
 
 T256 static void comoment_avx2(const float *x, long samples, long c, long s, const double *mean,
-                               double *m, long ldm) {
+                               double *m, long ldm, double *sums) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 4, &L, &stride);
     double *buf = scratch(c * stride);
-    if (!buf) { comoment_portable(x, samples, c, s, mean, m, ldm); return; }
+    if (!buf) {
+        comoment_portable(x, samples, c, s, mean, m, ldm);
+        if (sums) shifted_sums(x, samples, c, s, mean, sums);
+        return;
+    }
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len4 = (len + 3) & ~3L;
-        pack256(x, c, s, mean, g0, len, len4, buf, stride);
+        pack256(x, c, s, mean, g0, len, len4, buf, stride, sums);
         for (long i0 = 0; i0 < c; i0 += 3) {
             switch (minl(c - i0, 3)) {
             case 3: TILE256_ROW(3); break;
@@ -358,17 +402,19 @@ int delve_kernel_best_path(void) {
 }
 
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm) {
+                                const double *mean, double *moment, long ldm, double *sums) {
     if (samples <= 0 || channels <= 0 || spatial <= 0) return;
     int best = delve_kernel_best_path();
     if (path > best) path = best;
 #ifdef DELVE_X86
-    if (path == DELVE_KERNEL_AVX512 && channels <= DIRECT_MAX_C) {
-        comoment_avx512_direct(x, samples, channels, spatial, mean, moment, ldm);
+    if (path == DELVE_KERNEL_AVX512 && channels > DIRECT_MAX_C) {
+        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums);
         return;
     }
-    if (path == DELVE_KERNEL_AVX512) { comoment_avx512(x, samples, channels, spatial, mean, moment, ldm); return; }
-    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm); return; }
+    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums); return; }
+    if (path == DELVE_KERNEL_AVX512) comoment_avx512_direct(x, samples, channels, spatial, mean, moment, ldm);
+    else
 #endif
     comoment_portable(x, samples, channels, spatial, mean, moment, ldm);
+    if (sums) shifted_sums(x, samples, channels, spatial, mean, sums);
 }

@@ -25,11 +25,13 @@ public enum ChannelComoment {
     }
 
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,
-    /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`).
-    /// `path` is lowered to what the CPU supports.
+    /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`), and,
+    /// when `sums` is given, each channel's Σ (x − mean) to `sums` (read in the same pass, so `mean`
+    /// may be a shift: the centred co-moment is then M − t tᵀ/n). `path` is lowered to what the CPU
+    /// supports.
     public static func add(_ x: UnsafePointer<Float>, samples: Int, channels: Int, spatial: Int,
                            mean: UnsafePointer<Double>, moment: UnsafeMutablePointer<Double>, ldm: Int,
-                           path: Path = .best) {
-        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm)
+                           sums: UnsafeMutablePointer<Double>? = nil, path: Path = .best) {
+        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm, sums)
     }
 }

@@ -102,6 +102,38 @@ struct ChannelComomentTests {
         }
     }
 
+    @Test("with sums: centred on a shift s, the kernel adds S = Σ (x − s)(x − s)ᵀ and t = Σ (x − s); S − t tᵀ/n is the two-pass co-moment",
+          arguments: [(3, 5, 37), (2, 16, 64), (2, 21, 1023), (3, 64, 130), (1, 128, 77)])
+    func shiftedWithSums(samples: Int, c: Int, s: Int) {
+        let x = Self.data(samples: samples, channels: c, spatial: s, seed: UInt64(7 * c + s))
+        let expected = Self.reference(x, samples: samples, channels: c, spatial: s)
+        // A shift a few σ (≈ 1.2) from each channel's mean; the sums start non-zero (the kernel adds).
+        let shift = expected.mean.enumerated().map { $0.element + 3 + 0.25 * Double($0.offset % 4) }
+        var sumsRef = [Double](repeating: 0.5, count: c)
+        for b in 0..<samples { for ch in 0..<c { for p in 0..<s { sumsRef[ch] += Double(x[(b * c + ch) * s + p]) - shift[ch] } } }
+        let n = Double(samples * s)
+        for path in Self.paths {
+            var moment = [Double](repeating: 0, count: c * c), sums = [Double](repeating: 0.5, count: c)
+            x.withUnsafeBufferPointer { xp in
+                ChannelComoment.add(xp.baseAddress!, samples: samples, channels: c, spatial: s, mean: shift,
+                                    moment: &moment, ldm: c, sums: &sums, path: path)
+            }
+            for ch in 0..<c {
+                #expect(abs(sums[ch] - sumsRef[ch]) <= 1e-12 * n * 4, "t[\(ch)] \(sums[ch]) vs \(sumsRef[ch]), \(path)")
+            }
+            var worst = 0.0
+            for i in 0..<c {
+                for j in i..<c {
+                    let ti = sums[i] - 0.5, tj = sums[j] - 0.5
+                    let centred = moment[i * c + j] - ti * tj / n
+                    let scale = (expected.moment[i * c + i] * expected.moment[j * c + j]).squareRoot()
+                    worst = max(worst, abs(centred - expected.moment[i * c + j]) / scale)
+                }
+            }
+            #expect(worst < 1e-12, "C=\(c) HW=\(s) samples=\(samples) \(path): worst relative error \(worst)")
+        }
+    }
+
     @Test("threads at once, each with its own shape, get the single-thread results (per-thread scratch)")
     func concurrentCalls() {
         let shapes = [(2, 48, 700), (3, 128, 129), (4, 20, 333), (2, 77, 257)]
