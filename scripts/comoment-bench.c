@@ -1,9 +1,12 @@
 /* The channel co-moment kernel (Sources/CDelveKernels) against centring + OpenBLAS dsyrk, one thread,
  * the way the engine runs them (CovarianceAccumulator+Channelwise.swift): the batch in blocks of
- * channelwiseChunk samples, each block first summed for its mean (pass 1, which brings it into cache),
- * then its co-moment — the kernel in place, or the block centred into a C × (block·HW) float64 scratch and
- * one dsyrk. The competitors alternate within every repetition; prints medians in GFLOP/s (n·C² flops,
- * n = samples·HW) and the median time ratio dsyrk / kernel, the figure ChannelComoment.accepts is set from.
+ * channelwiseChunk samples (KCHUNK=N in the environment overrides the kernel's), each block read once by
+ * the kernel centred on a shift with its sums (kernelBlock), or for dsyrk first summed for its mean (pass
+ * 1, which brings it into cache), then centred into a C × (block·HW) float64 scratch and one dsyrk. The
+ * competitors alternate within every repetition; prints medians in GFLOP/s (n·C² flops, n = samples·HW)
+ * and the median time ratio dsyrk / kernel, the figure ChannelComoment.accepts is set from. The max rel
+ * diff compares the two co-moments (the kernel side leaves out Chan's δ term, so it is only small when
+ * the blocks' means agree, as they do for this data).
  *
  *   clang -O2 -march=native -ISources/CDelveKernels/include scripts/comoment-bench.c \
  *       Sources/CDelveKernels/comoment.c $(pkg-config --cflags --libs openblas) -o /tmp/comoment-bench
