@@ -1,21 +1,105 @@
-// The centred channel co-moment M += Σ (x − μ)(x − μ)ᵀ of NCHW float32 blocks in float64.
+// The centred channel co-moment M += Σ (x − μ)(x − μ)ᵀ of NCHW float32 blocks in float64, and
+// optionally the channel sums t += Σ (x − μ) (μ may be a shift rather than the mean: see the header).
 //
-// Per sample the block is a channels × spatial matrix with a long contiguous inner dimension; the
-// kernels keep an R × S tile of M as R·S vector accumulators whose lanes run over positions p, widen
-// and centre the R + S channel rows of each vector step in registers, and reduce the lanes once per
-// tile at the end. Tiles cover the upper triangle only; edge tiles repeat the last channel (results
-// for the repeated rows are not stored).
+// Vector paths (AVX-512 above DIRECT_MAX_C channels, AVX2 always): the samples' observations (sample
+// after sample, position after position) are taken in chunks of positions. Each chunk is widened and
+// centred once into a per-thread float64 scratch (row ch = channel ch, zero-padded to a multiple of the
+// vector width; a row stride that is a multiple of 4 KiB gets one more cache line so a tile's rows do
+// not share L1 sets), then a float64 Gram micro-kernel keeps an R × S tile of M as R·S vector
+// accumulators whose lanes run over positions and reduces the lanes once per tile and chunk. Tiles
+// cover the upper triangle: a triangular tile on the diagonal, full-width tiles to its right and one
+// narrower tile at the end of the row. Packing reads each chunk in memory order and sums the centred
+// values of each channel on the way. With few channels (AVX-512) and on the portable path the kernels
+// read x in place and widen and centre in registers, once per tile; their sums are a separate pass.
 #include "CDelveKernels.h"
+
+#include <pthread.h>
+#include <stdlib.h>
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define DELVE_X86 1
 #endif
 
+// Bytes of float64 scratch per chunk (half of a 1 MiB L2).
+#define DELVE_SCRATCH_BYTES (512L * 1024)
+
+static inline long minl(long a, long b) { return a < b ? a : b; }
 static inline long clampl(long v, long hi) { return v < hi ? v : hi; }
 
+// Up to this many channels the AVX-512 path skips the scratch (see comoment_avx512_direct).
+enum { DIRECT_MAX_C = 16 };
+
 // ---------------------------------------------------------------------------------------------------
-// Portable: 4 × 4 tiles, scalar float64.
+// Per-thread scratch: at least the chunk budget plus one padding line per row for 128 rows (so one
+// allocation serves every shape the engine sends), grown to a larger request, freed when the thread
+// ends.
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static _Thread_local double *scratch_ptr;
+static _Thread_local long scratch_len;
+
+static void scratch_free(void *p) { free(p); }
+static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+static double *scratch(long doubles) {
+    if (doubles <= scratch_len) return scratch_ptr;
+    pthread_once(&scratch_once, scratch_make_key);
+    free(scratch_ptr);
+    const long least = DELVE_SCRATCH_BYTES / 8 + 128 * 8;
+    if (doubles < least) doubles = least;
+    scratch_ptr = aligned_alloc(64, (size_t)((doubles * 8 + 63) & ~63L));
+    scratch_len = scratch_ptr ? doubles : 0;
+    pthread_setspecific(scratch_key, scratch_ptr);
+    return scratch_ptr;
+}
+
+// Chunk length in positions (a multiple of `width`) and the row stride of the scratch: the chunk of
+// C rows fills about DELVE_SCRATCH_BYTES; a stride that is a multiple of 512 doubles (4 KiB) gets one
+// more cache line so the R + S rows of a tile do not share L1 sets.
+static void chunk_shape(long c, long total, long width, long *len, long *stride) {
+    long l = DELVE_SCRATCH_BYTES / 8 / c;
+    l -= l % width;
+    if (l < width) l = width;
+    long need = (total + width - 1) / width * width;
+    if (l > need) l = need;
+    long st = l;
+    if (st % 512 == 0) st += 8;
+    *len = l;
+    *stride = st;
+}
+
+// Walks observations [g0, g0 + len) of the samples (g = b·s + p) as runs inside one sample.
+#define FOR_RUNS(g0, len, s, RUN)                                                                      \
+    do {                                                                                               \
+        long g_ = (g0), end_ = (g0) + (len), off_ = 0;                                                 \
+        while (g_ < end_) {                                                                            \
+            long b_ = g_ / (s), p_ = g_ - b_ * (s), n_ = minl((s) - p_, end_ - g_);                    \
+            RUN(b_, p_, n_, off_);                                                                     \
+            g_ += n_;                                                                                  \
+            off_ += n_;                                                                                \
+        }                                                                                              \
+    } while (0)
+
+// t[ch] += Σ (x − mean[ch]) over the samples (the direct and portable paths), eight partial sums.
+static void shifted_sums(const float *x, long samples, long c, long s, const double *mean, double *sums) {
+    for (long b = 0; b < samples; b++)
+        for (long ch = 0; ch < c; ch++) {
+            const float *row = x + (b * c + ch) * s;
+            const double mu = mean[ch];
+            double lane[8] = {0};
+            long p = 0;
+            for (; p + 8 <= s; p += 8)
+                for (int k = 0; k < 8; k++) lane[k] += (double)row[p + k] - mu;
+            double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+            for (; p < s; p++) sum += (double)row[p] - mu;
+            sums[ch] += sum;
+        }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Portable (and the vector paths' fallback when the scratch cannot be allocated): 4 × 4 tiles in
+// scalar float64, widening and centring in place, no scratch.
 static void comoment_portable(const float *x, long samples, long c, long s, const double *mean,
                               double *m, long ldm) {
     for (long i0 = 0; i0 < c; i0 += 4) {
@@ -50,21 +134,22 @@ static void comoment_portable(const float *x, long samples, long c, long s, cons
 
 #ifdef DELVE_X86
 // ---------------------------------------------------------------------------------------------------
-// AVX-512: 4 × 4 tiles of 8-lane float64 accumulators (diagonal tiles keep only their 10 upper
-// accumulators and load 4 rows); tails of spatial with masked loads (zero lanes).
+// AVX-512: 8-lane vectors. Packed: 4 × 6 tiles (24 accumulators, 4 row vectors and one column
+// vector live); for few channels, where packing costs more than it saves, the direct 4 × 4 kernel.
 #define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
 
 T512 static inline __m512d load512_tail(const float *p, __mmask8 k, double mu) {
     return _mm512_maskz_sub_pd(k, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, p)), _mm512_set1_pd(mu));
 }
 
-// One R × S tile of M over all samples (R, S ≤ 6, compile-time constants after inlining): per vector
-// step, widen and centre R row vectors, then each column vector in turn, multiply-adding it into the R
-// accumulators of its column (R + 1 + R·S live registers). `tri`: a diagonal tile (rows == columns,
-// only q ≥ r). Positions past the last multiple of 8 go through masked loads (zero lanes).
+// Direct: one R × S tile of M over all samples, read in place (R, S ≤ 6, compile-time constants after
+// inlining; edge tiles repeat the last channel and do not store those rows): per vector step, widen
+// and centre R row vectors, then each column vector in turn, multiply-adding it into the R accumulators
+// of its column (R + 1 + R·S live registers). `tri`: a diagonal tile (rows == columns, only q ≥ r).
+// Positions past the last multiple of 8 go through masked loads (zero lanes).
 T512 static inline __attribute__((always_inline)) void
-step512(const int R, const int S, const int tri, const float *base, long s, long p, __mmask8 k,
-        const long *ri, const long *qi, const double *mean, __m512d acc[6][6]) {
+step512_direct(const int R, const int S, const int tri, const float *base, long s, long p, __mmask8 k,
+               const long *ri, const long *qi, const double *mean, __m512d acc[6][6]) {
     __m512d u[6];
     for (int r = 0; r < R; r++) u[r] = load512_tail(base + ri[r] * s + p, k, mean[ri[r]]);
     for (int q = 0; q < S; q++) {
@@ -75,8 +160,8 @@ step512(const int R, const int S, const int tri, const float *base, long s, long
 }
 
 T512 static inline __attribute__((always_inline)) void
-tile512(const int R, const int S, const int tri, const float *x, long samples, long c, long s,
-        const double *mean, double *m, long ldm, long i0, long j0) {
+tile512_direct(const int R, const int S, const int tri, const float *x, long samples, long c, long s,
+               const double *mean, double *m, long ldm, long i0, long j0) {
     const long body = s & ~7L;
     const __mmask8 tail = (__mmask8)((1u << (s & 7)) - 1u);
     long ri[6], qi[6];
@@ -88,32 +173,123 @@ tile512(const int R, const int S, const int tri, const float *x, long samples, l
     for (long b = 0; b < samples; b++) {
         const float *base = x + b * c * s;
         long p = 0;
-        for (; p < body; p += 8) step512(R, S, tri, base, s, p, (__mmask8)0xFF, ri, qi, mean, acc);
-        if (tail) step512(R, S, tri, base, s, p, tail, ri, qi, mean, acc);
+        for (; p < body; p += 8) step512_direct(R, S, tri, base, s, p, (__mmask8)0xFF, ri, qi, mean, acc);
+        if (tail) step512_direct(R, S, tri, base, s, p, tail, ri, qi, mean, acc);
     }
     for (int r = 0; r < R && i0 + r < c; r++)
         for (int q = 0; q < S && j0 + q < c; q++)
             if (j0 + q >= i0 + r && (!tri || q >= r)) m[(i0 + r) * ldm + j0 + q] += _mm512_reduce_add_pd(acc[r][q]);
 }
 
-// Tile sizes: 4 × 4 (4 × 5 and 4 × 6 measured no faster; larger tiles spill).
+// Few channels (C ≤ DIRECT_MAX_C): no scratch, 4 × 4 tiles widening and centring in registers.
 enum { TR = 4, TS = 4 };
 
-T512 static void comoment_avx512(const float *x, long samples, long c, long s, const double *mean,
-                                 double *m, long ldm) {
+T512 static void comoment_avx512_direct(const float *x, long samples, long c, long s, const double *mean,
+                                        double *m, long ldm) {
     for (long i0 = 0; i0 < c; i0 += TR) {
-        tile512(TR, TR, 1, x, samples, c, s, mean, m, ldm, i0, i0);
-        for (long j0 = i0 + TR; j0 < c; j0 += TS) tile512(TR, TS, 0, x, samples, c, s, mean, m, ldm, i0, j0);
+        tile512_direct(TR, TR, 1, x, samples, c, s, mean, m, ldm, i0, i0);
+        for (long j0 = i0 + TR; j0 < c; j0 += TS) tile512_direct(TR, TS, 0, x, samples, c, s, mean, m, ldm, i0, j0);
+    }
+}
+
+// Packed: widens and centres observations [g0, g0 + len) into the scratch rows (read in memory order:
+// run by run, channel by channel), zeros up to len8; adds each channel's centred sum to sums (if any).
+T512 static void pack512(const float *x, long c, long s, const double *mean, long g0, long len, long len8,
+                         double *buf, long stride, double *sums) {
+#define RUN_512(b, p, n, off)                                                                          \
+    for (long ch = 0; ch < c; ch++) {                                                                  \
+        const float *src = x + ((b) * c + ch) * s + (p);                                               \
+        double *dst = buf + ch * stride + (off);                                                       \
+        const __m512d mu = _mm512_set1_pd(mean[ch]);                                                   \
+        __m512d sum = _mm512_setzero_pd();                                                             \
+        long t = 0;                                                                                    \
+        for (; t + 8 <= (n); t += 8) {                                                                 \
+            const __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src + t)), mu);            \
+            _mm512_storeu_pd(dst + t, v);                                                              \
+            sum = _mm512_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        if (t < (n)) {                                                                                 \
+            const __mmask8 k = (__mmask8)((1u << ((n) - t)) - 1u);                                     \
+            const __m512d v = _mm512_maskz_sub_pd(k, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, src + t)), mu); \
+            _mm512_mask_storeu_pd(dst + t, k, v);                                                      \
+            sum = _mm512_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        if (sums) sums[ch] += _mm512_reduce_add_pd(sum);                                               \
+    }
+    FOR_RUNS(g0, len, s, RUN_512);
+#undef RUN_512
+    for (long ch = 0; ch < c; ch++)
+        for (long t = len; t < len8; t++) buf[ch * stride + t] = 0;
+}
+
+// One R × S tile (R ≤ 4, S ≤ 6, compile-time after inlining) over len8 positions; `tri`: a diagonal
+// tile (S == R, only q ≥ r). Adds the lane sums of row r, column q to M[i0 + r][j0 + q].
+T512 static inline __attribute__((always_inline)) void
+tile512(const int R, const int S, const int tri, const double *buf, long stride, long len8, long i0, long j0,
+        double *m, long ldm) {
+    const double *a[4], *b[6];
+    for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
+    for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
+    __m512d acc[4][6];
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < S; q++) acc[r][q] = _mm512_setzero_pd();
+    for (long p = 0; p < len8; p += 8) {
+        __m512d u[4];
+        for (int r = 0; r < R; r++) u[r] = _mm512_load_pd(a[r] + p);
+        for (int q = 0; q < S; q++) {
+            const __m512d v = tri ? u[q] : _mm512_load_pd(b[q] + p);
+            for (int r = 0; r < R; r++)
+                if (!tri || q >= r) acc[r][q] = _mm512_fmadd_pd(u[r], v, acc[r][q]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += _mm512_reduce_add_pd(acc[r][q]);
+}
+
+#define TILE512_ROW(R)                                                                                 \
+    do {                                                                                               \
+        tile512(R, R, 1, buf, stride, len8, i0, i0, m, ldm);                                           \
+        long j0 = i0 + R;                                                                              \
+        for (; j0 + 6 <= c; j0 += 6) tile512(R, 6, 0, buf, stride, len8, i0, j0, m, ldm);              \
+        switch (c - j0) {                                                                              \
+        case 5: tile512(R, 5, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 4: tile512(R, 4, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 3: tile512(R, 3, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 2: tile512(R, 2, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 1: tile512(R, 1, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        default: break;                                                                                \
+        }                                                                                              \
+    } while (0)
+
+T512 static void comoment_avx512(const float *x, long samples, long c, long s, const double *mean,
+                                 double *m, long ldm, double *sums) {
+    const long total = samples * s;
+    long L, stride;
+    chunk_shape(c, total, 8, &L, &stride);
+    double *buf = scratch(c * stride);
+    if (!buf) {
+        comoment_portable(x, samples, c, s, mean, m, ldm);
+        if (sums) shifted_sums(x, samples, c, s, mean, sums);
+        return;
+    }
+    for (long g0 = 0; g0 < total; g0 += L) {
+        const long len = minl(L, total - g0), len8 = (len + 7) & ~7L;
+        pack512(x, c, s, mean, g0, len, len8, buf, stride, sums);
+        for (long i0 = 0; i0 < c; i0 += 4) {
+            switch (minl(c - i0, 4)) {
+            case 4: TILE512_ROW(4); break;
+            case 3: TILE512_ROW(3); break;
+            case 2: TILE512_ROW(2); break;
+            default: TILE512_ROW(1); break;
+            }
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------------
-// AVX2: 3 × 3 tiles of 4-lane float64 accumulators (16 vector registers); scalar tail of spatial.
+// AVX2: 4-lane vectors, 3 × 4 tiles (12 accumulators, 3 row vectors and one column vector: the 16
+// vector registers).
 #define T256 __attribute__((target("avx2,fma")))
-
-T256 static inline __m256d load256(const float *p, double mu) {
-    return _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(p)), _mm256_set1_pd(mu));
-}
 
 T256 static inline double hsum256(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
@@ -121,49 +297,85 @@ T256 static inline double hsum256(__m256d v) {
     return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
 }
 
+T256 static void pack256(const float *x, long c, long s, const double *mean, long g0, long len, long len4,
+                         double *buf, long stride, double *sums) {
+#define RUN_256(b, p, n, off)                                                                          \
+    for (long ch = 0; ch < c; ch++) {                                                                  \
+        const float *src = x + ((b) * c + ch) * s + (p);                                               \
+        double *dst = buf + ch * stride + (off);                                                       \
+        const double mu1 = mean[ch];                                                                   \
+        const __m256d mu = _mm256_set1_pd(mu1);                                                        \
+        __m256d sum = _mm256_setzero_pd();                                                             \
+        long t = 0;                                                                                    \
+        for (; t + 4 <= (n); t += 4) {                                                                 \
+            const __m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + t)), mu);               \
+            _mm256_storeu_pd(dst + t, v);                                                              \
+            sum = _mm256_add_pd(sum, v);                                                               \
+        }                                                                                              \
+        double tail = 0;                                                                               \
+        for (; t < (n); t++) { dst[t] = (double)src[t] - mu1; tail += dst[t]; }                        \
+        if (sums) sums[ch] += hsum256(sum) + tail;                                                     \
+    }
+    FOR_RUNS(g0, len, s, RUN_256);
+#undef RUN_256
+    for (long ch = 0; ch < c; ch++)
+        for (long t = len; t < len4; t++) buf[ch * stride + t] = 0;
+}
+
+T256 static inline __attribute__((always_inline)) void
+tile256(const int R, const int S, const int tri, const double *buf, long stride, long len4, long i0, long j0,
+        double *m, long ldm) {
+    const double *a[3], *b[4];
+    for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
+    for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
+    __m256d acc[3][4];
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < S; q++) acc[r][q] = _mm256_setzero_pd();
+    for (long p = 0; p < len4; p += 4) {
+        __m256d u[3];
+        for (int r = 0; r < R; r++) u[r] = _mm256_load_pd(a[r] + p);
+        for (int q = 0; q < S; q++) {
+            const __m256d v = tri ? u[q] : _mm256_load_pd(b[q] + p);
+            for (int r = 0; r < R; r++)
+                if (!tri || q >= r) acc[r][q] = _mm256_fmadd_pd(u[r], v, acc[r][q]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += hsum256(acc[r][q]);
+}
+
+#define TILE256_ROW(R)                                                                                 \
+    do {                                                                                               \
+        tile256(R, R, 1, buf, stride, len4, i0, i0, m, ldm);                                           \
+        long j0 = i0 + R;                                                                              \
+        for (; j0 + 4 <= c; j0 += 4) tile256(R, 4, 0, buf, stride, len4, i0, j0, m, ldm);              \
+        switch (c - j0) {                                                                              \
+        case 3: tile256(R, 3, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
+        case 2: tile256(R, 2, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
+        case 1: tile256(R, 1, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
+        default: break;                                                                                \
+        }                                                                                              \
+    } while (0)
+
 T256 static void comoment_avx2(const float *x, long samples, long c, long s, const double *mean,
-                               double *m, long ldm) {
-    const long body = s & ~3L;
-    for (long i0 = 0; i0 < c; i0 += 3) {
-        for (long j0 = i0; j0 < c; j0 += 3) {
-            const long r[3] = {clampl(i0, c - 1), clampl(i0 + 1, c - 1), clampl(i0 + 2, c - 1)};
-            const long q[3] = {clampl(j0, c - 1), clampl(j0 + 1, c - 1), clampl(j0 + 2, c - 1)};
-            __m256d a00 = _mm256_setzero_pd(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-            __m256d a20 = a00, a21 = a00, a22 = a00;
-            double t[3][3] = {{0}};
-            for (long b = 0; b < samples; b++) {
-                const float *base = x + b * c * s;
-                const float *pa0 = base + r[0] * s, *pa1 = base + r[1] * s, *pa2 = base + r[2] * s;
-                const float *pb0 = base + q[0] * s, *pb1 = base + q[1] * s, *pb2 = base + q[2] * s;
-                long p = 0;
-                for (; p < body; p += 4) {
-                    __m256d u0 = load256(pa0 + p, mean[r[0]]), u1 = load256(pa1 + p, mean[r[1]]);
-                    __m256d u2 = load256(pa2 + p, mean[r[2]]);
-                    __m256d v0 = load256(pb0 + p, mean[q[0]]), v1 = load256(pb1 + p, mean[q[1]]);
-                    __m256d v2 = load256(pb2 + p, mean[q[2]]);
-                    a00 = _mm256_fmadd_pd(u0, v0, a00); a01 = _mm256_fmadd_pd(u0, v1, a01); a02 = _mm256_fmadd_pd(u0, v2, a02);
-                    a10 = _mm256_fmadd_pd(u1, v0, a10); a11 = _mm256_fmadd_pd(u1, v1, a11); a12 = _mm256_fmadd_pd(u1, v2, a12);
-                    a20 = _mm256_fmadd_pd(u2, v0, a20); a21 = _mm256_fmadd_pd(u2, v1, a21); a22 = _mm256_fmadd_pd(u2, v2, a22);
-                }
-                for (; p < s; p++) {
-                    double u[3] = {(double)pa0[p] - mean[r[0]], (double)pa1[p] - mean[r[1]], (double)pa2[p] - mean[r[2]]};
-                    double v[3] = {(double)pb0[p] - mean[q[0]], (double)pb1[p] - mean[q[1]], (double)pb2[p] - mean[q[2]]};
-                    for (int k = 0; k < 3; k++)
-                        for (int l = 0; l < 3; l++) t[k][l] += u[k] * v[l];
-                }
-            }
-            double acc[3][3] = {
-                {hsum256(a00) + t[0][0], hsum256(a01) + t[0][1], hsum256(a02) + t[0][2]},
-                {hsum256(a10) + t[1][0], hsum256(a11) + t[1][1], hsum256(a12) + t[1][2]},
-                {hsum256(a20) + t[2][0], hsum256(a21) + t[2][1], hsum256(a22) + t[2][2]},
-            };
-            for (int k = 0; k < 3; k++) {
-                if (i0 + k >= c) break;
-                for (int l = 0; l < 3; l++) {
-                    long j = j0 + l;
-                    if (j >= c) break;
-                    if (j >= i0 + k) m[(i0 + k) * ldm + j] += acc[k][l];
-                }
+                               double *m, long ldm, double *sums) {
+    const long total = samples * s;
+    long L, stride;
+    chunk_shape(c, total, 4, &L, &stride);
+    double *buf = scratch(c * stride);
+    if (!buf) {
+        comoment_portable(x, samples, c, s, mean, m, ldm);
+        if (sums) shifted_sums(x, samples, c, s, mean, sums);
+        return;
+    }
+    for (long g0 = 0; g0 < total; g0 += L) {
+        const long len = minl(L, total - g0), len4 = (len + 3) & ~3L;
+        pack256(x, c, s, mean, g0, len, len4, buf, stride, sums);
+        for (long i0 = 0; i0 < c; i0 += 3) {
+            switch (minl(c - i0, 3)) {
+            case 3: TILE256_ROW(3); break;
+            case 2: TILE256_ROW(2); break;
+            default: TILE256_ROW(1); break;
             }
         }
     }
@@ -190,13 +402,19 @@ int delve_kernel_best_path(void) {
 }
 
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm) {
+                                const double *mean, double *moment, long ldm, double *sums) {
     if (samples <= 0 || channels <= 0 || spatial <= 0) return;
     int best = delve_kernel_best_path();
     if (path > best) path = best;
 #ifdef DELVE_X86
-    if (path == DELVE_KERNEL_AVX512) { comoment_avx512(x, samples, channels, spatial, mean, moment, ldm); return; }
-    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm); return; }
+    if (path == DELVE_KERNEL_AVX512 && channels > DIRECT_MAX_C) {
+        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums);
+        return;
+    }
+    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums); return; }
+    if (path == DELVE_KERNEL_AVX512) comoment_avx512_direct(x, samples, channels, spatial, mean, moment, ldm);
+    else
 #endif
     comoment_portable(x, samples, channels, spatial, mean, moment, ldm);
+    if (sums) shifted_sums(x, samples, channels, spatial, mean, sums);
 }

@@ -4,9 +4,10 @@ import CDelveKernels
 /// kernel (CDelveKernels): M[i][j] += Σ_b Σ_p (x[b,i,p] − μ_i)(x[b,j,p] − μ_j) for i ≤ j.
 ///
 /// Per sample the block is a C × HW matrix times its transpose — a long inner dimension, where BLAS
-/// `syrk` is weakest. The kernel reads the float32 values in place, widens and centres them in
-/// registers and keeps a tile of M in vector accumulators (AVX-512 4×4, AVX2 3×3, portable C 4×4),
-/// the path chosen at run time from the CPU's features.
+/// `syrk` is weakest. The vector paths widen and centre each float32 value once into a per-thread
+/// float64 scratch (chunks of positions) and keep a tile of M in vector accumulators whose lanes run
+/// over positions (AVX-512 4×6, AVX2 3×4); the portable C path (4×4) reads in place. The path is
+/// chosen at run time from the CPU's features.
 public enum ChannelComoment {
     /// A kernel path; `.best` is the fastest one this CPU runs.
     public enum Path: Int32, CaseIterable, Sendable {
@@ -17,18 +18,20 @@ public enum ChannelComoment {
     }
 
     /// Whether the engine sends a block of `channels` channels and `spatial` positions per sample to the
-    /// kernel: 1 ≤ C ≤ 64 and HW ≥ 16, the shapes where it beats centring plus OpenBLAS `dsyrk` by
+    /// kernel: 1 ≤ C ≤ 128 and HW ≥ 16, the shapes where it beats centring plus OpenBLAS `dsyrk` by
     /// 1.3× or more (docs/BENCHMARKS.md). The kernel itself takes any shape.
     public static func accepts(channels: Int, spatial: Int) -> Bool {
-        channels >= 1 && channels <= 64 && spatial >= 16
+        channels >= 1 && channels <= 128 && spatial >= 16
     }
 
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,
-    /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`).
-    /// `path` is lowered to what the CPU supports.
+    /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`), and,
+    /// when `sums` is given, each channel's Σ (x − mean) to `sums` (read in the same pass, so `mean`
+    /// may be a shift: the centred co-moment is then M − t tᵀ/n). `path` is lowered to what the CPU
+    /// supports.
     public static func add(_ x: UnsafePointer<Float>, samples: Int, channels: Int, spatial: Int,
                            mean: UnsafePointer<Double>, moment: UnsafeMutablePointer<Double>, ldm: Int,
-                           path: Path = .best) {
-        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm)
+                           sums: UnsafeMutablePointer<Double>? = nil, path: Path = .best) {
+        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm, sums)
     }
 }

@@ -1,8 +1,10 @@
+import Foundation
 import Testing
 @testable import DelveLinearAlgebra
 
 /// The channel co-moment kernel against the float64 two-pass reference and against `dsyrk` of the
-/// centred (samples·HW) × C transpose, on every path the CPU runs.
+/// centred (samples·HW) × C transpose, on every path the CPU runs (AVX-512 reads in place up to 16
+/// channels and packs chunks of positions above; AVX2 always packs; portable reads in place).
 @Suite("Channel co-moment kernel")
 struct ChannelComomentTests {
     /// Deterministic values with a per-channel offset (so centring matters) from a 64-bit LCG.
@@ -35,7 +37,10 @@ struct ChannelComomentTests {
 
     @Test("equals the two-pass reference and dsyrk on random shapes (odd C, odd HW, tails)",
           arguments: [(1, 1, 1), (3, 1, 17), (2, 5, 7), (3, 4, 8), (2, 7, 33), (4, 9, 16), (1, 13, 1),
-                      (3, 17, 15), (2, 32, 64), (2, 33, 49), (1, 64, 23), (2, 65, 9), (1, 128, 19), (1, 131, 16)])
+                      (3, 17, 15), (2, 32, 64), (2, 33, 49), (1, 64, 23), (2, 65, 9), (1, 128, 19), (1, 131, 16),
+                      // Chunks of positions that end inside a sample and span sample boundaries (the
+                      // packed paths take about 65 536 values per chunk), and many tiny samples per chunk.
+                      (3, 40, 2000), (3, 128, 300), (2, 97, 1031), (9, 3, 5), (40, 24, 3)])
     func matchesReference(shape: (Int, Int, Int)) {
         let (samples, c, s) = shape
         let x = Self.data(samples: samples, channels: c, spatial: s, seed: UInt64(samples * 10_007 + c * 101 + s))
@@ -97,12 +102,78 @@ struct ChannelComomentTests {
         }
     }
 
+    @Test("with sums: centred on a shift s, the kernel adds S = Σ (x − s)(x − s)ᵀ and t = Σ (x − s); S − t tᵀ/n is the two-pass co-moment",
+          arguments: [(3, 5, 37), (2, 16, 64), (2, 21, 1023), (3, 64, 130), (1, 128, 77)])
+    func shiftedWithSums(samples: Int, c: Int, s: Int) {
+        let x = Self.data(samples: samples, channels: c, spatial: s, seed: UInt64(7 * c + s))
+        let expected = Self.reference(x, samples: samples, channels: c, spatial: s)
+        // A shift a few σ (≈ 1.2) from each channel's mean; the sums start non-zero (the kernel adds).
+        let shift = expected.mean.enumerated().map { $0.element + 3 + 0.25 * Double($0.offset % 4) }
+        var sumsRef = [Double](repeating: 0.5, count: c)
+        for b in 0..<samples { for ch in 0..<c { for p in 0..<s { sumsRef[ch] += Double(x[(b * c + ch) * s + p]) - shift[ch] } } }
+        let n = Double(samples * s)
+        for path in Self.paths {
+            var moment = [Double](repeating: 0, count: c * c), sums = [Double](repeating: 0.5, count: c)
+            x.withUnsafeBufferPointer { xp in
+                ChannelComoment.add(xp.baseAddress!, samples: samples, channels: c, spatial: s, mean: shift,
+                                    moment: &moment, ldm: c, sums: &sums, path: path)
+            }
+            for ch in 0..<c {
+                #expect(abs(sums[ch] - sumsRef[ch]) <= 1e-12 * n * 4, "t[\(ch)] \(sums[ch]) vs \(sumsRef[ch]), \(path)")
+            }
+            var worst = 0.0
+            for i in 0..<c {
+                for j in i..<c {
+                    let ti = sums[i] - 0.5, tj = sums[j] - 0.5
+                    let centred = moment[i * c + j] - ti * tj / n
+                    let scale = (expected.moment[i * c + i] * expected.moment[j * c + j]).squareRoot()
+                    worst = max(worst, abs(centred - expected.moment[i * c + j]) / scale)
+                }
+            }
+            #expect(worst < 1e-12, "C=\(c) HW=\(s) samples=\(samples) \(path): worst relative error \(worst)")
+        }
+    }
+
+    @Test("threads at once, each with its own shape, get the single-thread results (per-thread scratch)")
+    func concurrentCalls() {
+        let shapes = [(2, 48, 700), (3, 128, 129), (4, 20, 333), (2, 77, 257)]
+        let inputs = shapes.enumerated().map { k, shape in
+            Self.data(samples: shape.0, channels: shape.1, spatial: shape.2, seed: UInt64(91 + k))
+        }
+        let means = zip(shapes, inputs).map { shape, x in Self.reference(x, samples: shape.0, channels: shape.1, spatial: shape.2).mean }
+        @Sendable func run(_ k: Int) -> [Double] {
+            let (samples, c, s) = shapes[k]
+            var moment = [Double](repeating: 0, count: c * c)
+            inputs[k].withUnsafeBufferPointer { xp in
+                ChannelComoment.add(xp.baseAddress!, samples: samples, channels: c, spatial: s, mean: means[k],
+                                    moment: &moment, ldm: c)
+            }
+            return moment
+        }
+        let alone = shapes.indices.map(run)
+        let results = ResultBox(count: 3 * shapes.count)
+        DispatchQueue.concurrentPerform(iterations: 3 * shapes.count) { i in results.set(i, run(i % shapes.count)) }
+        for i in 0..<(3 * shapes.count) {
+            #expect(results.get(i) == alone[i % shapes.count], "call \(i), shape \(shapes[i % shapes.count])")
+        }
+    }
+
+    /// Results written by concurrent iterations, one slot each.
+    final class ResultBox: @unchecked Sendable {
+        private var slots: [[Double]]
+        private let lock = NSLock()
+        init(count: Int) { slots = Array(repeating: [], count: count) }
+        func set(_ i: Int, _ v: [Double]) { lock.withLock { slots[i] = v } }
+        func get(_ i: Int) -> [Double] { lock.withLock { slots[i] } }
+    }
+
     @Test("the run-time choice is a path this CPU has; the engine's shape rule")
     func dispatch() {
         #expect(Self.paths.contains(.portable) && Self.paths.last == .best)
         #expect(ChannelComoment.accepts(channels: 32, spatial: 1024))
         #expect(ChannelComoment.accepts(channels: 1, spatial: 16))
-        #expect(!ChannelComoment.accepts(channels: 65, spatial: 1024))
+        #expect(ChannelComoment.accepts(channels: 128, spatial: 16))
+        #expect(!ChannelComoment.accepts(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 32, spatial: 15))
         #expect(!ChannelComoment.accepts(channels: 0, spatial: 64))
     }

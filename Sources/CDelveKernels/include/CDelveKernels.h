@@ -17,13 +17,15 @@ int delve_kernel_best_path(void);
 /// Centred channel co-moment of NCHW float32 samples, accumulated in float64:
 ///
 ///     M[i][j] += Σ_{b < samples} Σ_{p < spatial} (x[b][i][p] − μ_i)·(x[b][j][p] − μ_j)   for i ≤ j,
+///     t[i]    += Σ_{b < samples} Σ_{p < spatial} (x[b][i][p] − μ_i)                      (if sums ≠ NULL),
 ///
-/// where x[b][i][p] = x[(b·channels + i)·spatial + p] and μ = mean (float64). Each value is widened and
-/// centred in float64 in registers (x is read once per register tile, never copied); products are
-/// summed in float64. Only the upper triangle of M (row-major, leading dimension ldm) is written.
-/// `path` is clamped to what the CPU supports.
+/// where x[b][i][p] = x[(b·channels + i)·spatial + p] and μ = mean (float64; a shift when the caller
+/// corrects with t: Σ (x − x̄)(x − x̄)ᵀ = M − t tᵀ/n). The vector paths widen and centre each value once
+/// into a per-thread float64 scratch (chunks of positions, grown once and kept for the thread's life),
+/// summing t on the way, and sum the products in float64 register tiles. Only the upper triangle of M
+/// (row-major, leading dimension ldm) is written. `path` is clamped to what the CPU supports.
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm);
+                                const double *mean, double *moment, long ldm, double *sums);
 
 #ifdef __cplusplus
 }

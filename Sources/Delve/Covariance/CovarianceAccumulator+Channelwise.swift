@@ -12,6 +12,9 @@ final class ChannelwiseWorkspace: @unchecked Sendable {
     let blockMean: UnsafeMutablePointer<Double>     // C
     let delta: UnsafeMutablePointer<Double>         // C
     var blockMoment32: UnsafeMutablePointer<Float>? = nil
+    /// The channel kernel's block co-moment (C×C, upper triangle) and shift (C); see ``reserveKernel()``.
+    var blockMoment64: UnsafeMutablePointer<Double>? = nil
+    var shift: UnsafeMutablePointer<Double>? = nil
     var scratch64: UnsafeMutablePointer<Double>? = nil
     var scratch32: UnsafeMutablePointer<Float>? = nil
     private var capacity64 = 0, capacity32 = 0
@@ -32,6 +35,13 @@ final class ChannelwiseWorkspace: @unchecked Sendable {
     deinit {
         localMoment.deallocate(); localMean.deallocate(); blockMean.deallocate(); delta.deallocate()
         blockMoment32?.deallocate(); scratch64?.deallocate(); scratch32?.deallocate()
+        blockMoment64?.deallocate(); shift?.deallocate()
+    }
+
+    /// Makes room for the channel kernel's block co-moment and shift (shapes the kernel takes, C ≤ 128).
+    func reserveKernel() {
+        if blockMoment64 == nil { blockMoment64 = .allocate(capacity: max(channels * channels, 1)) }
+        if shift == nil { shift = .allocate(capacity: max(channels, 1)) }
     }
 
     /// Makes room for `count` float64 scratch values (float64 mode, and a float32-mode block that does
@@ -65,9 +75,9 @@ extension CovarianceAccumulator {
     /// its range in cache-sized blocks: pass 1 (block mean, finiteness) brings the block into cache,
     /// pass 2 centres it from cache into a C × (block·spatial [+1]) scratch (row ch = channel ch of the
     /// block's observations) and one syrk adds its co-moment — or, for the shapes
-    /// ``ChannelComoment/accepts(channels:spatial:)`` takes (few channels, in either precision), the
-    /// channel kernel reads the block in place, centring and widening in registers and summing in
-    /// float64; blocks are combined with Chan's formula into the worker's local state (the extra
+    /// ``ChannelComoment/accepts(channels:spatial:)`` takes (up to 128 channels, in either precision),
+    /// the channel kernel reads the block, centring and widening each value to float64 once and summing
+    /// in float64; blocks are combined with Chan's formula into the worker's local state (the extra
     /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
@@ -105,7 +115,9 @@ extension CovarianceAccumulator {
         while channelwiseWorkspaces.count < workers { channelwiseWorkspaces.append(ChannelwiseWorkspace(channels: c)) }
         // Float32 scratch up front; the float64 scratch is reserved per block where it is used (float64
         // mode, and float32-mode blocks redone in float64). Both grow once and are reused.
-        if precision == .float32 && !Self.usesChannelKernel(channels: c, spatial: s) {
+        if Self.usesChannelKernel(channels: c, spatial: s) {
+            for w in 0..<workers { channelwiseWorkspaces[w].reserveKernel() }
+        } else if precision == .float32 {
             for w in 0..<workers { channelwiseWorkspaces[w].reserveFloat32(c * chunk * s) }
         }
 
@@ -183,19 +195,27 @@ extension CovarianceAccumulator {
         var start = range.lowerBound
         while start < range.upperBound {
             let m = min(chunk, range.upperBound - start), columns = m * s
-            // Pass 1 (block): per-channel sums shifted by the channel's first value in the block, read in
-            // memory order (sample by sample: one sequential stream the prefetcher follows).
-            for ch in 0..<c {
-                delta[ch] = Double(src[(start * c + ch) * s])   // the shift (δ is set after this pass)
-                blockMean[ch] = 0
-            }
-            for i in 0..<m {
+            let finite: Bool
+            if useKernel {
+                // One pass: the kernel's shifted co-moment and sums give the block's mean and co-moment.
+                finite = Self.kernelBlock(src, samples: start..<(start + m), channels: c, spatial: s,
+                                          runningMean: localCount > 0 ? UnsafePointer(localMean) : nil, into: space)
+            } else {
+                // Pass 1 (block): per-channel sums shifted by the channel's first value in the block, read
+                // in memory order (sample by sample: one sequential stream the prefetcher follows).
                 for ch in 0..<c {
-                    blockMean[ch] += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: delta[ch])
+                    delta[ch] = Double(src[(start * c + ch) * s])   // the shift (δ is set after this pass)
+                    blockMean[ch] = 0
                 }
+                for i in 0..<m {
+                    for ch in 0..<c {
+                        blockMean[ch] += Self.shiftedSum(src + ((start + i) * c + ch) * s, count: s, shift: delta[ch])
+                    }
+                }
+                for ch in 0..<c { blockMean[ch] = delta[ch] + blockMean[ch] / Double(columns) }
+                finite = (0..<c).allSatisfy({ blockMean[$0].isFinite })
             }
-            for ch in 0..<c { blockMean[ch] = delta[ch] + blockMean[ch] / Double(columns) }
-            if !(0..<c).allSatisfy({ blockMean[$0].isFinite }) {
+            if !finite {
                 space.failure = firstNonFinite(src, samples: start..<(start + m), channels: c, spatial: s, batchIndex: batchIndex)
                 return
             }
@@ -203,19 +223,15 @@ extension CovarianceAccumulator {
             let total = localCount + columns
             let weight = localCount == 0 ? 0 : (Double(localCount) * Double(columns) / Double(total)).squareRoot()
             for ch in 0..<c { delta[ch] = localCount == 0 ? 0 : blockMean[ch] - localMean[ch] }
-            // Pass 2 (block, from cache): the co-moment centred on the block mean. Shapes the channel
-            // kernel takes (either precision): float32 read in place, centred and summed in float64, then
-            // Chan's w²·δδᵀ. Otherwise centre into scratch and one syrk; in float32 mode a block whose
-            // products do not fit float32 (a diagonal entry is ∞) is done again in float64.
-            if useKernel {
-                ChannelComoment.add(src + start * c * s, samples: m, channels: c, spatial: s, mean: blockMean,
-                                    moment: localMoment, ldm: c)
-                if weight > 0 {
-                    let w2 = weight * weight
-                    for r in 0..<c {
-                        let dr = delta[r] * w2
-                        for col in r..<c { localMoment[r * c + col] += dr * delta[col] }
-                    }
+            // Pass 2 (block, from cache): the co-moment centred on the block mean, then Chan's w²·δδᵀ.
+            // Shapes the channel kernel takes (either precision): its block co-moment, already centred.
+            // Otherwise centre into scratch and one syrk; in float32 mode a block whose products do not
+            // fit float32 (a diagonal entry is ∞) is done again in float64.
+            if useKernel, let bm = space.blockMoment64 {
+                let w2 = weight * weight
+                for r in 0..<c {
+                    let dr = delta[r] * w2
+                    for col in r..<c { localMoment[r * c + col] += bm[r * c + col] + dr * delta[col] }
                 }
             } else if precision == .float32,
                let m32 = Self.blockMomentFloat32(src, samples: start..<(start + m), channels: c, spatial: s,
@@ -239,6 +255,47 @@ extension CovarianceAccumulator {
             start += m
         }
         space.count = localCount
+    }
+
+    /// The block's mean (`blockMean`) and centred co-moment (`blockMoment64`, upper triangle) through the
+    /// channel kernel in one read of the block: centred on a shift s known beforehand — the worker's
+    /// running mean, or for its first block the mean of the block's first sample — the kernel returns
+    /// S = Σ (x − s)(x − s)ᵀ and t = Σ (x − s); the block's mean is s + t/n and its centred co-moment
+    /// S − t tᵀ/n (shifted data, Chan, Golub & LeVeque 1983, "Algorithms for computing the sample
+    /// variance"): against two-pass, the rounding error grows by κ = 1 + (x̄ − s)²/σ² per channel. The
+    /// shift keeps that relative to what is accumulated: the first sample's mean is ≤ √(m − 1)·σ from x̄
+    /// (m samples in the block, σ² = diagonal / n), and the running mean's distance enters the worker's
+    /// co-moment through Chan's merge term n_a·n/(n_a + n)·(x̄ − s)² ≥ n(x̄ − s)²/2 (n_a ≥ n), so the error
+    /// stays within a small multiple of the two-pass one relative to the accumulated diagonal. False
+    /// when a sum is not finite (a NaN, ±∞ or overflow). `delta` holds t on return (the caller
+    /// overwrites it with δ).
+    private static func kernelBlock(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int, spatial s: Int,
+                                    runningMean: UnsafePointer<Double>?, into space: ChannelwiseWorkspace) -> Bool {
+        guard let shift = space.shift, let bm = space.blockMoment64 else { return false }
+        let first = src + samples.lowerBound * c * s, t = space.delta, mean = space.blockMean
+        if let runningMean {
+            shift.update(from: runningMean, count: c)
+        } else {
+            for ch in 0..<c {
+                let x0 = Double(first[ch * s])
+                shift[ch] = x0 + shiftedSum(first + ch * s, count: s, shift: x0) / Double(s)
+                guard shift[ch].isFinite else { return false }
+            }
+        }
+        bm.update(repeating: 0, count: c * c)
+        t.update(repeating: 0, count: c)
+        ChannelComoment.add(first, samples: samples.count, channels: c, spatial: s, mean: shift, moment: bm, ldm: c,
+                            sums: t)
+        let n = Double(samples.count * s)
+        for ch in 0..<c {
+            mean[ch] = shift[ch] + t[ch] / n
+            guard mean[ch].isFinite else { return false }
+        }
+        for r in 0..<c {
+            let dr = t[r] / n
+            for col in r..<c { bm[r * c + col] -= dr * t[col] }
+        }
+        return true
     }
 
     /// Adds the centred co-moment of `samples` (NCHW, centred on `mean`) to the worker's local moment with
