@@ -43,6 +43,8 @@ public final class SaturationTracker: @unchecked Sendable {
     let similarity: SimilarityRecorder?
     /// The RankMe collapse check (``TrackerOptions/collapseShare``).
     let collapse: CollapseWatch
+    /// The labels of the next batch per phase, for ``TrackerOptions/probes``.
+    let probeLabels = ProbeLabels()
 
     struct SlotKey: Hashable, Sendable {
         let layer: String
@@ -63,6 +65,8 @@ public final class SaturationTracker: @unchecked Sendable {
         var rejectedBatches = 0
         var scratch: [Float] = []
         let reduction = ReductionScratch()
+        /// The linear probe's state (``TrackerOptions/probes``), created on the first labelled batch.
+        var probe: SlotProbe?
 
         /// D of the layer's accumulator, if it has one yet.
         var accumulatorFeatures: Int? { lock.withLock { accumulator?.features } }
@@ -85,6 +89,7 @@ public final class SaturationTracker: @unchecked Sendable {
         guard options.initialEpoch >= 0 else {
             throw .invalidOption("initialEpoch must not be negative, got \(options.initialEpoch)")
         }
+        try Self.validateProbes(options)
         self.options = options
         self.writers = writers
         self.currentEpoch = options.initialEpoch
@@ -105,7 +110,16 @@ public final class SaturationTracker: @unchecked Sendable {
     /// Honors ``TrackerOptions/logInterval``, ``TrackerOptions/maxSamples`` and ``stop()``.
     /// A bad batch throws ``TrackerError/badBatch(layer:phase:batch:reason:)`` (the layer's
     /// statistics keep their previous state) or, with ``BadBatchPolicy/skip``, is counted and skipped.
+    /// With ``TrackerOptions/probes`` the batch takes the labels of ``setLabels(_:phase:)``.
     public func record(layer: String, phase: Phase, batch: some ActivationBatch) throws(TrackerError) {
+        try record(layer: layer, phase: phase, batch: batch, labels: options.probes == nil ? nil : probeLabels.labels(for: phase))
+    }
+
+    /// Records one batch of `layer`'s outputs in `phase` with the class label (0..<K) of each sample,
+    /// for ``TrackerOptions/probes`` (labels are ignored when probes are off). Wrong labels (count,
+    /// negative) reject the batch like a bad batch; the labels of samples cut by
+    /// ``TrackerOptions/maxSamples`` are cut with them.
+    public func record(layer: String, phase: Phase, batch: some ActivationBatch, labels: [Int]?) throws(TrackerError) {
         let slot: Slot
         do {
             lock.lock()
@@ -134,7 +148,9 @@ public final class SaturationTracker: @unchecked Sendable {
                 slot.accumulator = CovarianceAccumulator(features: features, name: layer, precision: options.precision)
             }
             let accumulator = slot.accumulator!
+            let probe = try prepareProbe(labels: labels, samples: kind.sampleCount(shape: shape), take: take)
             try accumulateSamples(take, of: batch, shape: shape, kind: kind, into: accumulator, slot: slot)
+            if let probe { try recordProbe(probe, layer: layer, phase: phase, slot: slot, batch: batch, shape: shape, kind: kind) }
             slot.samplesThisEpoch += take
             slot.batchesThisEpoch += 1
         } catch {
@@ -276,7 +292,7 @@ public final class SaturationTracker: @unchecked Sendable {
                 if let slot = live[key] { work.append((key, slot)) }
             }
         }
-        let layers = collapse.annotate(computeValues(work).compactMap { $0 }, epoch: epochNumber)
+        let layers = addProbeValues(collapse.annotate(computeValues(work).compactMap { $0 }, epoch: epochNumber))
         var allScalars: [(name: String, value: Double)] = []
         if options.averageSaturation { allScalars = EpochRecord.averageSaturations(of: layers) }
         allScalars.append(contentsOf: userScalars)
@@ -296,6 +312,7 @@ public final class SaturationTracker: @unchecked Sendable {
                     slot.firstSkipReason = nil
                     slot.forwardPasses = 0
                     if options.resetCovariance { slot.accumulator?.reset() }
+                    slot.probe?.endEpoch(resetStatistics: options.resetCovariance)
                 }
             }
         }

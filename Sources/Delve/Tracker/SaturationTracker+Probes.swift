@@ -1,0 +1,180 @@
+import Foundation
+
+/// The labels of the next forward pass, per phase (``SaturationTracker/setLabels(_:phase:)``).
+final class ProbeLabels: @unchecked Sendable {   // every field is guarded by `lock`
+    private let lock = NSLock()
+    private var current: [Phase: [Int]] = [:]
+
+    func set(_ labels: [Int]?, phase: Phase) { lock.withLock { current[phase] = labels } }
+    func labels(for phase: Phase) -> [Int]? { lock.withLock { current[phase] } }
+}
+
+/// The probe state of one tracker slot (guarded by the slot's lock): in the train phase the class sums
+/// of the fit rows (with their own covariance when the slot's rows are not one per sample) and the
+/// probe once solved; in the eval phase the counts of correct predictions.
+final class SlotProbe: @unchecked Sendable {
+    let rows = ProbeRows()
+    /// Train: the per-class counts and sums of the epoch's fit rows.
+    var sums: ProbeClassSums?
+    /// Train: the covariance of the per-sample rows when the slot's covariance rows differ from them.
+    var own: CovarianceAccumulator?
+    /// Train: whether the probe of this epoch was solved (at the first eval batch or the epoch end).
+    var solvedThisEpoch = false
+    /// Train: the solved probe, or why there is none.
+    var solved: Result<LinearProbe, ProbeError>?
+    /// Eval: the correctly classified samples and the samples classified this epoch.
+    var correct = 0, total = 0
+    /// Eval: why samples could not be classified (the first reason), if any.
+    var evalNote: String?
+    var scratch: [Double] = []
+
+    /// Starts the next epoch; the fit statistics are kept when the covariance is.
+    func endEpoch(resetStatistics: Bool) {
+        solvedThisEpoch = false
+        solved = nil
+        correct = 0
+        total = 0
+        evalNote = nil
+        if resetStatistics {
+            sums?.reset()
+            own?.reset()
+        }
+    }
+}
+
+extension SaturationTracker {
+    /// Sets the class labels (0..<K) of the next forward pass's batch in `phase`: every layer recorded
+    /// in that phase through ``record(layer:phase:batch:)`` (the forward hooks) takes them until the
+    /// next call. Needed only with ``TrackerOptions/probes``; `nil` clears them.
+    public func setLabels(_ labels: [Int]?, phase: Phase) {
+        probeLabels.set(labels, phase: phase)
+    }
+
+    /// Runs `body` (a forward pass) with `labels` set for `phase`, and clears them afterwards.
+    public func withLabels<R>(_ labels: [Int], phase: Phase, _ body: () throws -> R) rethrows -> R {
+        setLabels(labels, phase: phase)
+        defer { setLabels(nil, phase: phase) }
+        return try body()
+    }
+
+    /// Checks the probe options at creation: valid values, and a covariance reset at every epoch end
+    /// (the probe's class sums are not part of the saved tracker state, so they cannot span epochs).
+    static func validateProbes(_ options: TrackerOptions) throws(TrackerError) {
+        guard let probes = options.probes else { return }
+        do { try probes.validate() } catch { throw .invalidOption(error.description) }
+        guard options.resetCovariance else {
+            throw .invalidOption("probes need resetCovariance (the probe statistics start afresh every epoch)")
+        }
+    }
+
+    /// The probe work of one accepted batch, prepared before the slot's covariance changes: the labels
+    /// checked and cut to the samples taken. `nil` when probes are off.
+    struct ProbeBatch {
+        let labels: ArraySlice<Int>
+    }
+
+    /// Checks `labels` for a batch of `samples` samples of which `take` are recorded (throws a reason
+    /// for ``TrackerError/badBatch(layer:phase:batch:reason:)``; nothing has changed then).
+    func prepareProbe(labels: [Int]?, samples: Int, take: Int) throws -> ProbeBatch? {
+        guard let probes = options.probes else { return nil }
+        guard let labels else {
+            throw ProbeError.badLabels("probes are on but no labels were given for this batch "
+                                       + "(setLabels(_:phase:) before the forward pass, or record(…labels:))")
+        }
+        guard labels.count == samples else {
+            throw ProbeError.badLabels("\(labels.count) label(s) for a batch of \(samples) sample(s)")
+        }
+        let cut = labels[0..<take]
+        try ProbeClassSums(features: 1, classes: probes.classes).check(labels: cut, rows: take)
+        return ProbeBatch(labels: cut)
+    }
+
+    /// Adds the batch to the slot's probe (call holding the slot's lock, after its covariance took the
+    /// batch): a train batch to the class sums, an eval batch to the counts of the layer's probe,
+    /// solved from the train slot at the first eval batch of the epoch.
+    func recordProbe(_ probe: ProbeBatch, layer: String, phase: Phase, slot: Slot, batch: some ActivationBatch,
+                     shape: [Int], kind: ActivationKind) throws {
+        let state = slot.probe ?? SlotProbe()
+        slot.probe = state
+        let take = probe.labels.count
+        switch phase {
+        case .train:
+            try batch.withUnsafeFloats { values in
+                try state.rows.withRows(values, shape: shape, kind: kind) { rows, _, features in
+                    let fit = UnsafeBufferPointer(rebasing: rows[0..<(take * features)])
+                    if !ProbeRows.sharesRows(kind: kind, layout: options.layout) {
+                        let own = state.own ?? CovarianceAccumulator(features: features, name: layer, precision: options.precision)
+                        state.own = own
+                        try own.update(fit, rows: take)
+                    }
+                    if state.sums == nil { state.sums = ProbeClassSums(features: features, classes: options.probes?.classes) }
+                    try state.sums!.add(fit, rows: take, labels: probe.labels)
+                }
+            }
+        case .eval:
+            guard let fitted = trainProbe(layer: layer) else {
+                if state.evalNote == nil { state.evalNote = "no probe: the train phase saw no batch of this layer this epoch" }
+                return
+            }
+            switch fitted {
+            case .failure(let error):
+                if state.evalNote == nil { state.evalNote = "no probe: \(error)" }
+            case .success(let linear):
+                try batch.withUnsafeFloats { values in
+                    try state.rows.withRows(values, shape: shape, kind: kind) { rows, _, features in
+                        guard features == linear.features else { throw ProbeError.widthChanged(expected: linear.features, got: features) }
+                        state.correct += linear.correctCount(rows, rows: take, labels: probe.labels, scratch: &state.scratch)
+                        state.total += take
+                    }
+                }
+            }
+        }
+    }
+
+    /// The layer's probe for this epoch, solved now if it was not yet; nil when its train phase has none.
+    /// Takes the train slot's lock (never call it holding that lock).
+    func trainProbe(layer: String) -> Result<LinearProbe, ProbeError>? {
+        guard let slot = lock.withLock({ slots[SlotKey(layer: layer, phase: .train)] }) else { return nil }
+        return slot.lock.withLock { solveProbeHoldingLock(slot: slot) }
+    }
+
+    /// Solves the train slot's probe once per epoch (call holding its lock).
+    private func solveProbeHoldingLock(slot: Slot) -> Result<LinearProbe, ProbeError>? {
+        guard let options = options.probes, let state = slot.probe, let sums = state.sums, sums.count > 0 else { return nil }
+        if !state.solvedThisEpoch {
+            state.solvedThisEpoch = true
+            guard let accumulator = state.own ?? slot.accumulator else { return nil }
+            do {
+                state.solved = .success(try LinearProbe(accumulator: accumulator, sums: sums, options: options))
+            } catch {
+                state.solved = .failure(error)
+            }
+        }
+        return state.solved
+    }
+
+    /// Adds `probe-r2` to every train entry and `probe-accuracy` to every eval entry whose probe exists
+    /// (a note says why where it does not), solving the probes that no eval batch asked for.
+    func addProbeValues(_ layers: [LayerEpochValues]) -> [LayerEpochValues] {
+        guard options.probes != nil else { return layers }
+        var result = layers
+        for i in result.indices {
+            let key = SlotKey(layer: result[i].layer, phase: result[i].phase)
+            guard let slot = lock.withLock({ slots[key] }) else { continue }
+            switch key.phase {
+            case .train:
+                let solved = slot.lock.withLock { solveProbeHoldingLock(slot: slot) }
+                switch solved {
+                case .success(let probe)?: result[i].statistics[.probeR2] = probe.r2
+                case .failure(let error)?: result[i].notes.append("probe: \(error)")
+                case nil: break
+                }
+            case .eval:
+                let (correct, total, note) = slot.lock.withLock { (slot.probe?.correct ?? 0, slot.probe?.total ?? 0, slot.probe?.evalNote) }
+                if total > 0 { result[i].statistics[.probeAccuracy] = Double(correct) / Double(total) }
+                if let note { result[i].notes.append("probe: \(note)") }
+            }
+        }
+        return result
+    }
+}
