@@ -91,8 +91,9 @@ extension SaturationTracker {
 
     /// Adds the batch to the slot's probe (call holding the slot's lock, after its covariance took the
     /// batch): a train batch to the class sums, an eval batch to the counts of the layer's probe,
-    /// solved from the train slot at the first eval batch of the epoch.
-    func recordProbe(_ probe: ProbeBatch, layer: String, phase: Phase, slot: Slot, batch: some ActivationBatch,
+    /// solved from `trainSlot` (the layer's train slot, looked up beforehand under the tracker's lock, so
+    /// that no slot lock is ever held while the tracker's lock is taken) at the first eval batch of the epoch.
+    func recordProbe(_ probe: ProbeBatch, layer: String, phase: Phase, slot: Slot, trainSlot: Slot?, batch: some ActivationBatch,
                      shape: [Int], kind: ActivationKind) throws {
         let state = slot.probe ?? SlotProbe()
         slot.probe = state
@@ -112,7 +113,7 @@ extension SaturationTracker {
                 }
             }
         case .eval:
-            guard let fitted = trainProbe(layer: layer) else {
+            guard let fitted = trainSlot.flatMap({ train in train.lock.withLock { solveProbeHoldingLock(slot: train) } }) else {
                 if state.evalNote == nil { state.evalNote = "no probe: the train phase saw no batch of this layer this epoch" }
                 return
             }
@@ -129,13 +130,6 @@ extension SaturationTracker {
                 }
             }
         }
-    }
-
-    /// The layer's probe for this epoch, solved now if it was not yet; nil when its train phase has none.
-    /// Takes the train slot's lock (never call it holding that lock).
-    func trainProbe(layer: String) -> Result<LinearProbe, ProbeError>? {
-        guard let slot = lock.withLock({ slots[SlotKey(layer: layer, phase: .train)] }) else { return nil }
-        return slot.lock.withLock { solveProbeHoldingLock(slot: slot) }
     }
 
     /// Solves the train slot's probe once per epoch (call holding its lock).

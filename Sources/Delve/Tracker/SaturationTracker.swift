@@ -121,11 +121,13 @@ public final class SaturationTracker: @unchecked Sendable {
     /// ``TrackerOptions/maxSamples`` are cut with them.
     public func record(layer: String, phase: Phase, batch: some ActivationBatch, labels: [Int]?) throws(TrackerError) {
         let slot: Slot
+        let probeSource: Slot?   // the train slot whose probe classifies an eval batch
         do {
             lock.lock()
             defer { lock.unlock() }
             guard recording else { return }
             slot = slotHoldingLock(layer: layer, phase: phase)
+            probeSource = options.probes != nil && phase == .eval ? slots[SlotKey(layer: layer, phase: .train)] : nil
         }
         slot.lock.lock()
         defer { slot.lock.unlock() }
@@ -150,7 +152,7 @@ public final class SaturationTracker: @unchecked Sendable {
             let accumulator = slot.accumulator!
             let probe = try prepareProbe(labels: labels, samples: kind.sampleCount(shape: shape), take: take)
             try accumulateSamples(take, of: batch, shape: shape, kind: kind, into: accumulator, slot: slot)
-            if let probe { try recordProbe(probe, layer: layer, phase: phase, slot: slot, batch: batch, shape: shape, kind: kind) }
+            if let probe { try recordProbe(probe, layer: layer, phase: phase, slot: slot, trainSlot: probeSource, batch: batch, shape: shape, kind: kind) }
             slot.samplesThisEpoch += take
             slot.batchesThisEpoch += 1
         } catch {
