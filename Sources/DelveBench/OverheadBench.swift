@@ -36,7 +36,7 @@ enum OverheadBench: Bench {
         var report = BenchReport(
             title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of \(repeats) interleaved epochs)",
             columns: ["model", "samples", "plain s", "float64 s", "ratio", "median", "floor", "excess", "end ms",
-                      "float32 s", "ratio f32", "median f32", "floor f32", "excess f32", "cka s", "ratio cka"])
+                      "float32 s", "ratio f32", "median f32", "floor f32", "excess f32", "cka s", "ratio cka", "ratio probe"])
         for kind in models {
             for length in lengths {
                 let long = length == "long"
@@ -53,7 +53,8 @@ enum OverheadBench: Bench {
                                     String(format: "%.3f", m.fast), String(format: "%.3f", ratio32),
                                     String(format: "%.3f", m.medianRatio32), String(format: "%.3f", f32Floor),
                                     String(format: "%+.3f", ratio32 - f32Floor),
-                                    long ? "-" : String(format: "%.3f", m.cka), long ? "-" : String(format: "%.3f", m.cka / m.plain)])
+                                    long ? "-" : String(format: "%.3f", m.cka), long ? "-" : String(format: "%.3f", m.cka / m.plain),
+                                    long ? "-" : String(format: "%.3f", m.probe / m.plain)])
                 let key = long ? "overhead_\(kind)_long" : "overhead_\(kind)"
                 report.metrics += [
                     ("\(key)_ratio", ratio), ("\(key)_f32_ratio", ratio32),
@@ -70,6 +71,8 @@ enum OverheadBench: Bench {
                     report.metrics += [
                         ("\(key)_cka_ratio", m.cka / m.plain), ("\(key)_cka_median_ratio", m.medianRatioCKA),
                         ("\(key)_cka_epoch_s", m.cka),
+                        ("\(key)_probe_ratio", m.probe / m.plain), ("\(key)_probe_median_ratio", m.medianRatioProbe),
+                        ("\(key)_probe_epoch_s", m.probe),
                     ]
                 }
             }
@@ -80,6 +83,7 @@ enum OverheadBench: Bench {
             "f32 speedup (JSON …_f32_speedup): best float64 tracked epoch / best float32 tracked epoch; goal ≥ 1 (float32 mode never slower).",
             "end ms: best time of endEpoch() (eigenvalues, statistics) within the float64 tracked epoch.",
             "cka: float64 tracking plus linear CKA between every pair of tracked layers (train phase; conv by spatial mean), short epochs only, interleaved with the others.",
+            "probe: float64 tracking plus a linear probe per tracked layer (labels of each batch, class sums, the closed-form solve at the epoch end; train phase only), short epochs only, interleaved; goal ≤ 0.03 above the float64 ratio.",
             "floor: (plain + raw syrk of every tracked layer's rows + its eigenvalue solves) / plain, timed in this run: no BLAS-based tracker can do better here. excess = ratio − floor (negative where the channel kernel beats the raw syrk).",
             "Goals: float64 MLP ≤ 1.30, CNN ≤ 1.15; float32 MLP ≤ 1.20, CNN ≤ 1.08; long epochs MLP ≤ 1.25 / 1.15, CNN ≤ 1.08 / 1.05; excess ≤ 0.05. Delve on PyTorch costs about 2.95× (MLP) and 1.65× (CNN) while covering only the last batch.",
         ]
@@ -98,6 +102,8 @@ enum OverheadBench: Bench {
         var coMomentFloor, coMomentFloor32, eigenFloor: Double
         /// Best epoch tracked in float64 with linear CKA on, and its median ratio (NaN when not measured).
         var cka = Double.nan, medianRatioCKA = Double.nan
+        /// Best epoch tracked in float64 with linear probes on, and its median ratio (NaN when not measured).
+        var probe = Double.nan, medianRatioProbe = Double.nan
     }
 
     /// Best epoch seconds of each kind on epochs of `samples` samples, and the floor of the tracked
@@ -112,6 +118,7 @@ enum OverheadBench: Bench {
             defer { handle?.remove() }
             let start = DispatchTime.now().uptimeNanoseconds
             for (input, target) in batches.prefix(batchCount ?? batches.count) {
+                if let tracker, tracker.options.probes != nil { tracker.setLabels(target, phase: .train) }
                 optimizer.zeroGrad()
                 crossEntropy(logits: model(input), labels: target).backward()
                 optimizer.step()
@@ -119,7 +126,7 @@ enum OverheadBench: Bench {
             if let tracker {
                 let endStart = DispatchTime.now().uptimeNanoseconds
                 let record = try tracker.endEpoch()
-                if tracker.options.precision == .float64 && tracker.options.cka == nil && batchCount == nil {
+                if tracker.options.precision == .float64 && tracker.options.cka == nil && tracker.options.probes == nil && batchCount == nil {
                     epochEnd = min(epochEnd, Double(DispatchTime.now().uptimeNanoseconds - endStart) / 1e9)
                     layers = record.layers.map { OverheadFloor.Layer(features: $0.features, rows: $0.samples) }
                 }
@@ -134,32 +141,39 @@ enum OverheadBench: Bench {
         options.precision = .float64
         options.cka = CKAOptions(phase: .train)
         let ckaTracker = withCKA ? try SaturationTracker(options: options) : nil
+        options.cka = nil
+        options.probes = ProbeOptions()
+        let probeTracker = withCKA ? try SaturationTracker(options: options) : nil
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
         _ = try epoch(nil, batchCount: warmUpBatches)
         _ = try epoch(tracked, batchCount: warmUpBatches)
         _ = try epoch(fast, batchCount: warmUpBatches)
         if let ckaTracker { _ = try epoch(ckaTracker, batchCount: warmUpBatches) }
+        if let probeTracker { _ = try epoch(probeTracker, batchCount: warmUpBatches) }
         var best = (Double.infinity, Double.infinity, Double.infinity)
-        var bestCKA = Double.infinity
-        var ratios: [Double] = [], ratios32: [Double] = [], ratiosCKA: [Double] = []
-        let kinds = ckaTracker == nil ? 3 : 4
+        var bestCKA = Double.infinity, bestProbe = Double.infinity
+        var ratios: [Double] = [], ratios32: [Double] = [], ratiosCKA: [Double] = [], ratiosProbe: [Double] = []
+        let kinds = ckaTracker == nil ? 3 : 5
         // The three kinds take turns leading (plain, float64, float32; float64, float32, plain; …), so
         // that no kind always follows the same one (e.g. starts while the previous epoch end's BLAS
         // threads still spin).
         for repetition in 0..<(BenchSettings.quick ? 1 : repeats) {
-            var times = (plain: 0.0, tracked: 0.0, fast: 0.0, cka: 0.0)
+            var times = (plain: 0.0, tracked: 0.0, fast: 0.0, cka: 0.0, probe: 0.0)
             for turn in 0..<kinds {
                 switch (repetition + turn) % kinds {
                 case 0: times.plain = try epoch(nil)
                 case 1: times.tracked = try epoch(tracked)
                 case 2: times.fast = try epoch(fast)
-                default: times.cka = try epoch(ckaTracker)
+                case 3: times.cka = try epoch(ckaTracker)
+                default: times.probe = try epoch(probeTracker)
                 }
             }
             let (plain, withTracking, withFast) = (times.plain, times.tracked, times.fast)
             if ckaTracker != nil {
                 bestCKA = min(bestCKA, times.cka)
                 ratiosCKA.append(times.cka / plain)
+                bestProbe = min(bestProbe, times.probe)
+                ratiosProbe.append(times.probe / plain)
             }
             best = (min(best.0, plain), min(best.1, withTracking), min(best.2, withFast))
             ratios.append(withTracking / plain)
@@ -175,6 +189,8 @@ enum OverheadBench: Bench {
         if ckaTracker != nil {
             measurement.cka = bestCKA
             measurement.medianRatioCKA = median(ratiosCKA)
+            measurement.probe = bestProbe
+            measurement.medianRatioProbe = median(ratiosProbe)
         }
         return measurement
     }
