@@ -377,7 +377,7 @@ check_json "delve-bench overhead: the probe variant" \
   'all(d[f"overhead_{m}_probe_ratio"] > 0 and d[f"overhead_{m}_probe_epoch_s"] > 0 for m in ["mlp", "cnn"])'
 check_status "delve-bench overhead --quick --json --models mlp --lengths long" 0 "$bin/delve-bench" overhead --quick --json --models mlp --lengths long --repeats 1
 check_json "delve-bench overhead: long-epoch ratios, floors and excesses" \
-  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_mlp_long_{k}"] > 0 for k in ["ratio", "f32_ratio", "plain_epoch_s"]) and all(d[f"overhead_mlp_long_{k}"] > 1 for k in ["floor_ratio", "f32_floor_ratio"]) and abs(d["overhead_mlp_long_excess"] - (d["overhead_mlp_long_ratio"] - d["overhead_mlp_long_floor_ratio"])) < 1e-4 and abs(d["overhead_mlp_long_f32_excess"] - (d["overhead_mlp_long_f32_ratio"] - d["overhead_mlp_long_f32_floor_ratio"])) < 1e-4 and "overhead_mlp_ratio" not in d'
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_mlp_long_{k}"] > 0 for k in ["ratio", "f32_ratio", "plain_epoch_s"]) and all(d[f"overhead_mlp_long_{k}"] > 1 for k in ["floor_ratio", "f32_floor_ratio"]) and abs(d["overhead_mlp_long_excess"] - (d["overhead_mlp_long_ratio"] - d["overhead_mlp_long_floor_ratio"])) < 1e-4 and abs(d["overhead_mlp_long_f32_excess"] - (d["overhead_mlp_long_f32_ratio"] - d["overhead_mlp_long_f32_floor_ratio"])) < 1e-4 and "overhead_mlp_ratio" not in d and d["overhead_mlp_long_probe_ratio"] > 0'
 check_status "delve-bench overhead --lengths bad" 64 "$bin/delve-bench" overhead --lengths medium
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'

@@ -35,17 +35,17 @@ public enum ProbePlots {
     public static func probesOverEpochs(_ history: [EpochRecord]) -> Figure {
         let layers = probedLayers(history)
         let epochs = history.map { Double($0.epoch) }
-        let panelHeight = 150.0, top = 92.0, gap = 26.0
+        let panelHeight = 150.0, top = 128.0, gap = 26.0
         let width = 760
         let height = Int(top + Double(max(1, layers.count)) * (panelHeight + gap) + 30)
         let title = "Saturation and linear-probe accuracy per layer"
         var figure = Figure(width: width, height: height, title: title)
-        figure.drawTitle(title, subtitle: "one panel per layer, network order; probe accuracy on the eval phase, R² of the train fit")
+        figure.drawTitle(title, subtitle: "one panel per layer, network order; probe accuracy on the eval phase, R2 of the train fit")
         let saturationColor = Palette.color(0), accuracyColor = Palette.color(1), r2Color = Palette.color(2)
         figure.drawLegend([LegendEntry("saturation", color: saturationColor, kind: .line(dash: nil)),
                            LegendEntry("probe accuracy", color: accuracyColor, kind: .line(dash: nil)),
-                           LegendEntry("probe R²", color: r2Color, kind: .line(dash: [6, 4]))],
-                          top: 50, left: 84)
+                           LegendEntry("probe R2 (train fit)", color: r2Color, kind: .line(dash: [6, 4]))],
+                          top: 62, left: 84)
         guard !layers.isEmpty else {
             figure.drawEmpty(PlotRect(x: 20, y: top, width: Double(width) - 40, height: panelHeight), message: "no probe recorded (delve train --probe)")
             return figure
@@ -62,7 +62,7 @@ public enum ProbePlots {
             let lines = [
                 LineSeries(name: "saturation", x: epochs, y: saturation, color: saturationColor),
                 LineSeries(name: "probe accuracy", x: epochs, y: series(.probeAccuracy, .eval), color: accuracyColor),
-                LineSeries(name: "probe R²", x: epochs, y: series(.probeR2, .train), color: r2Color, dash: [6, 4]),
+                LineSeries(name: "probe R2", x: epochs, y: series(.probeR2, .train), color: r2Color, dash: [6, 4]),
             ]
             figure.drawLineChart(area: area, series: lines, yDomain: (0, 1), yLabel: { SaturationPlots.percent($0, $1) },
                                  xTitle: index == layers.count - 1 ? "epoch" : nil, yTitle: nil, maxYTicks: 3)
