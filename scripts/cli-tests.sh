@@ -361,6 +361,8 @@ check "demo: no per-module list without --verbose" bash -c "! grep -q 'is not a 
 check_grep "demo: names the comparison page" "$work/demo.out" "^Comparison page: $demo_tmp/index.html$"
 check "demo: both reports written" test -s "$demo_tmp/deep-cnn/report.html" -a -s "$demo_tmp/small-cnn/report.html"
 check_grep "demo: the report starts with the verdict" "$demo_tmp/deep-cnn/report.html" '<h2>Verdict</h2>'
+check_grep "demo: the deep CNN's report has the probe panels" "$demo_tmp/deep-cnn/report.html" '<h2>Linear probes</h2>'
+check_grep "demo: probe accuracy per layer in the CSV" "$demo_tmp/deep-cnn/statistics.csv" 'eval-probe-accuracy_features.0'
 check_grep "demo: run.json keeps the ceilings" "$demo_tmp/deep-cnn/run.json" '"ceilings"'
 for net in deep-cnn small-cnn; do
   for metric in accuracy parameters multiply-adds epoch-time; do
@@ -424,9 +426,11 @@ check_json "delve-bench overhead: ratios and floors for both models" \
   'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and all(f"overhead_{m}{l}_{k}" in d for m in ["mlp", "cnn"] for l in ["", "_long"] for k in ["excess", "f32_excess", "ratio", "f32_ratio", "f32_speedup"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
 check_json "delve-bench overhead: the CKA variant" \
   'all(d[f"overhead_{m}_cka_ratio"] > 0 and d[f"overhead_{m}_cka_epoch_s"] > 0 for m in ["mlp", "cnn"])'
+check_json "delve-bench overhead: the probe variant" \
+  'all(d[f"overhead_{m}_probe_ratio"] > 0 and d[f"overhead_{m}_probe_epoch_s"] > 0 for m in ["mlp", "cnn"])'
 check_status "delve-bench overhead --quick --json --models mlp --lengths long" 0 "$bin/delve-bench" overhead --quick --json --models mlp --lengths long --repeats 1
 check_json "delve-bench overhead: long-epoch ratios, floors and excesses" \
-  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_mlp_long_{k}"] > 0 for k in ["ratio", "f32_ratio", "plain_epoch_s"]) and all(d[f"overhead_mlp_long_{k}"] > 1 for k in ["floor_ratio", "f32_floor_ratio"]) and abs(d["overhead_mlp_long_excess"] - (d["overhead_mlp_long_ratio"] - d["overhead_mlp_long_floor_ratio"])) < 1e-4 and abs(d["overhead_mlp_long_f32_excess"] - (d["overhead_mlp_long_f32_ratio"] - d["overhead_mlp_long_f32_floor_ratio"])) < 1e-4 and "overhead_mlp_ratio" not in d'
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_mlp_long_{k}"] > 0 for k in ["ratio", "f32_ratio", "plain_epoch_s"]) and all(d[f"overhead_mlp_long_{k}"] > 1 for k in ["floor_ratio", "f32_floor_ratio"]) and abs(d["overhead_mlp_long_excess"] - (d["overhead_mlp_long_ratio"] - d["overhead_mlp_long_floor_ratio"])) < 1e-4 and abs(d["overhead_mlp_long_f32_excess"] - (d["overhead_mlp_long_f32_ratio"] - d["overhead_mlp_long_f32_floor_ratio"])) < 1e-4 and "overhead_mlp_ratio" not in d and d["overhead_mlp_long_probe_ratio"] > 0'
 check_status "delve-bench overhead --lengths bad" 64 "$bin/delve-bench" overhead --lengths medium
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'
@@ -542,6 +546,62 @@ for bad in 0 1.5 -0.1 nan "" "0.9,,0.99" "abc" "0.9;0.99"; do
   check_grep "train --pca-eval '$bad': the option named" "$work/err" 'pca-eval'
 done
 check "train --pca-eval bad input: no run folder" test ! -e "$work/r-pca-bad"
+
+# Linear probes: delve analyze --labels, delve train --probe.
+python3 -c "
+import struct, sys
+def npy(path, shape, values, descr):
+    shape_text = '(' + ', '.join(str(d) for d in shape) + (',' if len(shape) == 1 else '') + ')'
+    header = \"{'descr': '%s', 'fortran_order': False, 'shape': %s, }\" % (descr, shape_text)
+    header += ' ' * ((64 - (10 + len(header) + 1) % 64) % 64) + '\\n'
+    code = {'<f4': 'f', '<f8': 'd', '<i8': 'q'}[descr]
+    with open(path, 'wb') as f:
+        f.write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(header)) + header.encode())
+        f.write(struct.pack('<%d%s' % (len(values), code), *values))
+d = sys.argv[1]
+labels = [(i * 7 + i // 5) % 3 for i in range(100)]
+# onehot.npy: the one-hot labels plus a constant column; noise.npy: label-free values.
+npy(d + '/onehot.npy', (100, 4), [v for y in labels for v in [float(k == y) for k in range(3)] + [0.5]], '<f4')
+npy(d + '/noise.npy', (100, 2), [float((i * 37 + 11) % 97) / 97 for i in range(200)], '<f4')
+npy(d + '/labels.npy', (100,), labels, '<i8')
+npy(d + '/labels-float.npy', (100,), [float(y) for y in labels], '<f8')
+npy(d + '/labels-half.npy', (100,), [y + 0.5 for y in labels], '<f8')
+npy(d + '/labels-short.npy', (99,), labels[:99], '<i8')
+npy(d + '/labels-one.npy', (100,), [2] * 100, '<i8')
+" "$work"
+check_status "analyze --labels" 0 "$d" analyze --format json --labels "$work/labels.npy" "$work/onehot.npy" "$work/noise.npy"
+check_json "analyze --labels: one-hot features: R² 1, accuracy 1 on the last 20 rows" \
+  'd["layers"][0]["probe_r2"] > 0.99 and d["layers"][0]["probe_accuracy"] == 1 and d["layers"][0]["probe_fit_samples"] == 80 and d["layers"][0]["probe_eval_samples"] == 20 and d["layers"][0]["probe_classes"] == 3'
+check_json "analyze --labels: label-free features: R² near 0" 'abs(d["layers"][1]["probe_r2"]) < 0.2 and 0 <= d["layers"][1]["probe_accuracy"] <= 1'
+check_status "analyze --labels float labels that are whole numbers, --probe-split 0.5" 0 "$d" analyze --format json --labels "$work/labels-float.npy" --probe-split 0.5 "$work/onehot.npy"
+check_json "analyze --probe-split 0.5: 50 fit rows" 'd["layers"][0]["probe_fit_samples"] == 50 and d["layers"][0]["probe_accuracy"] == 1'
+check_status "analyze --labels table" 0 "$d" analyze --labels "$work/labels.npy" "$work/onehot.npy"
+check_grep "analyze --labels table: probe columns" "$work/out" 'probe-r2  probe-accuracy'
+check_status "analyze --labels csv" 0 "$d" analyze --format csv --labels "$work/labels.npy" "$work/onehot.npy"
+check_grep "analyze --labels csv: header" "$work/out" '^name,samples,features,lsat,idim,probe-r2,probe-accuracy$'
+check_status "analyze --labels of the wrong length" 1 "$d" analyze --labels "$work/labels-short.npy" "$work/onehot.npy"
+check_grep "analyze --labels wrong length: counts named" "$work/err" 'onehot.npy: 100 rows, but the labels file has 99 labels'
+check_status "analyze --labels not integers" 1 "$d" analyze --labels "$work/labels-half.npy" "$work/onehot.npy"
+check_grep "analyze --labels not integers: the label named" "$work/err" 'labels-half.npy: label 0 is 0.5, not an integer class index'
+check_status "analyze --labels one class only" 1 "$d" analyze --labels "$work/labels-one.npy" "$work/onehot.npy"
+check_grep "analyze --labels one class: says so" "$work/err" 'onehot.npy: probe: the 80 fit sample(s) hold one class only'
+check_status "analyze --labels a float file as labels" 1 "$d" analyze --labels "$work/onehot.npy" "$work/onehot.npy"
+check_grep "analyze --labels 2-D labels: the shape named" "$work/err" 'labels must be a 1-D array'
+check_status "analyze --probe-split without --labels" 64 "$d" analyze --probe-split 0.5 "$work/onehot.npy"
+check_status "analyze --probe-split out of range" 64 "$d" analyze --labels "$work/labels.npy" --probe-split 1.5 "$work/onehot.npy"
+check_status "analyze --stats probe-r2 is not a spectral statistic" 64 "$d" analyze --stats probe-r2 "$work/onehot.npy"
+check_grep "analyze --stats probe-r2: says where it comes from" "$work/err" 'probe-r2 comes from the linear probes'
+check_status "train --probe" 0 "$d" train --model cnn --model-options depth=2,width=4 --epochs 2 --probe --writers csv,jsonl,plot,report --out "$work/r-probe"
+check_grep "train --probe: CSV columns" "$work/r-probe/statistics.csv" 'train-probe-r2_features.0.*eval-probe-accuracy_features.0'
+check_grep "train --probe: JSONL statistic" "$work/r-probe/statistics.jsonl" '"probe-accuracy":'
+check "train --probe: plots/probes.svg" test -s "$work/r-probe/plots/probes.svg"
+check_grep "train --probe: report section" "$work/r-probe/report.html" '<h2>Linear probes</h2>'
+check_status "train --probe --resume" 0 "$d" train --resume "$work/r-probe" --epochs 3
+check_grep "train --probe --resume: epoch 2 in the CSV" "$work/r-probe/statistics.csv" '^2[,;]'
+check_status "train --probe, 3 epochs uninterrupted" 0 "$d" train --model cnn --model-options depth=2,width=4 --epochs 3 --probe --writers csv --out "$work/r-probe-whole"
+check "train --probe: the resumed run's CSV equals the uninterrupted one" cmp "$work/r-probe/statistics.csv" "$work/r-probe-whole/statistics.csv"
+check_status "train --probe-ridge without --probe" 64 "$d" train --epochs 1 --probe-ridge 0.1 --out "$work/r-x"
+check_status "train --probe --keep-covariance" 64 "$d" train --epochs 1 --probe --keep-covariance --out "$work/r-x"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,9 +18,10 @@ import DelveLinearAlgebra
 /// (untracked epoch + raw `syrk`s + eigenvalue solves of the same layers) / untracked, measured in the
 /// same run, and the excess (ratio − floor) of every case. A fourth kind of epoch, interleaved with the
 /// others in the short cases, tracks in float64 with linear CKA between all tracked layers on
-/// (`TrackerOptions.cka`, train phase): `overhead_<model>_cka_ratio`.
+/// (`TrackerOptions.cka`, train phase): `overhead_<model>_cka_ratio`; a fifth, in every case, tracks in
+/// float64 with a linear probe per layer (`TrackerOptions.probes`): `overhead_<model>_probe_ratio`.
 ///
-/// A fifth kind, after the others, tracks in float64 with the epoch end overlapping the next epoch
+/// A sixth kind, after the others, tracks in float64 with the epoch end overlapping the next epoch
 /// (`SaturationTracker.endEpochInBackground()`): its epochs run back to back, so each timed epoch's
 /// batches share the machine with the previous epoch's solves, and its `endEpochInBackground()` waits for
 /// what is left of them; the solves of the last epoch, waited for after it, are reported apart
@@ -42,7 +43,7 @@ enum OverheadBench: Bench {
         var report = BenchReport(
             title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of \(repeats) interleaved epochs)",
             columns: ["model", "samples", "plain s", "float64 s", "ratio", "median", "floor", "excess", "end ms",
-                      "float32 s", "ratio f32", "median f32", "floor f32", "excess f32", "cka s", "ratio cka",
+                      "float32 s", "ratio f32", "median f32", "floor f32", "excess f32", "cka s", "ratio cka", "ratio probe",
                       "overlap s", "ratio ovl", "drain ms"])
         for kind in models {
             for length in lengths {
@@ -61,6 +62,7 @@ enum OverheadBench: Bench {
                                     String(format: "%.3f", m.medianRatio32), String(format: "%.3f", f32Floor),
                                     String(format: "%+.3f", ratio32 - f32Floor),
                                     long ? "-" : String(format: "%.3f", m.cka), long ? "-" : String(format: "%.3f", m.cka / m.plain),
+                                    String(format: "%.3f", m.probe / m.plain),
                                     String(format: "%.3f", m.overlap), String(format: "%.3f", m.overlap / m.plain),
                                     String(format: "%.1f", m.overlapDrain * 1e3)])
                 let key = long ? "overhead_\(kind)_long" : "overhead_\(kind)"
@@ -83,6 +85,10 @@ enum OverheadBench: Bench {
                         ("\(key)_cka_epoch_s", m.cka),
                     ]
                 }
+                report.metrics += [
+                    ("\(key)_probe_ratio", m.probe / m.plain), ("\(key)_probe_median_ratio", m.medianRatioProbe),
+                    ("\(key)_probe_epoch_s", m.probe), ("\(key)_probe_epoch_end_s", m.probeEpochEnd),
+                ]
             }
         }
         report.footnotes = [
@@ -92,6 +98,7 @@ enum OverheadBench: Bench {
             "end ms: best time of endEpoch() (eigenvalues, statistics) within the float64 tracked epoch.",
             "overlap: float64 tracking with endEpochInBackground(), epochs back to back (best of the repetitions): each includes the wait for what is left of the previous epoch's solves; drain ms: the wait for the last epoch's solves after it (once per run).",
             "cka: float64 tracking plus linear CKA between every pair of tracked layers (train phase; conv by spatial mean), short epochs only, interleaved with the others.",
+            "probe: float64 tracking plus a linear probe per tracked layer (labels of each batch, class sums, the closed-form solve at the epoch end; train phase only), interleaved with the others in every case; goal ≤ 0.03 above the float64 ratio.",
             "floor: (plain + raw syrk of every tracked layer's rows + its eigenvalue solves) / plain, timed in this run: no BLAS-based tracker can do better here. excess = ratio − floor (negative where the channel kernel beats the raw syrk).",
             "Goals: float64 MLP ≤ 1.30, CNN ≤ 1.15; float32 MLP ≤ 1.20, CNN ≤ 1.08; long epochs MLP ≤ 1.25 / 1.15, CNN ≤ 1.08 / 1.05; excess ≤ 0.05. Delve on PyTorch costs about 2.95× (MLP) and 1.65× (CNN) while covering only the last batch.",
         ]
@@ -113,6 +120,10 @@ enum OverheadBench: Bench {
         /// Best epoch tracked in float64 with the epoch end in the background (epochs back to back), and
         /// the wait for the last one's solves after it.
         var overlap = Double.nan, overlapDrain = Double.nan
+        /// Best epoch tracked in float64 with linear probes on, and its median ratio (NaN when not measured).
+        var probe = Double.nan, medianRatioProbe = Double.nan
+        /// Best `endEpoch()` of the epochs with probes (the eigenvalue and the probe solves).
+        var probeEpochEnd = Double.nan
     }
 
     /// Best epoch seconds of each kind on epochs of `samples` samples, and the floor of the tracked
@@ -120,13 +131,14 @@ enum OverheadBench: Bench {
     /// With `withCKA`, a fourth kind of epoch (float64 tracking with linear CKA) joins the rotation.
     static func measure(_ kind: String, samples: Int, warmUpBatches: Int? = nil, withCKA: Bool = false) throws -> Measurement {
         let (model, batches, optimizer) = try TrainBench.makeWorkload(kind, samples: samples)
-        var epochEnd = Double.infinity
+        var epochEnd = Double.infinity, probeEpochEnd = Double.infinity
         var layers: [OverheadFloor.Layer] = []
         func epoch(_ tracker: SaturationTracker?, batchCount: Int? = nil, background: Bool = false) throws -> Double {
             let handle = tracker.map { $0.watch(model) }
             defer { handle?.remove() }
             let start = DispatchTime.now().uptimeNanoseconds
             for (input, target) in batches.prefix(batchCount ?? batches.count) {
+                if let tracker, tracker.options.probes != nil { tracker.setLabels(target, phase: .train) }
                 optimizer.zeroGrad()
                 crossEntropy(logits: model(input), labels: target).backward()
                 optimizer.step()
@@ -136,9 +148,12 @@ enum OverheadBench: Bench {
             } else if let tracker {
                 let endStart = DispatchTime.now().uptimeNanoseconds
                 let record = try tracker.endEpoch()
-                if tracker.options.precision == .float64 && tracker.options.cka == nil && batchCount == nil {
+                if tracker.options.precision == .float64 && tracker.options.cka == nil && tracker.options.probes == nil && batchCount == nil {
                     epochEnd = min(epochEnd, Double(DispatchTime.now().uptimeNanoseconds - endStart) / 1e9)
                     layers = record.layers.map { OverheadFloor.Layer(features: $0.features, rows: $0.samples) }
+                }
+                if tracker.options.probes != nil && batchCount == nil {
+                    probeEpochEnd = min(probeEpochEnd, Double(DispatchTime.now().uptimeNanoseconds - endStart) / 1e9)
                 }
             }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -151,26 +166,33 @@ enum OverheadBench: Bench {
         options.precision = .float64
         options.cka = CKAOptions(phase: .train)
         let ckaTracker = withCKA ? try SaturationTracker(options: options) : nil
+        options.cka = nil
+        options.probes = ProbeOptions()
+        let probeTracker = try SaturationTracker(options: options)
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
         _ = try epoch(nil, batchCount: warmUpBatches)
         _ = try epoch(tracked, batchCount: warmUpBatches)
         _ = try epoch(fast, batchCount: warmUpBatches)
         if let ckaTracker { _ = try epoch(ckaTracker, batchCount: warmUpBatches) }
+        _ = try epoch(probeTracker, batchCount: warmUpBatches)
         var best = (Double.infinity, Double.infinity, Double.infinity)
-        var bestCKA = Double.infinity
-        var ratios: [Double] = [], ratios32: [Double] = [], ratiosCKA: [Double] = []
-        let kinds = ckaTracker == nil ? 3 : 4
-        // The three kinds take turns leading (plain, float64, float32; float64, float32, plain; …), so
+        var bestCKA = Double.infinity, bestProbe = Double.infinity
+        var ratios: [Double] = [], ratios32: [Double] = [], ratiosCKA: [Double] = [], ratiosProbe: [Double] = []
+        // Kinds: 0 plain, 1 float64, 2 float32, 3 CKA (short cases), 4 probes.
+        let roster = ckaTracker == nil ? [0, 1, 2, 4] : [0, 1, 2, 3, 4]
+        let kinds = roster.count
+        // The kinds take turns leading (plain, float64, float32, …; float64, float32, …, plain; …), so
         // that no kind always follows the same one (e.g. starts while the previous epoch end's BLAS
         // threads still spin).
         for repetition in 0..<(BenchSettings.quick ? 1 : repeats) {
-            var times = (plain: 0.0, tracked: 0.0, fast: 0.0, cka: 0.0)
+            var times = (plain: 0.0, tracked: 0.0, fast: 0.0, cka: 0.0, probe: 0.0)
             for turn in 0..<kinds {
-                switch (repetition + turn) % kinds {
+                switch roster[(repetition + turn) % kinds] {
                 case 0: times.plain = try epoch(nil)
                 case 1: times.tracked = try epoch(tracked)
                 case 2: times.fast = try epoch(fast)
-                default: times.cka = try epoch(ckaTracker)
+                case 3: times.cka = try epoch(ckaTracker)
+                default: times.probe = try epoch(probeTracker)
                 }
             }
             let (plain, withTracking, withFast) = (times.plain, times.tracked, times.fast)
@@ -178,6 +200,8 @@ enum OverheadBench: Bench {
                 bestCKA = min(bestCKA, times.cka)
                 ratiosCKA.append(times.cka / plain)
             }
+            bestProbe = min(bestProbe, times.probe)
+            ratiosProbe.append(times.probe / plain)
             best = (min(best.0, plain), min(best.1, withTracking), min(best.2, withFast))
             ratios.append(withTracking / plain)
             ratios32.append(withFast / plain)
@@ -193,8 +217,11 @@ enum OverheadBench: Bench {
             measurement.cka = bestCKA
             measurement.medianRatioCKA = median(ratiosCKA)
         }
+        measurement.probe = bestProbe
+        measurement.medianRatioProbe = median(ratiosProbe)
+        measurement.probeEpochEnd = probeEpochEnd
         // The overlapped kind: epochs back to back (the first warms up), then the last one's solves.
-        options.cka = nil
+        options.probes = nil
         let overlapped = try SaturationTracker(options: options)
         _ = try epoch(overlapped, batchCount: warmUpBatches, background: true)
         var bestOverlap = Double.infinity

@@ -189,8 +189,8 @@ public func delve_accumulator_deserialize(_ bytes: UnsafePointer<UInt8>?, _ size
 
 /// The statistic named `name` (a scalar one).
 func scalarStatistic(_ name: String) throws(CFailure) -> Statistic {
-    guard let statistic = Statistic(rawValue: name), statistic.isScalar else {
-        let names = Statistic.allCases.filter(\.isScalar).map(\.rawValue).joined(separator: ", ")
+    guard let statistic = Statistic(rawValue: name), statistic.isScalar, statistic.isSpectral else {
+        let names = Statistic.spectral.filter(\.isScalar).map(\.rawValue).joined(separator: ", ")
         throw CFailure(.argument, "unknown statistic '\(name)'; expected one of: \(names)")
     }
     return statistic

@@ -58,8 +58,18 @@ struct AnalyzeCommand: ParsableCommand {
           help: "Leave out a chunk of --batch-size rows with NaN/±inf values (counted and reported per file) instead of failing the file.")
     var skipBadBatches = false
 
+    @Option(help: "Class labels (.npy, one integer per row of every file) for a linear probe per file: probe-r2 of the fit and probe-accuracy of the held-out rows.")
+    var labels: String?
+
+    @Option(name: .customLong("probe-split"), help: "With --labels: the share of the first rows the probe is fitted on; the rest evaluate it.")
+    var probeSplit: Double?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one .npy file") }
+        if let probeSplit {
+            guard labels != nil else { throw ValidationError("--probe-split needs --labels") }
+            guard probeSplit > 0, probeSplit <= 1 else { throw ValidationError("--probe-split must be in (0, 1], got \(probeSplit)") }
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let downsample, downsample < 1 {
             throw ValidationError("--downsample must be at least 1, got \(downsample)")
@@ -88,21 +98,34 @@ struct AnalyzeCommand: ParsableCommand {
         analyzer.statisticsOptions = statistics.options
         analyzer.badBatchPolicy = skipBadBatches ? .skip : .fail
         var results: [ActivationFileAnalyzer.Result] = []
+        var probes: [ActivationFileAnalyzer.ProbeResult] = []
         var failures = 0
+        var classLabels: [Int]?
+        if let labels {
+            do { classLabels = try NPYLabels.read(path: labels) } catch {
+                printError("error: --labels \(error)")
+                throw ExitCode(1)
+            }
+        }
         for file in files {
             do {
                 let (accumulator, _, _, skipped) = try analyzer.accumulate(path: file)
+                let probe = try classLabels.map { labels throws(ActivationFileError) in
+                    try analyzer.probe(path: file, labels: labels, split: probeSplit ?? 0.8)
+                }
                 if let saveState {
                     let path = URL(fileURLWithPath: saveState).appendingPathComponent("\(accumulator.name).state").path
                     try accumulator.write(to: path)
                 }
                 results.append(try analyzer.result(of: accumulator, source: file, skippedBatches: skipped))
+                if let probe { probes.append(probe) }
             } catch {
                 failures += 1
                 printError("error: \(error)")
             }
         }
         var report = AnalyzeReport(options: statistics.options, results: results)
+        report.probes = probes
         if cka {
             do {
                 report.cka = try analyzer.cka(paths: files, memoryLimit: ckaMemoryLimit << 20)

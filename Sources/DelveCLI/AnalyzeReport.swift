@@ -10,6 +10,8 @@ struct AnalyzeReport {
     let results: [ActivationFileAnalyzer.Result]
     /// Linear CKA between the files (`--cka`), rows in file order.
     var cka: CKAMatrix? = nil
+    /// The linear probe of each result (`--labels`), in the same order; empty without labels.
+    var probes: [ActivationFileAnalyzer.ProbeResult] = []
 
     private var statistics: [Statistic] { options.statistics }
     private var threshold: Double { options.threshold }
@@ -42,6 +44,7 @@ struct AnalyzeReport {
                 ("stats", .object(stats)),
             ]
             if result.skippedBatches > 0 { fields.append(("skipped_batches", .number(Double(result.skippedBatches)))) }
+            fields += probeJSON(for: result.name)
             return .object(fields)
         }
         var object: [(String, JSONValue)] = [("threshold", .double(threshold)), ("layers", .array(layers))]
@@ -51,12 +54,13 @@ struct AnalyzeReport {
 
     /// One header line and one line per layer: `name,samples,features,<stats>`.
     func csv() -> String {
-        var out = (["name", "samples", "features"] + scalarStatistics.map(\.rawValue)).joined(separator: ",") + "\n"
+        var out = (["name", "samples", "features"] + scalarStatistics.map(\.rawValue) + probeColumns).joined(separator: ",") + "\n"
         for result in results {
             var cells = [Self.csvCell(result.name), String(result.samples), String(result.features)]
             for statistic in scalarStatistics {
                 cells.append(Self.exactText(result.statistics.values[statistic] ?? .nan, statistic: statistic))
             }
+            cells += probeCells(for: result.name, exact: true)
             out += cells.joined(separator: ",") + "\n"
         }
         return out
@@ -64,11 +68,12 @@ struct AnalyzeReport {
 
     /// An aligned table followed by the notes.
     func table() -> String {
-        let header = ["layer", "samples", "features"] + scalarStatistics.map(\.rawValue)
+        let header = ["layer", "samples", "features"] + scalarStatistics.map(\.rawValue) + probeColumns
         var rows: [[String]] = [header]
         for result in results {
             rows.append([result.name, String(result.samples), String(result.features)]
-                + scalarStatistics.map { Self.readableText(result.statistics.values[$0] ?? .nan, statistic: $0) })
+                + scalarStatistics.map { Self.readableText(result.statistics.values[$0] ?? .nan, statistic: $0) }
+                + probeCells(for: result.name, exact: false))
         }
         var widths = [Int](repeating: 0, count: header.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -103,6 +108,7 @@ struct AnalyzeReport {
             notes += result.statistics.notes.map { "\(result.name): \($0)" }
         }
         notes += cka?.notes.map { "cka: \($0)" } ?? []
+        notes += probeNotes()
         return notes
     }
 

@@ -35,6 +35,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Linear CKA between the layers (eval phase): cka.csv and the heat map in plots/ and the report.")
     var cka = true
 
+    @Flag(inversion: .prefixedNo, help: "A linear probe per layer (probe accuracy beside saturation in the report).")
+    var probe = true
+
     @Flag(help: "List every module that is not tracked (by default: a count per type).")
     var verbose = false
 
@@ -56,6 +59,7 @@ struct DemoCommand: ParsableCommand {
             configuration.output = "\(out)/\(name)"
             configuration.tracker.badBatchPolicy = skipBadBatches ? .skip : .fail
             if cka { configuration.tracker.cka = CKAOptions() }
+            if probe { configuration.tracker.probes = ProbeOptions() }
             let start = Date()
             let (session, record) = try runTraining(configuration, verbose: verbose)
             let seconds = Date().timeIntervalSince(start) / Double(max(1, epochs))

@@ -170,3 +170,29 @@ struct BLASThreadScopeTests {
         #expect(seen.scopes.allSatisfy { $0.depth >= 1 && $0.threads == 1 })
     }
 }
+
+@Suite("Cholesky solve")
+struct CholeskySolveTests {
+    @Test("dposv solves A X = B for a symmetric positive-definite A, reading only the upper triangle")
+    func solve() throws {
+        // A = [4 2 0; 2 5 1; 0 1 3], X = [1 −1; 2 0; −3 1] ⇒ B = A X = [8 −4; 9 −1; −7 3].
+        let a: [Double] = [4, 2, 0, 99, 5, 1, -99, 99, 3]   // lower triangle: garbage, not read
+        let b: [Double] = [8, -4, 9, -1, -7, 3]
+        let x = try CholeskySolve.solve(a, dimension: 3, rightHandSide: b, columns: 2)
+        let expected: [Double] = [1, -1, 2, 0, -3, 1]
+        for i in 0..<6 { #expect(abs(x[i] - expected[i]) <= 1e-14) }
+    }
+
+    @Test("a matrix that is not positive definite, of the wrong size or not finite is an error")
+    func errors() {
+        #expect(throws: LinearAlgebraError.lapack(routine: "dposv", info: 2)) {
+            try CholeskySolve.solve([1, 2, 2, 1], dimension: 2, rightHandSide: [1, 1], columns: 1)
+        }
+        #expect(throws: LinearAlgebraError.notSquare(count: 3, dimension: 2)) {
+            try CholeskySolve.solve([1, 0, 1], dimension: 2, rightHandSide: [1, 1], columns: 1)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite) {
+            try CholeskySolve.solve([1, 0, 0, .nan], dimension: 2, rightHandSide: [1, 1], columns: 1)
+        }
+    }
+}

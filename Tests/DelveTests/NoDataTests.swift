@@ -31,7 +31,7 @@ final class NoDataTests {
     func spectrumWithoutSamples() throws {
         let none = try CovarianceAccumulator(features: 3).spectrum()
         let stats = none.statistics(Statistic.allCases, threshold: 0.99, convention: .paper, covarianceTrace: nil)
-        #expect(stats.values.count == Statistic.allCases.filter(\.isScalar).count)
+        #expect(stats.values.count == Statistic.spectral.filter(\.isScalar).count)
         #expect(stats.values.values.allSatisfy { $0.isNaN })
         #expect(stats.notes == [Spectrum.noSamplesNote])
     }

@@ -315,4 +315,47 @@ struct TrackerBackgroundEpochTests {
         #expect(good.log == ["write 0", "close", "close"])
         #expect(failingWrite.log.first == "write 0")
     }
+
+    /// Three epochs of a probed tracker (labels a fixed function of the rows, train then eval batches),
+    /// ended synchronously or in the background (with the next epoch's batches recorded before waiting).
+    static func probeRecords(background: Bool) throws -> [EpochRecord] {
+        var options = TrackerOptions(statistics: [.lsat])
+        options.probes = ProbeOptions()
+        let tracker = try SaturationTracker(options: options)
+        var records: [EpochRecord] = []
+        try BLAS.withSingleThread {
+            for epoch in 0..<3 {
+                var rng = TestRandom(seed: UInt64(200 + epoch))
+                for pass in 0..<5 {
+                    let phase: Phase = pass >= 3 ? .eval : .train
+                    let values = rng.batch(rows: 48, features: 12)
+                    var labels: [Int] = []
+                    for r in 0..<48 {
+                        let row = values[(r * 12)..<(r * 12 + 12)]
+                        let first: Double = row[row.startIndex] + row[row.startIndex + 1]
+                        labels.append(first > 0 ? 1 : (row[row.startIndex + 2] > 0.5 ? 2 : 0))
+                    }
+                    try tracker.record(layer: "fc", phase: phase, batch: ArrayActivationBatch(values: values.map { Float($0) }, shape: [48, 12], kind: .dense),
+                                       labels: labels)
+                }
+                if background { _ = try tracker.endEpochInBackground() } else { records.append(try tracker.endEpoch()) }
+            }
+        }
+        if background { records = try tracker.waitForPendingEpochs() }
+        try tracker.close()
+        return records
+    }
+
+    @Test("probes: background epoch ends give the synchronous probe-r2 and probe-accuracy, bit for bit")
+    func probesMatchSynchronous() throws {
+        let expected = try Self.probeRecords(background: false)
+        let got = try Self.probeRecords(background: true)
+        #expect(got.map(Self.bits) == expected.map(Self.bits))
+        // The probe values are really there and differ between epochs (new data each epoch).
+        let r2 = expected.compactMap { $0.layers.first { $0.phase == .train }?.statistics[.probeR2] }
+        let accuracy = expected.compactMap { $0.layers.first { $0.phase == .eval }?.statistics[.probeAccuracy] }
+        #expect(r2.count == 3 && accuracy.count == 3)
+        #expect(Set(r2).count == 3)
+        #expect(accuracy.allSatisfy { $0 > 0.5 && $0 <= 1 })
+    }
 }

@@ -17,7 +17,7 @@ extension Spectrum {
                            covarianceTrace: Double? = nil) -> LayerStatistics {
         var result = LayerStatistics()
         if samples == 0 {
-            for stat in stats where stat.isScalar { result.values[stat] = .nan }
+            for stat in stats where stat.isScalar && stat.isSpectral { result.values[stat] = .nan }
             result.notes = notes(for: stats)
             return result
         }
@@ -37,6 +37,7 @@ extension Spectrum {
             case .srank: result.values[.srank] = stableRank
             case .rankme: result.values[.rankme] = rankMe
             case .alphareq: result.values[.alphareq] = alphaReQ
+            case .probeR2, .probeAccuracy: continue   // from labels (LinearProbe), not the spectrum
             }
         }
         result.notes = notes(for: stats)

@@ -30,6 +30,11 @@ public enum Statistic: String, CaseIterable, Sendable, Codable {
     case rankme
     /// α-ReQ: α of the least-squares fit log λₖ = c − α log k (Agrawal et al., NeurIPS 2022).
     case alphareq
+    /// The linear probe's training-fit R² (``LinearProbe``; from ``TrackerOptions/probes``, not the spectrum).
+    case probeR2 = "probe-r2"
+    /// The share of evaluation samples the linear probe classifies correctly (``LinearProbe``; from
+    /// ``TrackerOptions/probes``, not the spectrum).
+    case probeAccuracy = "probe-accuracy"
 
     /// The long name used in output keys (`<phase>-<delveKey>_<layer>`), Delve's where Delve has one.
     public var delveKey: String {
@@ -46,8 +51,17 @@ public enum Statistic: String, CaseIterable, Sendable, Codable {
         case .srank: return "stable-rank"
         case .rankme: return "rankme"
         case .alphareq: return "alpha-req"
+        case .probeR2: return "probe-r2"
+        case .probeAccuracy: return "probe-accuracy"
         }
     }
+
+    /// Whether the statistic comes from the covariance spectrum (every one except the probe's
+    /// ``probeR2`` and ``probeAccuracy``, which need labels); only these can be requested with `--stats`.
+    public var isSpectral: Bool { self != .probeR2 && self != .probeAccuracy }
+
+    /// The statistics `--stats` and ``StatisticsOptions`` accept.
+    public static var spectral: [Statistic] { allCases.filter(\.isSpectral) }
 
     /// Whether the statistic is a single number per layer (every one except ``cov``).
     public var isScalar: Bool { self != .cov }
@@ -57,7 +71,7 @@ public enum Statistic: String, CaseIterable, Sendable, Codable {
         var result: [Statistic] = []
         for part in text.split(separator: ",") {
             let name = part.trimmingCharacters(in: .whitespaces)
-            guard let stat = Statistic(rawValue: name) else { throw StatisticParseError(name: name) }
+            guard let stat = Statistic(rawValue: name), stat.isSpectral else { throw StatisticParseError(name: name) }
             if !result.contains(stat) { result.append(stat) }
         }
         return result
@@ -70,7 +84,8 @@ public struct StatisticParseError: Error, Equatable, CustomStringConvertible {
     public let name: String
     public var description: String {
         "unknown statistic '\(name)'; expected a comma-separated list of: "
-            + Statistic.allCases.map(\.rawValue).joined(separator: ", ")
+            + Statistic.spectral.map(\.rawValue).joined(separator: ", ")
+            + (Statistic(rawValue: name).map { $0.isSpectral ? "" : " (\($0.rawValue) comes from the linear probes: labels, not the spectrum)" } ?? "")
     }
 }
 

@@ -45,6 +45,8 @@ public final class SaturationTracker: @unchecked Sendable {
     let collapse: CollapseWatch
     /// The epoch ends handed to the background (``endEpochInBackground()``), their records and failures.
     let pipeline = EpochEndPipeline()
+    /// The labels of the next batch per phase, for ``TrackerOptions/probes``.
+    let probeLabels = ProbeLabels()
 
     struct SlotKey: Hashable, Sendable {
         let layer: String
@@ -65,6 +67,8 @@ public final class SaturationTracker: @unchecked Sendable {
         var rejectedBatches = 0
         var scratch: [Float] = []
         let reduction = ReductionScratch()
+        /// The linear probe's state (``TrackerOptions/probes``), created on the first labelled batch.
+        var probe: SlotProbe?
 
         /// An emptied accumulator a background epoch end gave back, for the next hand-over.
         var spare: CovarianceAccumulator?
@@ -97,6 +101,7 @@ public final class SaturationTracker: @unchecked Sendable {
         guard options.initialEpoch >= 0 else {
             throw .invalidOption("initialEpoch must not be negative, got \(options.initialEpoch)")
         }
+        try Self.validateProbes(options)
         self.options = options
         self.writers = writers
         self.currentEpoch = options.initialEpoch
@@ -117,13 +122,24 @@ public final class SaturationTracker: @unchecked Sendable {
     /// Honors ``TrackerOptions/logInterval``, ``TrackerOptions/maxSamples`` and ``stop()``.
     /// A bad batch throws ``TrackerError/badBatch(layer:phase:batch:reason:)`` (the layer's
     /// statistics keep their previous state) or, with ``BadBatchPolicy/skip``, is counted and skipped.
+    /// With ``TrackerOptions/probes`` the batch takes the labels of ``setLabels(_:phase:)``.
     public func record(layer: String, phase: Phase, batch: some ActivationBatch) throws(TrackerError) {
+        try record(layer: layer, phase: phase, batch: batch, labels: options.probes == nil ? nil : probeLabels.labels(for: phase))
+    }
+
+    /// Records one batch of `layer`'s outputs in `phase` with the class label (0..<K) of each sample,
+    /// for ``TrackerOptions/probes`` (labels are ignored when probes are off). Wrong labels (count,
+    /// negative) reject the batch like a bad batch; the labels of samples cut by
+    /// ``TrackerOptions/maxSamples`` are cut with them.
+    public func record(layer: String, phase: Phase, batch: some ActivationBatch, labels: [Int]?) throws(TrackerError) {
         let slot: Slot
+        let probeSource: Slot?   // the train slot whose probe classifies an eval batch
         do {
             lock.lock()
             defer { lock.unlock() }
             guard recording else { return }
             slot = slotHoldingLock(layer: layer, phase: phase)
+            probeSource = options.probes != nil && phase == .eval ? slots[SlotKey(layer: layer, phase: .train)] : nil
         }
         slot.lock.lock()
         defer { slot.lock.unlock() }
@@ -146,7 +162,9 @@ public final class SaturationTracker: @unchecked Sendable {
                 slot.accumulator = CovarianceAccumulator(features: features, name: layer, precision: options.precision)
             }
             let accumulator = slot.accumulator!
+            let probe = try prepareProbe(labels: labels, samples: kind.sampleCount(shape: shape), take: take)
             try accumulateSamples(take, of: batch, shape: shape, kind: kind, into: accumulator, slot: slot)
+            if let probe { try recordProbe(probe, layer: layer, phase: phase, slot: slot, trainSlot: probeSource, batch: batch, shape: shape, kind: kind) }
             slot.samplesThisEpoch += take
             slot.batchesThisEpoch += 1
         } catch {
@@ -300,6 +318,8 @@ public final class SaturationTracker: @unchecked Sendable {
         let accumulator: CovarianceAccumulator?
         let skipped: Int
         let firstSkipReason: String?
+        /// The linear probe's state of the epoch (``TrackerOptions/probes``).
+        let probe: ProbeEpoch?
     }
 
     /// Everything one epoch end needs, taken at once under ``lock``: afterwards the slots record the
@@ -328,7 +348,8 @@ public final class SaturationTracker: @unchecked Sendable {
                         if slot.batchesThisEpoch > 0 || slot.skippedThisEpoch > 0 {
                             let accumulator = handOver ? slot.handOverAccumulator(reset: options.resetCovariance) : slot.accumulator
                             work.append(SlotEpoch(key: key, slot: slot, accumulator: accumulator,
-                                                  skipped: slot.skippedThisEpoch, firstSkipReason: slot.firstSkipReason))
+                                                  skipped: slot.skippedThisEpoch, firstSkipReason: slot.firstSkipReason,
+                                                  probe: slot.probe?.takeEpoch()))
                         }
                         slot.samplesThisEpoch = 0
                         slot.batchesThisEpoch = 0
@@ -449,15 +470,19 @@ public final class SaturationTracker: @unchecked Sendable {
         do {
             let analysis = try accumulator.analysis(options.statisticsOptions, keepEigenvalues: options.keepSpectra)
             notes.append(contentsOf: analysis.statistics.notes)
-            return LayerEpochValues(
+            var values = LayerEpochValues(
                 layer: key.layer, phase: key.phase, features: analysis.features, samples: analysis.samples,
                 statistics: analysis.statistics.values, eigenvalues: analysis.eigenvalues,
                 covariance: analysis.covariance, notes: notes, skippedBatches: entry.skipped)
+            applyProbe(entry.probe, phase: key.phase, accumulator: accumulator, to: &values)
+            return values
         } catch {
             notes.append("eigendecomposition failed: \(error)")
-            return LayerEpochValues(
+            var values = LayerEpochValues(
                 layer: key.layer, phase: key.phase, features: accumulator.features, samples: accumulator.count,
                 statistics: [:], notes: notes, skippedBatches: entry.skipped)
+            applyProbe(entry.probe, phase: key.phase, accumulator: accumulator, to: &values)
+            return values
         }
     }
 

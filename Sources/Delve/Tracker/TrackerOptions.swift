@@ -56,6 +56,10 @@ public struct TrackerOptions: Sendable {
     /// share of its dimension D, or fell by more than half since the previous epoch, gets a note
     /// starting with `collapse:` (default 0.1; 0 keeps only the halving check).
     public var collapseShare: Double = 0.1
+    /// Streaming linear probes per layer (``LinearProbe``: `probe-r2` of the train phase,
+    /// `probe-accuracy` of the eval phase); nil (the default): off. The batches need labels
+    /// (``SaturationTracker/setLabels(_:phase:)``).
+    public var probes: ProbeOptions? = nil
 
     /// Default options: saturation only, δ = 0.99, channelwise convolutions, last timestep.
     public init() {}

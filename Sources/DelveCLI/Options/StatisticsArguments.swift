@@ -6,7 +6,7 @@ import DelveOutputs
 /// layer's spectrum (`analyze`, `merge`, `train`, `demo`). Each value is parsed once, while the
 /// arguments are read; a bad value is a usage error naming the option (exit code 64).
 struct StatisticsArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Comma-separated statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ",")) (default: lsat,idim).",
+    @Option(help: ArgumentHelp("Comma-separated statistics: \(Statistic.spectral.map(\.rawValue).joined(separator: ",")) (default: lsat,idim).",
                                valueName: "list"),
             transform: StatisticsArguments.parseStatistics)
     var stats: [Statistic] = [.lsat, .idim]

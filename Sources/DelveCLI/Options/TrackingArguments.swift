@@ -5,6 +5,7 @@ import Delve
 struct TrackingArguments: ParsableArguments {
     @OptionGroup var statistics: StatisticsArguments
     @OptionGroup var similarity: SimilarityArguments
+    @OptionGroup var probes: ProbeArguments
     @Option(name: .customLong("conv-method"), help: "Convolution outputs: channelwise, mean, max, median or flatten.")
     var convMethod: ConvMethod = .channelwise
     @Option(name: .customLong("timeseries-method"), help: "Sequence outputs: last (the last step, N×F), timestep-observations (every step an observation, (N·T)×F) or flattened-sequence (Delve 0.1.50's timestepwise: each sequence one observation, N×(T·F)). Deprecated: timestepwise, read as timestep-observations.")
@@ -27,6 +28,9 @@ struct TrackingArguments: ParsableArguments {
         if let downsample, downsample < 1 { throw ValidationError("--downsample must be at least 1, got \(downsample)") }
         guard logInterval >= 1 else { throw ValidationError("--log-interval must be at least 1, got \(logInterval)") }
         if let maxSamples, maxSamples < 1 { throw ValidationError("--max-samples must be at least 1, got \(maxSamples)") }
+        if probes.probe && keepCovariance {
+            throw ValidationError("--probe starts its statistics afresh every epoch: it cannot be combined with --keep-covariance")
+        }
     }
 
     /// The tracker options these arguments describe.
@@ -39,6 +43,7 @@ struct TrackingArguments: ParsableArguments {
         options.resetCovariance = !keepCovariance
         options.badBatchPolicy = skipBadBatches ? .skip : .fail
         similarity.apply(to: &options)
+        probes.apply(to: &options)
         return options
     }
 }

@@ -19,7 +19,8 @@ public enum RunPlots {
         history.map { $0.values(layer: layer, phase: phase)?.statistics[.lsat] ?? .nan }
     }
 
-    /// All figures, keyed by the names in ``names``, then `cka` when the history has linear CKA. Empty history
+    /// All figures, keyed by the names in ``names``, then `cka` when the history has linear CKA and `probes`
+    /// when it has linear probes (``ProbePlots``). Empty history
     /// gives empty figures with a message. The bar chart marks each layer's structural ceiling (`ceilings`);
     /// the bar chart and the heat map mark the `named` layers (the verdict's tail).
     public static func figures(history: [EpochRecord], ceilings: StructuralCeilings = StructuralCeilings(),
@@ -69,5 +70,6 @@ public enum RunPlots {
 
         return [("saturation", saturation), ("saturation-over-epochs", overEpochs), ("saturation-heatmap", heatmap),
                 ("explained-variance", explained), ("scalars", scalars)] + SimilarityPlots.figures(history: history)
+            + ProbePlots.figures(history: history)
     }
 }

@@ -49,6 +49,7 @@ public enum ReportPage {
         h += "<section><h2>Saturation</h2>\n" + svg("saturation") + svg("saturation-over-epochs") + svg("saturation-heatmap") + "</section>\n"
         h += "<section><h2>Spectra</h2>\n" + svg("explained-variance") + "</section>\n"
         h += similarityAndCollapseSections(history, cka: svg("cka"))
+        h += probeSection(svg("probes"))
         h += pcaEvaluationSection(pcaEvaluation, baseline: history.last)
         h += "<section><h2>Last epoch</h2>\n" + lastEpochTable(history.last) + "</section>\n"
         h += "<footer>Files in this run directory: <a href=\"statistics.csv\">statistics.csv</a>, "

@@ -29,9 +29,11 @@ public enum Rethreshold {
                 let spectrum = Spectrum(eigenvalues: eigenvalues, samples: entry.samples)
                 var entryOptions = options   // rankme and alphareq do not depend on δ: recomputed when the run had them
                 entryOptions.statistics += [Statistic.rankme, .alphareq].filter { entry.statistics[$0] != nil }
+                var values = spectrum.statistics(entryOptions).values
+                for probe in [Statistic.probeR2, .probeAccuracy] { values[probe] = entry.statistics[probe] }   // not from δ
                 layers.append(LayerEpochValues(
                     layer: entry.layer, phase: entry.phase, features: eigenvalues.count, samples: entry.samples,
-                    statistics: spectrum.statistics(entryOptions).values,
+                    statistics: values,
                     eigenvalues: eigenvalues, notes: entry.notes, skippedBatches: entry.skippedBatches))
             }
             // The averages were computed at the old δ: replace them (in place of the old ones, first).

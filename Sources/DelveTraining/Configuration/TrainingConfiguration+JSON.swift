@@ -35,7 +35,7 @@ extension TrainingConfiguration {
             ("keep-spectra", .bool(tracker.keepSpectra)),
             ("bad-batch-policy", .string(tracker.badBatchPolicy.rawValue)),
             ("writers", .array(writers.map { .string($0.rawValue) })),
-        ] + similarityJSON)
+        ] + similarityJSON + probeJSON)
     }
 
     /// Reads ``jsonValue`` back; `source` (the manifest's path) and the key name every error.
@@ -108,6 +108,7 @@ extension TrainingConfiguration {
         options.keepSpectra = try bool("keep-spectra")
         options.badBatchPolicy = try value("bad-batch-policy", BadBatchPolicy.self)
         try Self.readSimilarity(json, into: &options, source: source)
+        try Self.readProbes(json, into: &options, source: source)
         tracker = options
         var kinds: [WriterKind] = []
         for name in try strings("writers") {
@@ -133,6 +134,6 @@ extension TrainingConfiguration {
             "writers": writers.map(\.rawValue).joined(separator: ","),
             "keep-covariance": tracker.resetCovariance ? "off" : "on",
         ]
-        return texts.merging(similarityOptionTexts) { $1 }
+        return texts.merging(similarityOptionTexts) { $1 }.merging(probeOptionTexts) { $1 }
     }
 }

@@ -49,7 +49,7 @@ public struct TrainingConfiguration: Sendable {
             .init("precision", tracker.precision.rawValue),
             .init("covariance", tracker.resetCovariance ? "per epoch" : "accumulated over epochs"),
             .init("writers", writers.map(\.rawValue).joined(separator: ",")),
-        ] + similarityPairs
+        ] + similarityPairs + probePairs
     }
 }
 

@@ -243,6 +243,7 @@ public final class TrainingRun {
         var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
         for batch in loader.batches(epoch: order) {
             if Interruption.receivedSignal != nil { break }
+            if configuration.needsLabels { tracker.setLabels(batch.labels, phase: phase) }
             let (output, loss) = step(batch)
             let n = batch.labels.count
             lossSum += Double(loss.item) * Double(n)
