@@ -36,6 +36,7 @@ public enum ReportPage {
         h += ". Generated \(escape(formatter.string(from: generated))).</p></header>\n"
 
         h += verdictSection(verdict, ceilings: ceilings, last: history.last)
+        h += layerEvidenceSection(history, verdict: verdict, receptiveField: receptiveField)
         h += receptiveFieldSection(receptiveField, verdict: verdict, last: history.last)
         h += "<section><h2>Run configuration</h2>\n<table class=\"config\">\n"
         if let info {
