@@ -67,6 +67,14 @@ uint32_t delve_abi_version(void);
 /* The message of this thread's last failed call ("" if none). */
 const char *delve_last_error(void);
 
+/* The number of threads the engine's BLAS (OpenBLAS) uses for one call, process-wide. */
+delve_status delve_blas_threads(int32_t *out);
+
+/* Sets it (count >= 1). Inside a framework that keeps its own worker threads busy (PyTorch's intra-op
+ * threads), 1 avoids two thread pools spinning on the same cores. Set it before training: the epoch end
+ * changes it for a while and restores it. */
+delve_status delve_set_blas_threads(int32_t count);
+
 /* ---- Accumulator ------------------------------------------------------------------------------- */
 
 /* A new, empty accumulator of `features` features (0 ≤ features ≤ 65536); `name` (may be NULL) names

@@ -444,6 +444,19 @@ static void test_tracker_exchange(void) {
     delve_tracker_free(moments);
 }
 
+/* The BLAS thread count: set, read back, restored; 0 is an argument error with a message. */
+static void test_blas_threads(void) {
+    int32_t before = 0, now = 0;
+    CHECK(delve_blas_threads(&before) == DELVE_OK && before >= 1, "threads %d", before);
+    CHECK(delve_set_blas_threads(1) == DELVE_OK, "set 1");
+    CHECK(delve_blas_threads(&now) == DELVE_OK && now == 1, "read back %d", now);
+    CHECK(delve_set_blas_threads(0) == DELVE_ERR_ARGUMENT, "0 threads refused");
+    CHECK(strstr(delve_last_error(), "threads must be at least 1, got 0") != NULL, "message: %s", delve_last_error());
+    CHECK(delve_blas_threads(NULL) == DELVE_ERR_ARGUMENT, "NULL out refused");
+    CHECK(delve_set_blas_threads(before) == DELVE_OK, "restore");
+    CHECK(delve_blas_threads(&now) == DELVE_OK && now == before, "restored %d", now);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s <scratch directory>\n", argv[0]);
@@ -456,6 +469,7 @@ int main(int argc, char **argv) {
     test_accumulator_errors();
     test_tracker(argv[1]);
     test_tracker_exchange();
+    test_blas_threads();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 the C interface's library (libDelveC); the accumulator is also available on its own
 (`delve_swift.Accumulator`).
 """
-from ._native import BadBatchError, DelveError, DelveStateError, DelveWriterError, library_path
+from ._native import BadBatchError, DelveError, DelveStateError, DelveWriterError, blas_threads, library_path, set_blas_threads
 from .accumulator import Accumulator
 from .tools import reconstruct_csv_from_npy_data
 

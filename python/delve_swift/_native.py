@@ -169,6 +169,8 @@ _declare("delve_tracker_epoch_layer_count", vp, c_int64_p)
 _declare("delve_tracker_epoch_layer", vp, i64, ctypes.c_char_p, sz, c_size_p, ctypes.POINTER(ctypes.c_int32))
 _declare("delve_tracker_layer_state", vp, cp, i32, ctypes.c_void_p, sz, c_size_p)
 _declare("delve_tracker_replace_layer_state", vp, cp, i32, ctypes.c_char_p, sz)
+_declare("delve_blas_threads", ctypes.POINTER(ctypes.c_int32))
+_declare("delve_set_blas_threads", i32)
 
 
 def check(status):
@@ -185,6 +187,22 @@ def check(status):
     if status == ERR_WRITER:
         raise DelveWriterError(message, status)
     raise DelveStateError(message, status)
+
+
+def blas_threads():
+    """The number of threads the engine's BLAS (OpenBLAS) uses for one call (process-wide)."""
+    out = ctypes.c_int32()
+    check(lib.delve_blas_threads(ctypes.byref(out)))
+    return out.value
+
+
+def set_blas_threads(count):
+    """Sets the engine's BLAS threads (process-wide, count >= 1). `SaturationTracker` sets 1 by default:
+    PyTorch's intra-op threads already use the cores, and a second pool spinning beside them costs more
+    than it gives."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ValueError(f"blas_threads must be an int >= 1, got {count!r}")
+    check(lib.delve_set_blas_threads(count))
 
 
 def choice(table, value, what):

@@ -40,7 +40,9 @@ class SaturationTracker:
     arithmetic), `bad_batch_policy` ("fail": a NaN/inf batch raises, naming the layer; "skip": it is
     counted and noted), `moments_on_device` (reduce every batch to its count, mean and centred co-moment
     with torch in float64 on the tensor's device and pass only those; always so for tensors that are not
-    on the CPU, and for float64 tensors, which the engine's layouts would read as float32).
+    on the CPU, and for float64 tensors, which the engine's layouts would read as float32), `blas_threads`
+    (the engine's BLAS threads, process-wide; default 1: PyTorch's own threads already use the cores, and
+    a second spinning pool beside them slows both; None leaves the setting alone).
 
     Under `torch.distributed` (an initialized process group when the tracker is created), every rank
     records its own batches; at each epoch end the ranks exchange their serialized states over the group,
@@ -75,7 +77,8 @@ class SaturationTracker:
                  convention="paper",
                  precision="float64",
                  bad_batch_policy="fail",
-                 moments_on_device=False):
+                 moments_on_device=False,
+                 blas_threads=1):
         self.savefile = savefile
         self.nosave = nosave
         self.verbose = verbose
@@ -103,6 +106,8 @@ class SaturationTracker:
                              + ", ".join(TIMESERIES_METHODS))
         self._series = TIMESERIES_METHODS[timeseries_method]
         self.moments_on_device = moments_on_device
+        if blas_threads is not None:
+            _native.set_blas_threads(blas_threads)
         self._moment_passes = {}
         self._moment_samples = {}
         self._distributed = _distributed_group_size() > 1

@@ -270,3 +270,22 @@ def test_float64_model_is_exact(tmp_path):
     values = tracker.add_saturations()
     x = np.concatenate(outputs)
     assert values["train-covariance-trace_0"] == pytest.approx(np.trace(np.cov(x, rowvar=False, bias=True)), rel=1e-12)
+
+
+def test_blas_threads_default_one_and_settable(tmp_path):
+    """The tracker sets the engine's BLAS to one thread by default (PyTorch's threads use the cores);
+    blas_threads=None leaves the setting alone; a bad count is a ValueError naming it."""
+    import delve_swift
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3))
+    delve_swift.set_blas_threads(2)
+    assert delve_swift.blas_threads() == 2
+    tracker = delve_swift.SaturationTracker(str(tmp_path / "a"), "csv", model, device="cpu", blas_threads=None)
+    assert delve_swift.blas_threads() == 2
+    tracker.close()
+    tracker = delve_swift.SaturationTracker(str(tmp_path / "b"), "csv", model, device="cpu")
+    assert delve_swift.blas_threads() == 1
+    tracker.close()
+    with pytest.raises(ValueError, match="threads must be at least 1, got 0"):
+        delve_swift.set_blas_threads(0)
+    with pytest.raises(ValueError, match="blas_threads must be an int"):
+        delve_swift.set_blas_threads(1.5)
