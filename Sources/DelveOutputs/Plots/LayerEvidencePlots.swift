@@ -58,7 +58,7 @@ public enum LayerEvidencePlots {
         let height = Int(top + Double(panels.count) * (panelHeight + gap) - gap + bottom)
         let title = "Layer by layer, epoch \(record.epoch)"
         var figure = Figure(width: width, height: height, title: title)
-        figure.drawTitle(title, subtitle: "one panel above the other, the same layers below each other")
+        figure.drawTitle(title, subtitle: "one panel above the other; the layers line up across the panels")
         for (p, panel) in panels.enumerated() {
             let area = PlotRect(x: left, y: top + Double(p) * (panelHeight + gap) + 18, width: plotWidth, height: panelHeight - 18)
             figure.add(.text(panel.title, at: Point(left, area.y - 6), size: Figure.FontSize.legend, color: Palette.ink, bold: true))
