@@ -45,17 +45,10 @@ public enum LayerEvidencePlots {
         }
         guard panels.count > 1 else { return nil }
 
-        let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
-        let labelSize = Figure.FontSize.tick
-        let widest = names.map { Figure.textWidth($0, size: labelSize) }.max() ?? 0
-        let width = max(560, min(1400, 120 + layers.count * 64))
-        let left = 64.0
-        let plotWidth = Double(width) - left - 24
-        let group = layers.isEmpty ? plotWidth : plotWidth / Double(layers.count)
-        let rotate = widest > group * 0.92
+        let axis = LayerAxis(layers: layers)
+        let (width, left, plotWidth, group) = (axis.width, axis.left, axis.plotWidth, axis.group)
         let panelHeight = 150.0, gap = 40.0, top = 70.0
-        let bottom = rotate ? 44 + widest * 0.72 : 58
-        let height = Int(top + Double(panels.count) * (panelHeight + gap) - gap + bottom)
+        let height = Int(top + Double(panels.count) * (panelHeight + gap) - gap + axis.bottom)
         let title = "Layer by layer, epoch \(record.epoch)"
         var figure = Figure(width: width, height: height, title: title)
         figure.drawTitle(title, subtitle: "one panel above the other; the layers line up across the panels")
@@ -78,18 +71,9 @@ public enum LayerEvidencePlots {
             }
             figure.add(.line([Point(area.x, area.maxY), Point(area.maxX, area.maxY)], color: Palette.ink, width: 1))
             guard p == panels.count - 1 else { continue }
-            for (i, name) in names.enumerated() {
-                let center = area.x + (Double(i) + 0.5) * group
-                let isTail = tail.contains(layers[i])
-                let color = isTail ? Palette.vermillion : Palette.ink
-                if rotate {
-                    figure.add(.text(name, at: Point(center + 4, area.maxY + 12), size: labelSize, color: color, anchor: .end, rotation: -45, bold: isTail))
-                } else {
-                    figure.add(.text(name, at: Point(center, area.maxY + 18), size: labelSize, color: color, anchor: .middle, bold: isTail))
-                }
-            }
+            for i in layers.indices { axis.drawLabel(i, baseline: area.maxY, highlighted: tail.contains(layers[i]), into: &figure) }
         }
-        figure.add(.text("layer (network order)" + (caption.map { ": \($0)" } ?? ""), at: Point(left + plotWidth / 2, Double(height) - 10),
+        figure.add(.text("layer (network order)" + (axis.caption.map { ": \($0)" } ?? ""), at: Point(left + plotWidth / 2, Double(height) - 10),
                          size: Figure.FontSize.axisTitle, color: Palette.ink, anchor: .middle))
         return figure
     }

@@ -14,28 +14,15 @@ public enum SaturationPlots {
     /// tail) are underlined in vermillion with their labels.
     public static func layerSaturation(epoch: Int, layers: [String], train: [Double?], eval: [Double?], threshold: Double,
                                        limits: [Double?] = [], named: Set<String> = []) -> Figure {
-        let (names, caption) = LayerLabels.abbreviate(layers, limit: 24)
+        let axis = LayerAxis(layers: layers)
+        let (names, caption, width, left, plotWidth, group) = (axis.names, axis.caption, axis.width, axis.left, axis.plotWidth, axis.group)
         var phases: [(String, [Double?], RGB)] = []
         if train.contains(where: { $0 != nil }) { phases.append(("train", train, Palette.blue)) }
         if eval.contains(where: { $0 != nil }) { phases.append(("eval", eval, Palette.orange)) }
-        let labelSize = Figure.FontSize.tick
-        let widest = names.map { Figure.textWidth($0, size: labelSize) }.max() ?? 0
-        let width = max(560, min(1400, 120 + layers.count * 64))
-        var left = 64.0
-        var plotWidth = Double(width) - left - 24
-        var group = layers.isEmpty ? plotWidth : plotWidth / Double(layers.count)
-        let rotate = widest > group * 0.92
-        if rotate, let first = names.first {
-            // The first label, drawn at 45° ending under its bar, must not leave the figure on the left.
-            left = max(left, Figure.textWidth(first, size: labelSize) * 0.72 - group / 2 + 12)
-            plotWidth = Double(width) - left - 24
-            group = plotWidth / Double(layers.count)
-        }
-        let bottom = rotate ? 44 + widest * 0.72 : 58
-        let height = Int(330 + bottom)
+        let height = Int(330 + axis.bottom)
         var figure = Figure(width: width, height: height, title: "Layer saturation, epoch \(epoch)")
         figure.drawTitle("Layer saturation, epoch \(epoch)", subtitle: "saturation = idim / D at δ = \(delveNumberText(threshold))")
-        let area = PlotRect(x: left, y: 70, width: plotWidth, height: Double(height) - 70 - bottom)
+        let area = PlotRect(x: left, y: 70, width: plotWidth, height: Double(height) - 70 - axis.bottom)
         var legend = phases.map { LegendEntry($0.0, color: $0.2, kind: .box) }
         if limits.contains(where: { $0 != nil }) { legend.append(LegendEntry("structural ceiling", color: Palette.ink, kind: .line(dash: nil))) }
         if layers.contains(where: named.contains) { legend.append(LegendEntry("tail pattern", color: Palette.vermillion, kind: .box)) }
@@ -46,7 +33,7 @@ public enum SaturationPlots {
             figure.drawEmpty(area, message: "no saturation values")
         }
         let barWidth = group * 0.78 / Double(max(1, phases.count))
-        for (i, name) in names.enumerated() {
+        for i in names.indices {
             let left = area.x + Double(i) * group + group * 0.11
             for (k, phase) in phases.enumerated() {
                 guard i < phase.1.count, let value = phase.1[i], value.isFinite else { continue }
@@ -62,17 +49,11 @@ public enum SaturationPlots {
                 let y = yScale(min(1, max(0, limit)))
                 figure.add(.line([Point(left - 2, y), Point(left + group * 0.78 + 2, y)], color: Palette.ink, width: 2.5))
             }
-            let center = area.x + (Double(i) + 0.5) * group
             let isNamed = named.contains(layers[i])
-            let labelColor = isNamed ? Palette.vermillion : Palette.ink
             if isNamed {
                 figure.add(.rect(x: left, y: area.maxY + 1, width: group * 0.78, height: 4, fill: Palette.vermillion))
             }
-            if rotate {
-                figure.add(.text(name, at: Point(center + 4, area.maxY + 12), size: labelSize, color: labelColor, anchor: .end, rotation: -45, bold: isNamed))
-            } else {
-                figure.add(.text(name, at: Point(center, area.maxY + 18), size: labelSize, color: labelColor, anchor: .middle, bold: isNamed))
-            }
+            axis.drawLabel(i, baseline: area.maxY, highlighted: isNamed, into: &figure)
         }
         figure.add(.line([Point(area.x, area.maxY), Point(area.maxX, area.maxY)], color: Palette.ink, width: 1))
         figure.add(.text("layer (network order)" + (caption.map { ": \($0)" } ?? ""), at: Point(area.x + area.width / 2, Double(height) - 10), size: Figure.FontSize.axisTitle, color: Palette.ink, anchor: .middle))
