@@ -1,10 +1,8 @@
-/// A batch's per-sample probe features: dense rows as they are, a convolution's spatial mean per
-/// channel (N × C), a sequence's last timestep (N × F) — one row per sample whatever the tracker's
-/// covariance layout. Reuses its buffer from batch to batch.
+/// A batch's per-sample probe features (`SampleRows`: one row per sample whatever the tracker's
+/// covariance layout). Dense rows are read in place; other rows go to a buffer reused from batch to batch.
 final class ProbeRows: @unchecked Sendable {   // used under the owning slot's lock
-    private let reducer = ActivationReducer(options: LayoutOptions(convMethod: .mean, timeseriesMethod: .last))
+    private let sampleRows = SampleRows()
     private var buffer: [Float] = []
-    private var median: [Float] = []
 
     /// Whether the tracker's covariance rows under `layout` are these rows, so the probe can share the
     /// slot's accumulator instead of keeping its own.
@@ -18,22 +16,17 @@ final class ProbeRows: @unchecked Sendable {   // used under the owning slot's l
 
     /// The feature width of the rows of a batch of `shape`.
     func features(shape: [Int], kind: ActivationKind) throws(LayoutError) -> Int {
-        try reducer.features(shape: shape, kind: kind)
+        try sampleRows.reducer.features(shape: shape, kind: kind)
     }
 
     /// Calls `body` with the batch's rows (samples × features, row-major) and their count and width.
     func withRows<R>(_ data: UnsafeBufferPointer<Float>, shape: [Int], kind: ActivationKind,
                      _ body: (UnsafeBufferPointer<Float>, Int, Int) throws -> R) throws -> R {
-        let plan = try reducer.checkedPlan(data, shape: shape, kind: kind)
+        let plan = try sampleRows.plan(data, shape: shape, kind: kind)
         if case .dense = plan.kind { return try body(data, plan.rows, plan.features) }
         ReductionScratch.reserve(&buffer, plan.rows * plan.features)
         buffer.withUnsafeMutableBufferPointer { out in
-            let out = UnsafeMutableBufferPointer(rebasing: out[0..<(plan.rows * plan.features)])
-            switch plan.kind {
-            case .dense: break
-            case .sequence(let batchFirst): ActivationReducer.lastTimestep(data, plan: plan, batchFirst: batchFirst, into: out)
-            case .convolution: reducer.reduceConvolution(data, plan: plan, into: out, median: &median)
-            }
+            sampleRows.write(data, plan: plan, into: UnsafeMutableBufferPointer(rebasing: out[0..<(plan.rows * plan.features)]))
         }
         return try buffer.withUnsafeBufferPointer { try body($0, plan.rows, plan.features) }
     }

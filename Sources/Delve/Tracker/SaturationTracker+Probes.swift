@@ -150,14 +150,15 @@ extension SaturationTracker {
         guard let options = options.probes, let state = slot.probe, let sums = state.sums, sums.count > 0 else { return nil }
         if !state.solvedThisEpoch {
             state.solvedThisEpoch = true
-            guard let accumulator = state.own ?? slot.accumulator else { return nil }
-            do {
-                state.solved = .success(try LinearProbe(accumulator: accumulator, sums: sums, options: options))
-            } catch {
-                state.solved = .failure(error)
-            }
+            state.solved = Self.fitProbe(sums: sums, rows: state.own ?? slot.accumulator, options: options)
         }
         return state.solved
+    }
+
+    /// The probe of `sums` over the rows `rows` accumulates (nil when there are no rows).
+    private static func fitProbe(sums: ProbeClassSums?, rows: CovarianceAccumulator?, options: ProbeOptions) -> Result<LinearProbe, ProbeError>? {
+        guard let sums, sums.count > 0, let rows else { return nil }
+        do { return .success(try LinearProbe(accumulator: rows, sums: sums, options: options)) } catch { return .failure(error) }
     }
 
     /// The probe values of one (layer, phase) for the epoch that ends, from the state its snapshot took
@@ -168,11 +169,7 @@ extension SaturationTracker {
         guard let options = options.probes, let probe else { return }
         switch phase {
         case .train:
-            var solved = probe.solved
-            if solved == nil, let sums = probe.sums, sums.count > 0, let rows = probe.own ?? accumulator {
-                do { solved = .success(try LinearProbe(accumulator: rows, sums: sums, options: options)) } catch { solved = .failure(error) }
-            }
-            switch solved {
+            switch probe.solved ?? Self.fitProbe(sums: probe.sums, rows: probe.own ?? accumulator, options: options) {
             case .success(let linear)?: values.statistics[.probeR2] = linear.r2
             case .failure(let error)?: values.notes.append("probe: \(error)")
             case nil: break

@@ -9,7 +9,7 @@ import Foundation
 /// and counted in the matrix's notes.
 final class SimilarityRecorder: @unchecked Sendable {   // every field is guarded by `lock`
     let options: CKAOptions
-    private let reducer = ActivationReducer(options: LayoutOptions(convMethod: .mean, timeseriesMethod: .last))
+    private let sampleRows = SampleRows()
     private let lock = NSLock()
     /// The line of ``CKAOptions/plan(layers:)`` once the layer set is known.
     private(set) var announcement: String?
@@ -19,7 +19,6 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
     private var pending: [String: (rows: Int, features: Int)] = [:]
     /// Each layer's reduced rows, reused from batch to batch (no copy of the layer's output).
     private var storage: [String: [Float]] = [:]
-    private var median: [Float] = []
     private var skippedPasses = 0
     private var firstSkipReason: String?
     private var refused: SimilarityError?
@@ -39,7 +38,7 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
         if pending[layer] != nil { try flush() }
         let plan: ActivationReducer.Plan
         do {
-            plan = try batch.withUnsafeFloats { values in try reducer.checkedPlan(values, shape: shape, kind: kind) }
+            plan = try batch.withUnsafeFloats { values in try sampleRows.plan(values, shape: shape, kind: kind) }
         } catch {
             throw .cka("layer '\(layer)': \(error)")
         }
@@ -47,12 +46,7 @@ final class SimilarityRecorder: @unchecked Sendable {   // every field is guarde
         ReductionScratch.reserve(&storage[layer, default: []], plan.rows * plan.features)
         batch.withUnsafeFloats { values in
             storage[layer]!.withUnsafeMutableBufferPointer { out in
-                let out = UnsafeMutableBufferPointer(rebasing: out[0..<(plan.rows * plan.features)])
-                switch plan.kind {
-                case .dense: _ = out.update(fromContentsOf: values)
-                case .sequence(let batchFirst): ActivationReducer.lastTimestep(values, plan: plan, batchFirst: batchFirst, into: out)
-                case .convolution: reducer.reduceConvolution(values, plan: plan, into: out, median: &median)
-                }
+                sampleRows.write(values, plan: plan, into: UnsafeMutableBufferPointer(rebasing: out[0..<(plan.rows * plan.features)]))
             }
         }
         pending[layer] = (rows, plan.features)
