@@ -449,6 +449,13 @@ check_status "resume: a run with a relative --data path" 0 bash -c "cd '$data_tm
 check_status "resume: from another directory finds the data" 0 bash -c "cd / && '$d' train --resume '$data_tmp/r-rel' --epochs 2"
 check_status "resume: the same --data, given relative, is no conflict" 0 bash -c "cd '$data_tmp' && '$d' train --resume r-rel --data table.csv --epochs 3"
 check "resume: 3 epochs in the CSV" test "$(wc -l < "$data_tmp/r-rel/statistics.csv")" -eq 4
+cp "$data_tmp/r-csv/statistics.csv" "$data_tmp/r-csv.before"
+check_status "a fresh run into a directory holding a run is refused (64)" 64 "$d" train --dataset csv --data "$data_tmp/table.csv" --model mlp --model-options hidden=8 --epochs 2 --batch-size 8 --out "$data_tmp/r-csv"
+check_grep "refused run: names the directory, what is there and the way out" "$work/err" "r-csv already holds a run (.*statistics.csv.*): pass --resume .* --overwrite to replace it"
+check "refused run: the earlier statistics are untouched" cmp "$data_tmp/r-csv/statistics.csv" "$data_tmp/r-csv.before"
+check_status "--overwrite replaces the earlier run" 0 "$d" train --dataset csv --data "$data_tmp/table.csv" --model mlp --model-options hidden=8 --epochs 2 --batch-size 8 --out "$data_tmp/r-csv" --overwrite
+check "--overwrite: 2 epochs in the CSV, none of the earlier run's" test "$(wc -l < "$data_tmp/r-csv/statistics.csv")" -eq 3
+check_status "--overwrite with --resume is refused (64)" 64 "$d" train --resume "$data_tmp/r-csv" --overwrite
 check_status "train on a CSV with a bad cell fails" 1 "$d" train --dataset csv --data "$data_tmp/bad.csv" --model mlp --epochs 1 --out "$data_tmp/r-bad"
 check_grep "bad CSV: line and column" "$work/err" "bad.csv: line 3, column 2: 'oops' is not a finite number"
 check "train with an unknown model fails" bash -c "! '$d' train --model transformer --epochs 1 --out '$data_tmp/r-x'"

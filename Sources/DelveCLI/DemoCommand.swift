@@ -20,7 +20,7 @@ struct DemoCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The folder for the two run directories.")
+    @Option(help: "The folder for the two run directories (an earlier demo's runs there are replaced).")
     var out = "runs/demo"
     @Option(help: "Epochs per model.")
     var epochs = 8
@@ -61,7 +61,7 @@ struct DemoCommand: ParsableCommand {
             if cka { configuration.tracker.cka = CKAOptions() }
             if probe { configuration.tracker.probes = ProbeOptions() }
             let start = Date()
-            let (session, record) = try runTraining(configuration, verbose: verbose)
+            let (session, record) = try runTraining(configuration, replacing: true, verbose: verbose)
             let seconds = Date().timeIntervalSince(start) / Double(max(1, epochs))
             let sats = record.layers.filter { $0.phase == .eval }.compactMap { layer in
                 layer.statistics[.lsat].map { "\(layer.layer) \(Int(($0 * 100).rounded()))%" }

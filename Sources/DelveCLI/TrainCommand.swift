@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     var writers: [WriterKind] = [.console, .csv, .jsonl, .plot, .report]
     @Option(help: "The run directory (default: runs/<model>-<dataset>-<time>).")
     var out: String?
+    @Flag(help: "Replace the outputs of an earlier run in --out (by default a fresh run refuses a directory that holds one).")
+    var overwrite = false
     @Option(help: ArgumentHelp("Continue the run in this directory from its last checkpoint (configuration as recorded; --epochs N sets a new total).", valueName: "run-dir"))
     var resume: String?
     @Flag(help: "List every module that is not tracked (by default: a count per type).")
@@ -67,10 +69,11 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         if let resume {
+            if overwrite { throw ValidationError("--overwrite conflicts with --resume \(resume): a resumed run keeps its outputs") }
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
         }
-        try runTraining(try freshConfiguration(), verbose: verbose, pcaEval: pcaEval ?? [])
+        try runTraining(try freshConfiguration(), replacing: overwrite, verbose: verbose, pcaEval: pcaEval ?? [])
     }
 
     /// The configuration the options describe.
@@ -165,11 +168,11 @@ struct TrainCommand: ParsableCommand {
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
 func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
-                 verbose: Bool = false, pcaEval: [Double] = [],
+                 replacing: Bool = false, verbose: Bool = false, pcaEval: [Double] = [],
                  say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
-        session = try TrainingRun(configuration, resume: checkpoint, say: say)
+        session = try TrainingRun(configuration, resume: checkpoint, replacing: replacing, say: say)
     } catch {
         if case .invalid = error { throw ValidationError(error.description) }
         throw failure(error)

@@ -210,4 +210,27 @@ struct TrainingRunTests {
             #expect(!FileManager.default.fileExists(atPath: output.path))
         }
     }
+
+    @Test("a fresh run refuses a directory that holds an earlier run, changing nothing; replacing: true starts over")
+    func freshRunRefusesAnEarlierRun() throws {
+        try withTemporaryDirectory { root in
+            let output = root.appendingPathComponent("run")
+            try train(tiny(output: output, epochs: 1), lines: SaidLines())
+            let before = contents(of: output)
+            #expect(before["statistics.csv"] != nil)
+            let error = try #require(throws: TrainingError.self) {
+                try TrainingRun(tiny(output: output, epochs: 2), say: SaidLines().say)
+            }
+            guard case .invalid(let message) = error else {
+                Issue.record("expected .invalid, got \(error)")
+                return
+            }
+            #expect(message.contains(output.path) && message.contains("statistics.csv") && message.contains("--overwrite"), "\(message)")
+            #expect(contents(of: output) == before)
+            let run = try TrainingRun(tiny(output: output, epochs: 2), replacing: true, say: SaidLines().say)
+            try run.trainAll()
+            let csv = String(decoding: try Data(contentsOf: output.appendingPathComponent("statistics.csv")), as: UTF8.self)
+            #expect(csv.split(separator: "\n").count == 3, "\(csv)")   // header + 2 epochs, none left of the first run
+        }
+    }
 }

@@ -53,6 +53,16 @@ public struct RunDirectory: Sendable, Equatable {
     /// `report.html`
     public var reportURL: URL { url.appendingPathComponent("report.html") }
 
+    /// The outputs an earlier run left in the folder at `path` (`run.json`, the statistics, `checkpoint/`,
+    /// `npy/`, `plots/`, the report, TensorBoard event files), by name; empty when there are none or the
+    /// folder does not exist. A fresh run refuses such a folder unless asked to replace it.
+    public static func earlierOutputs(at path: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let known: Set<String> = ["run.json", "statistics.csv", "statistics.jsonl", "checkpoint", "npy", "plots",
+                                  "report.html", "pca-eval.csv"]
+        return names.filter { known.contains($0) || $0.hasPrefix("events.out.tfevents.") }.sorted()
+    }
+
     /// Writes `run.json` with the run's configuration (ordered name/value pairs) and its status.
     public func writeInfo(_ info: RunInfo) throws(WriterError) {
         try writeAtomically(Data((info.jsonValue.text + "\n").utf8), to: runInfoURL)

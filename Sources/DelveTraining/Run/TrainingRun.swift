@@ -61,17 +61,21 @@ public final class TrainingRun {
     /// directory) it restores the model, optimizer, random generators and tracker first — any failure
     /// leaves the run directory untouched — then rewinds the outputs to the completed epochs. Every
     /// failure is a ``TrainingError`` (``TrainingError/init(_:)`` says how other errors map).
+    ///
+    /// A fresh run (no `checkpoint`) refuses a `configuration.output` that holds an earlier run's outputs
+    /// (``TrainingError/invalid(_:)``, nothing touched) unless `replacing` is set; then it removes them.
     public convenience init(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
+                            replacing: Bool = false,
                             say: @escaping (String) -> Void = printLine) throws(TrainingError) {
         do {
-            try self.init(setUp: configuration, resume: checkpoint, say: say)
+            try self.init(setUp: configuration, resume: checkpoint, replacing: replacing, say: say)
         } catch {
             throw TrainingError(error)
         }
     }
 
     private init(setUp configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint?,
-                 say: @escaping (String) -> Void) throws {
+                 replacing: Bool, say: @escaping (String) -> Void) throws {
         self.configuration = configuration
         self.say = say
         guard configuration.epochs >= 1 else { throw TrainingError.invalid("--epochs must be at least 1, got \(configuration.epochs)") }
@@ -129,6 +133,11 @@ public final class TrainingRun {
             startEpoch = checkpoint.nextEpoch
         } else {
             runLock = try RunLock(directory: URL(fileURLWithPath: configuration.output, isDirectory: true))
+            let earlier = RunDirectory.earlierOutputs(at: configuration.output)
+            guard replacing || earlier.isEmpty else {
+                throw TrainingError.invalid("--out \(configuration.output) already holds a run (\(earlier.joined(separator: ", "))): "
+                    + "pass --resume \(configuration.output) to continue it, --overwrite to replace it, or another --out")
+            }
             run = try RunDirectory(path: configuration.output)
             try TrainingCheckpoint.recordStart(configuration, run: run)
             startEpoch = configuration.tracker.initialEpoch
