@@ -160,7 +160,8 @@ struct TrainCommand: ParsableCommand {
         if checkpoint == nil {
             printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
-        try runTraining(configuration, resume: checkpoint, verbose: verbose, pcaEval: pcaEval ?? [])
+        // Without a checkpoint the recorded run starts over in its own directory, replacing what it wrote.
+        try runTraining(configuration, resume: checkpoint, replacing: true, verbose: verbose, pcaEval: pcaEval ?? [])
     }
 }
 
