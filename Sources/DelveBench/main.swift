@@ -8,6 +8,7 @@ enum RegisteredBenches {
             CovarianceBench.self,
             TrainBench.self,
             OverheadBench.self,
+            PrecisionBench.self,
         ]
     }
 }
@@ -21,6 +22,7 @@ struct BenchCommand: ParsableCommand {
             CovarianceCommand.self,
             TrainCommand.self,
             OverheadCommand.self,
+            PrecisionCommand.self,
             AllocationsCommand.self,
             AllCommand.self,
         ]
