@@ -138,5 +138,17 @@ struct DelveRunFilesTests {
         #expect(page.contains("<span>0.667</span>"))
         #expect(page.contains("Delve 0.1.50 (Python): tiny.csv and tiny/"))
         #expect(page.contains("sample counts (shown as 0)"))
+        // The footer links what is there (the CSV one folder up, the folder itself), not this package's files.
+        #expect(page.contains("The run's files: <a href=\"../tiny.csv\">tiny.csv</a>, <a href=\".\">tiny/</a>."))
+        #expect(!page.contains("statistics.jsonl"))
+        // Beside the CSV, and elsewhere (absolute links).
+        let beside = run.appendingPathComponent("beside.html"), elsewhere = run.appendingPathComponent("sub/deeper/page.html")
+        try FileManager.default.createDirectory(at: elsewhere.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try files.writeReport(to: beside)
+        try files.writeReport(to: elsewhere)
+        let besidePage = try String(contentsOf: beside, encoding: .utf8)
+        #expect(besidePage.contains("<a href=\"tiny.csv\">tiny.csv</a>, <a href=\"tiny/\">tiny/</a>."))
+        let farPage = try String(contentsOf: elsewhere, encoding: .utf8)
+        #expect(farPage.contains("<a href=\"\(files.csvURL.standardizedFileURL.absoluteString)\">tiny.csv</a>"))
     }
 }

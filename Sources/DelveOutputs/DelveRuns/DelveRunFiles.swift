@@ -109,6 +109,25 @@ public struct DelveRunFiles: Sendable, Equatable {
         return info
     }
 
+    /// The footer's links of a report page at `page`: Delve's CSV and, when it exists, the folder of its
+    /// `.npy` files, relative to the page where they are beside it or one folder up, absolute otherwise.
+    func reportLinks(from page: URL) -> [(href: String, name: String)] {
+        let here = page.deletingLastPathComponent().standardizedFileURL.path
+        func link(_ url: URL, directory: Bool) -> (href: String, name: String) {
+            let folder = url.deletingLastPathComponent().standardizedFileURL.path
+            let name = url.lastPathComponent + (directory ? "/" : "")
+            if folder == here { return (name, name) }
+            if folder == URL(fileURLWithPath: here).deletingLastPathComponent().standardizedFileURL.path { return ("../" + name, name) }
+            return (url.standardizedFileURL.absoluteString, name)
+        }
+        var links = [link(csvURL, directory: false)]
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folderURL.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            links.append(folderURL.standardizedFileURL.path == here ? (".", name + "/") : link(folderURL, directory: true))
+        }
+        return links
+    }
+
     /// Where `delve report` writes the page: `<savefile>/report.html`, or `<savefile>-report.html` beside the
     /// CSV when the folder does not exist.
     public var reportURL: URL {
@@ -127,8 +146,9 @@ extension DelveRunFiles {
     public func writeReport(to output: URL? = nil) throws(WriterError) -> Int {
         let history = try records()
         guard !history.isEmpty else { throw .io(path: csvURL.path, reason: "no epochs found: Delve's CSV has no rows") }
-        let page = ReportPage.html(runName: name, info: reportInfo, history: history, running: false)
-        try writeAtomically(Data(page.utf8), to: output ?? reportURL)
+        let target = output ?? reportURL
+        let page = ReportPage.html(runName: name, info: reportInfo, history: history, running: false, files: reportLinks(from: target))
+        try writeAtomically(Data(page.utf8), to: target)
         return history.count
     }
 }

@@ -9,11 +9,13 @@ public enum ReportPage {
     /// The HTML of the report. `runName` is shown as the heading; `running` adds the refresh; `figures`
     /// are the run's standard figures when already built (``RunHistory/figures``); the structural
     /// ceilings are `info`'s; `receptiveField` (`receptive-field.json`) adds the prediction per layer;
-    /// `pcaEvaluation` (`pca-eval.csv`) adds its section ("PCA evaluation").
+    /// `pcaEvaluation` (`pca-eval.csv`) adds its section ("PCA evaluation"); `files` are the footer's
+    /// links (default: the run directory's `statistics.csv`, `statistics.jsonl`, `run.json`, `plots/`).
     public static func html(runName: String, info: RunInfo?, history: [EpochRecord],
                             figures given: [(name: String, figure: Figure)]? = nil, running: Bool,
                             refreshSeconds: Int = 15, generated: Date = Date(),
-                            receptiveField: ReceptiveFieldPrediction? = nil, pcaEvaluation: PCAEvaluation? = nil) -> String {
+                            receptiveField: ReceptiveFieldPrediction? = nil, pcaEvaluation: PCAEvaluation? = nil,
+                            files: [(href: String, name: String)]? = nil) -> String {
         let ceilings = info?.ceilings ?? StructuralCeilings()
         let verdict = history.last.map { Verdict(record: $0, ceilings: ceilings, receptiveField: receptiveField) }
         let figures = given ?? RunPlots.figures(history: history, ceilings: ceilings, named: verdict?.namedLayers ?? [])
@@ -53,12 +55,17 @@ public enum ReportPage {
         h += probeSection(svg("probes"))
         h += pcaEvaluationSection(pcaEvaluation, baseline: history.last)
         h += "<section><h2>Last epoch</h2>\n" + lastEpochTable(history.last) + "</section>\n"
-        h += "<footer>Files in this run directory: <a href=\"statistics.csv\">statistics.csv</a>, "
-        h += "<a href=\"statistics.jsonl\">statistics.jsonl</a>, <a href=\"run.json\">run.json</a>, <a href=\"plots/\">plots/</a>. "
+        let links = (files ?? runDirectoryFiles).map { "<a href=\"\(escape($0.href))\">\(escape($0.name))</a>" }
+        h += "<footer>" + (files == nil ? "Files in this run directory: " : "The run's files: ") + links.joined(separator: ", ") + ". "
         h += "Made by Delve for Swift \(escape(DelveInfo.version)).</footer>\n"
         h += "</main>\n</body>\n</html>\n"
         return h
     }
+
+    /// The footer's links for a run directory of this package (relative to its `report.html`).
+    static let runDirectoryFiles: [(href: String, name: String)] = [
+        ("statistics.csv", "statistics.csv"), ("statistics.jsonl", "statistics.jsonl"), ("run.json", "run.json"), ("plots/", "plots/"),
+    ]
 
     /// The table of the last epoch: one row per layer and phase, one column per statistic, then the scalars.
     static func lastEpochTable(_ record: EpochRecord?) -> String {
