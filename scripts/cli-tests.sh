@@ -118,7 +118,9 @@ check_grep "report of a Delve run: Delve's lsat of fc1" "$delve_tmp/tiny/report.
 check_grep "report of a Delve run: says what Delve did not record" "$delve_tmp/tiny/report.html" "not in Delve&apos;s files</th><td>δ (shown as Delve&apos;s default, 0.99), sample counts (shown as 0)<"
 check_status "report of a Delve run (by its folder)" 0 "$bin/delve" report "$delve_tmp/tiny" -o "$delve_tmp/by-folder.html"
 check_status "report of a Delve run (by the parent folder)" 0 "$bin/delve" report "$delve_tmp" -o "$delve_tmp/by-parent.html"
-check "report of a Delve run: same table by .csv, folder and parent" bash -c "diff <(grep -v Generated '$delve_tmp/tiny/report.html') <(grep -v Generated '$delve_tmp/by-folder.html') && diff <(grep -v Generated '$delve_tmp/by-folder.html') <(grep -v Generated '$delve_tmp/by-parent.html')"
+check "report of a Delve run: same page by .csv, folder and parent (but the footer's links, relative to each page)" bash -c "diff <(grep -v -e Generated -e '<footer>' '$delve_tmp/tiny/report.html') <(grep -v -e Generated -e '<footer>' '$delve_tmp/by-folder.html') && diff <(grep -v -e Generated -e '<footer>' '$delve_tmp/by-folder.html') <(grep -v -e Generated -e '<footer>' '$delve_tmp/by-parent.html')"
+check_grep "report of a Delve run: the footer links its CSV and folder" "$delve_tmp/by-folder.html" '<footer>The run.s files: <a href="tiny.csv">tiny.csv</a>, <a href="tiny/">tiny/</a>.'
+check "report of a Delve run: no link to files it does not have" bash -c "! grep -q 'statistics.jsonl' '$delve_tmp/tiny/report.html'"
 check_status "rethreshold a Delve run at its δ, Delve's convention" 0 "$bin/delve" rethreshold "$delve_tmp/tiny" --threshold 0.99 --compat delve
 # Recomputed from Delve's covariance matrices, the values equal the ones Delve wrote into its CSV.
 check "rethreshold at Delve's δ equals Delve's CSV" python3 -c "
@@ -556,6 +558,19 @@ for bad in 0 1.5 -0.1 nan "" "0.9,,0.99" "abc" "0.9;0.99"; do
   check_grep "train --pca-eval '$bad': the option named" "$work/err" 'pca-eval'
 done
 check "train --pca-eval bad input: no run folder" test ! -e "$work/r-pca-bad"
+check_status "train --pca-eval-random" 0 "$d" train --model cnn --model-options depth=2,width=8 --epochs 2 --writers csv,report --pca-eval 0.9,1 --pca-eval-random --out "$work/r-pca-random"
+check "train --pca-eval-random: random directions lose at δ 0.9 and equal the eigenvectors at δ 1" python3 -c "
+import csv
+rows = list(csv.DictReader(open('$work/r-pca-random/pca-eval.csv')))
+assert [r['delta'] for r in rows] == ['0.9', '1.0'], rows
+low, full = rows
+assert float(low['random-accuracy']) < float(low['accuracy']) and float(low['random-loss']) > float(low['loss']), low
+assert full['random-accuracy'] == full['accuracy'] and abs(float(full['random-loss']) - float(full['loss'])) <= 1e-4 * float(full['loss']), full
+"
+check_grep "train --pca-eval-random: console line" "$work/out" '^  random directions, same k: test accuracy'
+check_grep "train --pca-eval-random: report control" "$work/r-pca-random/report.html" '<th>random: accuracy</th>'
+check_status "train --pca-eval-random without --pca-eval is a usage error" 64 "$d" train --model mlp --epochs 1 --pca-eval-random --out "$work/r-pca-random-bad"
+check_grep "train --pca-eval-random without --pca-eval: named" "$work/err" 'pca-eval-random needs --pca-eval'
 
 # Linear probes: delve analyze --labels, delve train --probe.
 python3 -c "

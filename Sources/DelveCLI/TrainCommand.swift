@@ -65,6 +65,13 @@ struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("After the last epoch, evaluate the model with every tracked Linear/channelwise conv layer projected onto the eigenvectors explaining each δ of its last epoch's train covariance; writes pca-eval.csv (e.g. 0.9,0.99,0.999).",
                                valueName: "deltas"), transform: parsePCAThresholds)
     var pcaEval: [Double]?
+    @Flag(name: .customLong("pca-eval-random"),
+          help: "With --pca-eval: evaluate each δ again with the same k random orthonormal directions per layer (the control; random-accuracy, random-loss columns).")
+    var pcaEvalRandom = false
+
+    func validate() throws {
+        if pcaEvalRandom && pcaEval == nil { throw ValidationError("--pca-eval-random needs --pca-eval δ,…") }
+    }
 
     func run() throws {
         Interruption.install()
@@ -73,7 +80,7 @@ struct TrainCommand: ParsableCommand {
             try resumeRun(resume, given: TrainCommand.givenOptions(CommandLine.arguments))
             return
         }
-        try runTraining(try freshConfiguration(), replacing: overwrite, verbose: verbose, pcaEval: pcaEval ?? [])
+        try runTraining(try freshConfiguration(), replacing: overwrite, verbose: verbose, pcaEval: pcaEval ?? [], pcaEvalRandom: pcaEvalRandom)
     }
 
     /// The configuration the options describe.
@@ -161,7 +168,8 @@ struct TrainCommand: ParsableCommand {
             printLine("No checkpoint in \(path) yet (stopped before its first epoch completed): starting the run over with its recorded configuration")
         }
         // Without a checkpoint the recorded run starts over in its own directory, replacing what it wrote.
-        try runTraining(configuration, resume: checkpoint, replacing: true, verbose: verbose, pcaEval: pcaEval ?? [])
+        try runTraining(configuration, resume: checkpoint, replacing: true, verbose: verbose, pcaEval: pcaEval ?? [],
+                        pcaEvalRandom: pcaEvalRandom)
     }
 }
 
@@ -169,7 +177,7 @@ struct TrainCommand: ParsableCommand {
 /// Usage errors become exit code 64, other failures exit code 1 with the message on stderr.
 @discardableResult
 func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: TrainingCheckpoint? = nil,
-                 replacing: Bool = false, verbose: Bool = false, pcaEval: [Double] = [],
+                 replacing: Bool = false, verbose: Bool = false, pcaEval: [Double] = [], pcaEvalRandom: Bool = false,
                  say: @escaping (String) -> Void = printLine) throws -> (TrainingRun, EpochRecord) {
     let session: TrainingRun
     do {
@@ -180,6 +188,7 @@ func runTraining(_ configuration: TrainingConfiguration, resume checkpoint: Trai
     }
     session.verbose = verbose
     session.pcaEvalThresholds = pcaEval
+    session.pcaEvalRandom = pcaEvalRandom
     let record: EpochRecord
     do {
         record = try session.trainAll()

@@ -93,6 +93,12 @@ public final class PCAProjectionSetup {
         for (_, projection) in projections { try projection.setThreshold(threshold) }
     }
 
+    /// Replaces every projection's k kept directions by k random orthonormal ones (the control;
+    /// `setThreshold(_:)` brings the leading eigenvectors back).
+    public func injectRandomDirections(using generator: inout some RandomNumberGenerator) {
+        for (_, projection) in projections { projection.injectRandomDirections(using: &generator) }
+    }
+
     /// k per projected layer, in ``projections`` order.
     public var keptDimensions: [Int] { projections.map(\.projection.keptDimensions) }
 

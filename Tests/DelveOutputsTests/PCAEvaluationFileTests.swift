@@ -27,6 +27,30 @@ struct PCAEvaluationFileTests {
         #expect(try PCAEvaluation.parse(autoencoder.csvText, path: "p.csv") == autoencoder)
     }
 
+    @Test("with the random-directions control: two more columns after loss, read back equal; plot and report show it")
+    func randomControl() throws {
+        let table = PCAEvaluation(
+            layers: ["fc"], features: [8],
+            rows: [.init(delta: 0.9, accuracy: 0.75, loss: 0.5, kept: [2], randomAccuracy: 0.25, randomLoss: 2),
+                   .init(delta: 1, accuracy: 0.875, loss: 0.25, kept: [8], randomAccuracy: 0.875, randomLoss: 0.25)])
+        #expect(table.hasRandomControl && !Self.table.hasRandomControl)
+        #expect(table.csvText == "delta,accuracy,loss,random-accuracy,random-loss,fc-kept,fc-features\n0.9,0.75,0.5,0.25,2.0,2,8\n1.0,0.875,0.25,0.875,0.25,8,8\n")
+        #expect(try PCAEvaluation.parse(table.csvText, path: "p.csv") == table)
+        let autoencoder = PCAEvaluation(layers: ["0"], features: [4],
+                                        rows: [.init(delta: 0.5, accuracy: nil, loss: 0.01, kept: [1], randomLoss: 0.5)])
+        #expect(autoencoder.csvText == "delta,accuracy,loss,random-accuracy,random-loss,0-kept,0-features\n0.5,,0.01,,0.5,1,4\n")
+        #expect(try PCAEvaluation.parse(autoencoder.csvText, path: "p.csv") == autoencoder)
+        #expect(throws: WriterError.self) {
+            _ = try PCAEvaluation.parse("delta,accuracy,loss,random-accuracy,random-loss,fc-kept,fc-features\n0.9,0.75,0.5,0.25,,2,8\n", path: "p.csv")
+        }
+        let svg = SVGRenderer.render(PCAEvaluationPlot.figure(table))
+        #expect(svg.contains("random directions"))
+        #expect(!SVGRenderer.render(PCAEvaluationPlot.figure(Self.table)).contains("random directions"))
+        let page = ReportPage.pcaEvaluationSection(table, baseline: nil)
+        #expect(page.contains("<th>random: accuracy</th><th>random: loss</th>"))
+        #expect(page.contains("<tr><td>0.9</td><td>0.75</td><td>0.5</td><td>0.25</td><td>2.0</td><td>2 of 8</td></tr>"))
+    }
+
     @Test("a malformed file is an error naming the file and the line")
     func malformed() {
         let cases: [(String, Int)] = [

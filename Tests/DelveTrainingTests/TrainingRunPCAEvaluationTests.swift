@@ -43,6 +43,31 @@ struct TrainingRunPCAEvaluationTests {
         #expect(lines.all.contains { $0.hasPrefix("PCA evaluation δ = 0.99: test accuracy ") })
     }
 
+    @Test("the random-directions control: at δ = 1 (k = D) it equals the unprojected model; below, it loses more than the eigenvectors")
+    func randomControl() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("delve-pca-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let lines = SaidLines()
+        do {
+            let run = try TrainingRun(configuration(root), say: lines.say)
+            run.pcaEvalThresholds = [0.9, 1]
+            run.pcaEvalRandom = true
+            try run.trainAll()
+        }
+        let evaluation = try #require(try PCAEvaluation.read(from: try RunDirectory(existing: root.path)))
+        #expect(evaluation.hasRandomControl)
+        let (low, full) = (evaluation.rows[0], evaluation.rows[1])
+        // k = D: any orthonormal basis spans the whole space, so the projection is the identity.
+        #expect(full.kept == evaluation.features)
+        #expect(abs(full.randomLoss! - full.loss) <= 1e-4 * full.loss)
+        #expect(full.randomAccuracy == full.accuracy)
+        // k < D somewhere: the leading eigenvectors keep more of what the network uses than random ones.
+        #expect(zip(low.kept, evaluation.features).contains { $0 < $1 })
+        #expect(low.randomLoss! > low.loss)
+        #expect(low.randomAccuracy! < low.accuracy!)
+        #expect(lines.all.contains { $0.hasPrefix("  random directions, same k: test accuracy ") })
+    }
+
     @Test("a δ outside (0, 1] is refused before any epoch, naming the option")
     func badThreshold() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("delve-pca-\(UUID().uuidString)")

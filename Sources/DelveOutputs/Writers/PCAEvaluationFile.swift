@@ -5,10 +5,12 @@ import Foundation
 /// projectable tracked layer projected onto the leading eigenvectors of its last epoch's train
 /// covariance that explain δ (Delve's PCA layers), one row per δ.
 ///
-/// `pca-eval.csv` is wide: header `delta,accuracy,loss,<layer>-kept…,<layer>-features…`, one row per δ
-/// in the order given; `accuracy` is empty for a model without classes (the autoencoder); `<layer>-kept`
-/// is k, the directions kept (the layer's intrinsic dimensionality at δ, paper convention), and
-/// `<layer>-features` its D.
+/// `pca-eval.csv` is wide: header `delta,accuracy,loss[,random-accuracy,random-loss],<layer>-kept…,
+/// <layer>-features…`, one row per δ in the order given; `accuracy` is empty for a model without classes
+/// (the autoencoder); `<layer>-kept` is k, the directions kept (the layer's intrinsic dimensionality at δ,
+/// paper convention), and `<layer>-features` its D. The `random-` columns, present with the control
+/// (`--pca-eval-random`), are the same evaluation with each layer's k directions replaced by k random
+/// orthonormal ones (Delve's control experiment).
 public struct PCAEvaluation: Equatable, Sendable {
     /// One evaluation at one δ.
     public struct Row: Equatable, Sendable {
@@ -20,13 +22,21 @@ public struct PCAEvaluation: Equatable, Sendable {
         public var loss: Double
         /// k per layer, in ``PCAEvaluation/layers`` order.
         public var kept: [Int]
+        /// The control's test accuracy (k random orthonormal directions per layer), `nil` without the
+        /// control or classes.
+        public var randomAccuracy: Double?
+        /// The control's mean test loss, `nil` without the control.
+        public var randomLoss: Double?
 
         /// A row.
-        public init(delta: Double, accuracy: Double?, loss: Double, kept: [Int]) {
+        public init(delta: Double, accuracy: Double?, loss: Double, kept: [Int],
+                    randomAccuracy: Double? = nil, randomLoss: Double? = nil) {
             self.delta = delta
             self.accuracy = accuracy
             self.loss = loss
             self.kept = kept
+            self.randomAccuracy = randomAccuracy
+            self.randomLoss = randomLoss
         }
     }
 
@@ -42,22 +52,29 @@ public struct PCAEvaluation: Equatable, Sendable {
     /// One row per δ.
     public var rows: [Row]
 
-    /// An evaluation table; every row must have one k per layer.
+    /// An evaluation table; every row must have one k per layer, and all rows or none the control's loss.
     public init(layers: [String], features: [Int], rows: [Row]) {
         precondition(features.count == layers.count && rows.allSatisfy { $0.kept.count == layers.count },
                      "PCAEvaluation: one feature count and one k per layer")
+        precondition(rows.allSatisfy { $0.randomLoss != nil } || rows.allSatisfy { $0.randomLoss == nil },
+                     "PCAEvaluation: the random-directions control in all rows or in none")
         self.layers = layers
         self.features = features
         self.rows = rows
     }
 
+    /// Whether the rows have the random-directions control.
+    public var hasRandomControl: Bool { rows.first?.randomLoss != nil }
+
     /// The CSV text (numbers as `delveNumberText`, the shortest round-trip text).
     public var csvText: String {
-        var text = (["delta", "accuracy", "loss"] + layers.map { "\($0)-kept" } + layers.map { "\($0)-features" })
+        let control = hasRandomControl ? ["random-accuracy", "random-loss"] : []
+        var text = (["delta", "accuracy", "loss"] + control + layers.map { "\($0)-kept" } + layers.map { "\($0)-features" })
             .joined(separator: ",") + "\n"
         for row in rows {
+            let random = hasRandomControl ? [row.randomAccuracy.map(delveNumberText) ?? "", row.randomLoss.map(delveNumberText) ?? ""] : []
             let cells = [delveNumberText(row.delta), row.accuracy.map(delveNumberText) ?? "", delveNumberText(row.loss)]
-                + row.kept.map(String.init) + features.map(String.init)
+                + random + row.kept.map(String.init) + features.map(String.init)
             text += cells.joined(separator: ",") + "\n"
         }
         return text
@@ -97,14 +114,18 @@ public struct PCAEvaluation: Equatable, Sendable {
     public static func parse(_ text: String, path: String) throws(WriterError) -> PCAEvaluation {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-              header.count >= 3, header[0] == "delta", header[1] == "accuracy", header[2] == "loss",
-              (header.count - 3) % 2 == 0 else {
-            throw .malformed(path: path, line: 1, reason: "expected the header delta,accuracy,loss,<layer>-kept…,<layer>-features…")
+              header.count >= 3, header[0] == "delta", header[1] == "accuracy", header[2] == "loss" else {
+            throw .malformed(path: path, line: 1, reason: "expected the header delta,accuracy,loss[,random-accuracy,random-loss],<layer>-kept…,<layer>-features…")
         }
-        let count = (header.count - 3) / 2
+        let control = header.count >= 5 && header[3] == "random-accuracy" && header[4] == "random-loss"
+        let first = control ? 5 : 3
+        guard (header.count - first) % 2 == 0 else {
+            throw .malformed(path: path, line: 1, reason: "expected the header delta,accuracy,loss[,random-accuracy,random-loss],<layer>-kept…,<layer>-features…")
+        }
+        let count = (header.count - first) / 2
         var layers: [String] = []
         for i in 0..<count {
-            let kept = header[3 + i], features = header[3 + count + i]
+            let kept = header[first + i], features = header[first + count + i]
             guard kept.hasSuffix("-kept"), features == String(kept.dropLast(5)) + "-features" else {
                 throw .malformed(path: path, line: 1, reason: "column '\(kept)' must be <layer>-kept with a matching <layer>-features")
             }
@@ -125,7 +146,20 @@ public struct PCAEvaluation: Equatable, Sendable {
             if cells[1].isEmpty { accuracy = nil } else if let value = Double(cells[1]) { accuracy = value } else {
                 throw .malformed(path: path, line: number, reason: "accuracy '\(cells[1])' is not a number")
             }
-            let integers = cells.dropFirst(3).map { Int($0) }
+            var randomAccuracy: Double?, randomLoss: Double?
+            if control {
+                if !cells[3].isEmpty {
+                    guard let value = Double(cells[3]) else {
+                        throw .malformed(path: path, line: number, reason: "random-accuracy '\(cells[3])' is not a number")
+                    }
+                    randomAccuracy = value
+                }
+                guard let value = Double(cells[4]) else {
+                    throw .malformed(path: path, line: number, reason: "random-loss '\(cells[4])' is not a number")
+                }
+                randomLoss = value
+            }
+            let integers = cells.dropFirst(first).map { Int($0) }
             guard integers.allSatisfy({ $0 != nil }) else {
                 throw .malformed(path: path, line: number, reason: "the -kept and -features cells must be integers")
             }
@@ -135,7 +169,8 @@ public struct PCAEvaluation: Equatable, Sendable {
                 throw .malformed(path: path, line: number, reason: "the -features cells differ from the first row's")
             }
             features = rowFeatures
-            rows.append(Row(delta: delta, accuracy: accuracy, loss: loss, kept: Array(values.prefix(count))))
+            rows.append(Row(delta: delta, accuracy: accuracy, loss: loss, kept: Array(values.prefix(count)),
+                            randomAccuracy: randomAccuracy, randomLoss: randomLoss))
         }
         return PCAEvaluation(layers: layers, features: features ?? [Int](repeating: 0, count: count), rows: rows)
     }
@@ -153,6 +188,12 @@ public enum PCAEvaluationPlot {
         if evaluation.rows.allSatisfy({ $0.accuracy != nil }), !evaluation.rows.isEmpty {
             series.append(LineSeries(name: "test accuracy", x: deltas, y: evaluation.rows.map { $0.accuracy! }, color: Palette.ink))
             entries.append(LegendEntry("test accuracy", color: Palette.ink, kind: .line(dash: nil)))
+            if evaluation.rows.allSatisfy({ $0.randomAccuracy != nil }) {
+                let dash: [Double] = [2, 3]
+                series.append(LineSeries(name: "random directions", x: deltas, y: evaluation.rows.map { $0.randomAccuracy! },
+                                         color: Palette.ink, dash: dash))
+                entries.append(LegendEntry("random directions", color: Palette.ink, kind: .line(dash: dash)))
+            }
         }
         for (i, label) in labels.enumerated() {
             let d = Double(max(evaluation.features[i], 1))

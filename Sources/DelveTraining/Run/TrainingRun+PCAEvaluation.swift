@@ -35,13 +35,22 @@ extension TrainingRun {
         }
         let loader = try DataLoader(test, batchSize: 256, shuffle: false, flatten: flatten)
         var rows: [PCAEvaluation.Row] = []
+        var generator = SeededGenerator(seed: configuration.seed ^ 0x9E37_79B9_7F4A_7C15)
         for delta in pcaEvalThresholds {
             try setup.setThreshold(delta)
             let (loss, accuracy) = evaluateQuietly(loader)
-            let row = PCAEvaluation.Row(delta: delta, accuracy: classifier ? accuracy : nil, loss: loss, kept: setup.keptDimensions)
+            var row = PCAEvaluation.Row(delta: delta, accuracy: classifier ? accuracy : nil, loss: loss, kept: setup.keptDimensions)
             let kept = zip(setup.projections, row.kept).map { "\($0.layer) \($1)/\($0.projection.features)" }
             say("PCA evaluation δ = \(delveNumberText(delta)): " + (classifier ? "test accuracy \(delveNumberText(accuracy)), " : "")
                 + "test loss \(delveNumberText(loss)); kept \(kept.joined(separator: ", "))")
+            if pcaEvalRandom {
+                setup.injectRandomDirections(using: &generator)
+                let (randomLoss, randomAccuracy) = evaluateQuietly(loader)
+                row.randomLoss = randomLoss
+                row.randomAccuracy = classifier ? randomAccuracy : nil
+                say("  random directions, same k: " + (classifier ? "test accuracy \(delveNumberText(randomAccuracy)), " : "")
+                    + "test loss \(delveNumberText(randomLoss))")
+            }
             rows.append(row)
         }
         let evaluation = PCAEvaluation(layers: setup.projections.map(\.layer),

@@ -54,6 +54,9 @@ public final class TrainingRun {
     /// `--pca-eval`: the thresholds δ at which the trained model is evaluated with its tracked layers
     /// PCA-projected after the last epoch (`evaluatePCA(_:)`); empty: no PCA evaluation.
     public var pcaEvalThresholds: [Double] = []
+    /// With ``pcaEvalThresholds``: also evaluate each δ with k random orthonormal directions per layer
+    /// (Delve's control experiment; seeded by the configuration's seed).
+    public var pcaEvalRandom = false
 
     /// Sets the run up: loads the data, builds the model, attaches the tracker, opens the writers.
     ///
