@@ -105,6 +105,23 @@ if [ "${as_other[0]:-}" = skip ]; then echo "note: read-only test skipped (root 
   resume_matches "read-only run directory" "$run" --epochs 4
 fi
 
+# A read-only filesystem (EROFS): the run directory bind-mounted read-only in a private mount namespace
+# (unshare; skipped where user namespaces are not allowed): exit 1 naming the file, nothing changed, resumable.
+run="$work/erofs"
+"$d" "${args[@]}" --epochs 2 --out "$run" >/dev/null
+if unshare -rm true 2>/dev/null; then
+  before=$(cd "$run" && find . -type f -exec md5sum {} + | sort)
+  status=0
+  unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" train --resume "$1" --epochs 4' \
+    sh "$run" "$d" >/dev/null 2>"$work/err" || status=$?
+  after=$(cd "$run" && find . -type f -exec md5sum {} + | sort)
+  if [ "$status" -eq 1 ] && grep -q "^error: $run/.*Read-only file system" "$work/err" && [ "$before" = "$after" ]; then ok
+  else bad "read-only filesystem: exit $status, expected 1 naming the file and 'Read-only file system', files unchanged" "$work/err"; fi
+  resume_matches "read-only filesystem" "$run" --epochs 4
+else
+  echo "note: read-only filesystem test skipped (no user namespaces for unshare -rm)"
+fi
+
 # Empty checkpoint files (a disk that lost them): exit 1 naming the file.
 for file in checkpoint.json configuration.json; do
   run="$work/empty-$file"
