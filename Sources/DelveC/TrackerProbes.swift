@@ -18,6 +18,8 @@ func parseProbeOptions(_ c: CTrackerOptions) throws(CFailure) -> ProbeOptions? {
     return ProbeOptions(ridge: c.probeRidge > 0 ? c.probeRidge : nil)
 }
 
+/// `delve_tracker_set_labels`: the class labels (≥ 0) of the next batches of `phase` for every layer
+/// (`SaturationTracker.setLabels(_:phase:)`); NULL with count 0 clears them.
 @_cdecl("delve_tracker_set_labels")
 public func delve_tracker_set_labels(_ handle: OpaquePointer?, _ phaseValue: Int32, _ labels: UnsafePointer<Int64>?,
                                      _ count: Int64) -> Int32 {

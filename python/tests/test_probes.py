@@ -56,7 +56,7 @@ class Rows:
         module.register_forward_hook(self.hook)
 
     def hook(self, module, inputs, output):
-        out = output.detach().numpy()
+        out = output.detach().numpy().astype(np.float32, copy=False)   # the engine reads float32
         if out.ndim == 4:
             out = out.astype(np.float64).mean(axis=(2, 3)).astype(np.float32)
         self.rows["train" if module.training else "eval"].append(out.astype(np.float64))
@@ -93,7 +93,8 @@ def test_dense_probes_match_the_closed_form_ridge(tmp_path):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 4))
     hooks = [("0", Rows(model[0])), ("2", Rows(model[2]))]
-    tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, stats=["lsat"], device="cpu", probes=True)
+    tracker = SaturationTracker(str(tmp_path / "run"), ["csv", "npy"], model, stats=["lsat"], device="cpu",
+                                probes=True)
     train, test = blobs(256, 1), blobs(96, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     results = train_epochs(model, tracker, optimizer, train, test, epochs=3, watched=hooks)
@@ -115,6 +116,9 @@ def test_dense_probes_match_the_closed_form_ridge(tmp_path):
     column = header.index("eval-probe-accuracy_2")
     assert float(table[3][column]) == last["eval-probe-accuracy_2"]
     assert "train-saturation_2" in header and "train-probe-r2_0" in header
+    # and Delve's NPY files, named like the statistics' ('_' prefix, epochs counted from 0)
+    saved = np.load(tmp_path / "run" / "_train-probe-r2_2" / "_train-probe-r2_2_epoch2.npy")
+    assert float(saved) == last["train-probe-r2_2"]
 
 
 def test_conv_probe_rows_are_spatial_means_and_ridge_is_used(tmp_path):
@@ -135,6 +139,22 @@ def test_conv_probe_rows_are_spatial_means_and_ridge_is_used(tmp_path):
         assert values["train-probe-r2_0"] == pytest.approx(r2, abs=1e-9)
         assert values["eval-probe-accuracy_0"] == pytest.approx(accuracy, abs=1e-12)
         assert values["eval-probe-accuracy_0"] == 1.0
+
+
+def test_float64_model_batches_go_to_the_probes_as_float32_rows(tmp_path):
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(8, 10), nn.Tanh(), nn.Linear(10, 4)).double()
+    hooks = [("0", Rows(model[0]))]
+    tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, device="cpu", probes=True)
+    (x, y), (xt, yt) = blobs(128, 9), blobs(64, 10)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    values, rows = train_epochs(model, tracker, optimizer, (x.double(), y), (xt.double(), yt), epochs=1,
+                                watched=hooks)[0]
+    tracker.close()
+    train_rows, eval_rows = rows["0"]
+    r2, accuracy = ridge_probe(train_rows, y.numpy(), eval_rows, yt.numpy())
+    assert values["train-probe-r2_0"] == pytest.approx(r2, abs=1e-9)
+    assert values["eval-probe-accuracy_0"] == pytest.approx(accuracy, abs=1e-12)
 
 
 def test_set_labels_errors(tmp_path):
