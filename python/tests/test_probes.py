@@ -157,6 +157,46 @@ def test_float64_model_batches_go_to_the_probes_as_float32_rows(tmp_path):
     assert values["eval-probe-accuracy_0"] == pytest.approx(accuracy, abs=1e-12)
 
 
+class SequenceClassifier(nn.Module):
+    """A time-first LSTM (T×N×F outputs) and a linear layer on its last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 6)
+        self.fc = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
+def test_sequence_probe_rows_are_the_last_step_along_the_time_axis(tmp_path):
+    torch.manual_seed(6)
+    model = SequenceClassifier()
+    seen = {"train": [], "eval": []}
+    model.rnn.register_forward_hook(lambda m, i, out: seen["train" if m.training else "eval"].append(
+        out[0][-1].detach().numpy().astype(np.float64)))
+    tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, device="cpu", probes=True)
+    g = torch.Generator().manual_seed(11)
+    y = torch.arange(96) % 2
+    x = torch.randn(5, 96, 3, generator=g)
+    x[:, :, 0] += (2.0 * y - 1.0)              # the class shifts feature 0 at every step
+    model.train()
+    for start in range(0, 64, 16):
+        tracker.set_labels(y[start:start + 16])
+        model(x[:, start:start + 16])
+    model.eval()
+    with torch.no_grad():
+        tracker.set_labels(y[64:])
+        model(x[:, 64:])
+    values = tracker.add_saturations()
+    tracker.close()
+    r2, accuracy = ridge_probe(np.concatenate(seen["train"]), y[:64].numpy(), np.concatenate(seen["eval"]),
+                               y[64:].numpy())
+    assert values["train-probe-r2_rnn"] == pytest.approx(r2, abs=1e-9)
+    assert values["eval-probe-accuracy_rnn"] == pytest.approx(accuracy, abs=1e-12)
+    assert accuracy > 0.9
+
+
 def test_set_labels_errors(tmp_path):
     model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4))
     tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, device="cpu", probes=True)
