@@ -63,12 +63,17 @@ class EngineTracker:
         self.record_pointer(layer, phase, array.ctypes.data, dtype, array.shape, kind)
 
     def set_labels(self, phase, labels):
-        """The class labels (int64 indices ≥ 0, one per sample) of the next batches in `phase`, for the
-        linear probes; None clears them."""
+        """The class labels (a 1-D integer array of indices ≥ 0, one per sample) of the next batches in
+        `phase`, for the linear probes; None clears them."""
         code = choice(_native.PHASES, phase, "phase")
         if labels is None:
             check(lib.delve_tracker_set_labels(self._handle, code, None, 0))
             return
+        labels = np.asarray(labels)
+        if labels.ndim != 1:
+            raise ValueError(f"set_labels: expected a 1-D array of class indices (one per sample), got shape {labels.shape}")
+        if labels.dtype == np.bool_ or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"set_labels: expected integer class indices, got dtype {labels.dtype}")
         labels = np.ascontiguousarray(labels, dtype=np.int64)
         check(lib.delve_tracker_set_labels(self._handle, code, labels.ctypes.data_as(_native.c_int64_p), labels.size))
 

@@ -356,13 +356,15 @@ class SaturationTracker:
         them with its output; the probe of a layer is fitted on the epoch's train rows and scored on its eval
         rows. `phase` ("train" or "eval") defaults to the mode of the tracked layers (`model.train()` /
         `model.eval()`), as the hooks decide it. Call it before every tracked forward pass: a layer that
-        records a second batch with the same labels raises. With probes off the labels are checked and
-        ignored."""
+        records a second batch with the same labels raises. None clears the phase's labels. With probes off
+        the labels are checked and ignored."""
         if phase is None:
             phase = self._current_phase()
         elif phase not in ("train", "eval"):
             raise ValueError(f"set_labels: phase must be 'train', 'eval' or None (the tracked layers' mode), got {phase!r}")
-        self._engine.set_labels(phase, _label_array(labels))   # checked; ignored by the engine with probes off
+        if isinstance(labels, torch.Tensor):
+            labels = labels.detach().cpu().numpy()
+        self._engine.set_labels(phase, labels)   # checked; ignored by the engine with probes off
         self._label_sets[phase] += 1
 
     def _current_phase(self):
@@ -413,18 +415,6 @@ CheckLayerSat = SaturationTracker
 def _distributed_group_size():
     dist = torch.distributed
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
-
-
-def _label_array(labels):
-    """Class labels as a 1-D int64 numpy array, or a ValueError saying what was expected."""
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
-    array = np.asarray(labels)
-    if array.ndim != 1:
-        raise ValueError(f"set_labels: expected a 1-D array of class indices (one per sample), got shape {array.shape}")
-    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"set_labels: expected integer class indices, got dtype {array.dtype}")
-    return array.astype(np.int64)
 
 
 def _rows(tensor, kind, conv_method, series):
