@@ -30,8 +30,10 @@
 extern "C" {
 #endif
 
-/* The version of this interface; a change that breaks existing callers increments it. */
-#define DELVE_ABI_VERSION 1
+/* The version of this interface; a change that breaks existing callers increments it.
+ * 2: delve_tracker_options gained probes and probe_ridge (a caller built against 1 has a smaller struct,
+ *    which delve_tracker_options_init would overrun and delve_tracker_create refuses). */
+#define DELVE_ABI_VERSION 2
 
 typedef enum {
     DELVE_OK = 0,
@@ -160,6 +162,9 @@ typedef struct {
     int64_t initial_epoch;       /* the number of the first epoch (default 0) */
     int32_t bad_batch_policy;    /* delve_bad_batch_policy (default fail) */
     int32_t keep_spectra;        /* 1: keep eigenvalues in the records (default) */
+    int32_t probes;              /* 1: a streaming linear probe per layer (default 0: off); every recorded batch
+                                    then needs its labels (delve_tracker_set_labels); needs reset_covariance */
+    double probe_ridge;          /* the probe's ridge λ when > 0; 0 or negative (default): 1e-3·tr Σ/D */
 } delve_tracker_options;
 
 /* Fills `options` with the defaults. */
@@ -176,6 +181,20 @@ void delve_tracker_free(delve_tracker *tracker);
 delve_status delve_tracker_record(delve_tracker *tracker, const char *layer, delve_phase phase,
                                   const void *data, delve_dtype dtype, const int64_t *shape, int32_t rank,
                                   delve_kind kind);
+
+/* The class labels (indices ≥ 0, one per sample) of the next batches in `phase`, for the linear probes:
+ * every layer recorded in that phase takes them (the count must equal the batch's samples when it is
+ * recorded, else DELVE_ERR_BAD_BATCH naming the layer) until the next call; labels = NULL with count 0
+ * clears them. The labels are copied. With probes on, a batch without labels is rejected; with probes
+ * off they are checked and ignored (as the Swift tracker's setLabels).
+ *
+ * The probe of a layer (Alain & Bengio 2016) is the ridge map from its per-sample rows x — dense as is, a
+ * convolution's spatial mean per channel, a sequence's last step — to one-hot targets, solved from the
+ * epoch's train rows in closed form: (Σ + λI) W = M, Σ their population covariance, M = (1/N) Σ_k
+ * n_k (μ_k − μ) e_kᵀ; a sample's class is the arg-max of (x − μ)ᵀW + p (p the class shares). The epoch
+ * reports train-probe-r2_<layer> (R² of the fit on the train rows) and eval-probe-accuracy_<layer> (the
+ * share of eval samples classified correctly by the probe of the same epoch's train rows). */
+delve_status delve_tracker_set_labels(delve_tracker *tracker, delve_phase phase, const int64_t *labels, int64_t count);
 
 /* Adds a user scalar (accuracy, loss) to the current epoch. */
 delve_status delve_tracker_add_scalar(delve_tracker *tracker, const char *name, double value);
@@ -215,7 +234,8 @@ delve_status delve_tracker_last_eigenvalues(const delve_tracker *tracker, const 
 /* Records a batch of `layer` given by its moments: `count` observations, their mean (`features` values)
  * and centred co-moment Σ (x − mean)(x − mean)ᵀ (features × features row-major, upper triangle read),
  * merged exactly — for moments computed where the data live (an accelerator). log_interval and
- * max_samples do not apply; ignored while stopped. */
+ * max_samples do not apply; ignored while stopped. The linear probes do not see such batches (they need
+ * the per-sample rows), nor are they part of the layer states below. */
 delve_status delve_tracker_record_moments(delve_tracker *tracker, const char *layer, delve_phase phase,
                                           int64_t count, int64_t features, const double *mean,
                                           const double *comoment);

@@ -80,7 +80,7 @@ func guarded(_ body: () throws -> Void) -> Int32 {
 }
 
 @_cdecl("delve_abi_version")
-public func delve_abi_version() -> UInt32 { 1 }
+public func delve_abi_version() -> UInt32 { 2 }
 
 @_cdecl("delve_last_error")
 public func delve_last_error() -> UnsafePointer<CChar> {

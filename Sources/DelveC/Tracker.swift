@@ -24,6 +24,8 @@ struct CTrackerOptions {
     var initialEpoch: Int64
     var badBatchPolicy: Int32
     var keepSpectra: Int32
+    var probes: Int32
+    var probeRidge: Double
 }
 
 /// A tracker, the writers of its run directory and the record of the last epoch end.
@@ -74,7 +76,7 @@ public func delve_tracker_options_init(_ options: UnsafeMutableRawPointer?) -> I
             structSize: UInt32(MemoryLayout<CTrackerOptions>.size), runDirectory: nil, writers: nil, statistics: nil,
             threshold: 0.99, convMethod: nil, timeseriesMethod: nil, downsample: 0, convention: 0, precision: 0,
             logInterval: 1, maxSamples: 0, resetCovariance: 1, averageSaturation: 1, initialEpoch: 0,
-            badBatchPolicy: 0, keepSpectra: 1)
+            badBatchPolicy: 0, keepSpectra: 1, probes: 0, probeRidge: 0)
     }
 }
 
@@ -121,6 +123,7 @@ func parseTrackerOptions(_ c: CTrackerOptions) throws -> (TrackerOptions, [Write
     default: throw CFailure(.argument, "bad_batch_policy must be DELVE_BAD_BATCH_FAIL (0) or DELVE_BAD_BATCH_SKIP (1), got \(c.badBatchPolicy)")
     }
     options.keepSpectra = c.keepSpectra != 0
+    options.probes = try parseProbeOptions(c)
     let kinds = try c.writers.map { try WriterKind.parseList(String(cString: $0)) } ?? []
     return (options, kinds)
 }

@@ -54,7 +54,9 @@ static void test_options_layout(void) {
     CHECK(offsetof(delve_tracker_options, threshold) == 32, "threshold offset");
     CHECK(offsetof(delve_tracker_options, convention) == 64, "convention offset");
     CHECK(offsetof(delve_tracker_options, initial_epoch) == 96, "initial_epoch offset");
-    CHECK(sizeof(delve_tracker_options) == 112, "sizeof options = %zu", sizeof(delve_tracker_options));
+    CHECK(offsetof(delve_tracker_options, probes) == 112, "probes offset");
+    CHECK(offsetof(delve_tracker_options, probe_ridge) == 120, "probe_ridge offset");
+    CHECK(sizeof(delve_tracker_options) == 128, "sizeof options = %zu", sizeof(delve_tracker_options));
 }
 
 static void test_known_spectrum(void) {
@@ -444,6 +446,181 @@ static void test_tracker_exchange(void) {
     delve_tracker_free(moments);
 }
 
+/* ---- linear probes ---------------------------------------------------------------------------- */
+
+enum { PD = 4, PK = 3, PTRAIN = 24, PEVAL = 9 };
+
+/* Separable rows: class i % 3 at 2·e_class plus noise of ±0.2 in every feature (D = 4, K = 3). */
+static void probe_rows(float *rows, int64_t *labels, int n) {
+    for (int i = 0; i < n; i++) {
+        labels[i] = i % PK;
+        for (int j = 0; j < PD; j++) rows[i * PD + j] = (float)(0.4 * uniform() + (j == labels[i] ? 2.0 : 0.0));
+    }
+}
+
+/* Solves A X = B (A n×n, B n×k, row-major, both overwritten; X into B) by Gauss–Jordan with pivoting. */
+static void solve(double *a, double *b, int n, int k) {
+    for (int c = 0; c < n; c++) {
+        int p = c;
+        for (int r = c + 1; r < n; r++) if (fabs(a[r * n + c]) > fabs(a[p * n + c])) p = r;
+        for (int j = 0; j < n; j++) { double t = a[c * n + j]; a[c * n + j] = a[p * n + j]; a[p * n + j] = t; }
+        for (int j = 0; j < k; j++) { double t = b[c * k + j]; b[c * k + j] = b[p * k + j]; b[p * k + j] = t; }
+        for (int r = 0; r < n; r++) {
+            if (r == c) continue;
+            double f = a[r * n + c] / a[c * n + c];
+            for (int j = 0; j < n; j++) a[r * n + j] -= f * a[c * n + j];
+            for (int j = 0; j < k; j++) b[r * k + j] -= f * b[c * k + j];
+        }
+    }
+    for (int r = 0; r < n; r++) for (int j = 0; j < k; j++) b[r * k + j] /= a[r * n + r];
+}
+
+/* The ridge probe in plain C from the rows themselves: centred one-hot targets Y − p, W = (XcᵀXc/N + λI)⁻¹
+ * XcᵀYc/N (λ = ridge, or 1e-3·tr Σ/D when ridge ≤ 0), R² = 1 − Σ‖y − ŷ‖² / Σ‖y − p‖² with ŷ = (x − μ)W + p
+ * summed sample by sample; `correct` counts the eval rows whose arg-max ŷ is their label. */
+static double reference_probe(const float *train, const int64_t *train_labels, int n, const float *eval,
+                              const int64_t *eval_labels, int m, double ridge, int *correct) {
+    double mu[PD] = {0}, p[PK] = {0}, sigma[PD * PD] = {0}, mm[PD * PK] = {0};
+    for (int i = 0; i < n; i++) {
+        p[train_labels[i]] += 1.0 / n;
+        for (int j = 0; j < PD; j++) mu[j] += (double)train[i * PD + j] / n;
+    }
+    for (int i = 0; i < n; i++)
+        for (int a = 0; a < PD; a++) {
+            double xa = train[i * PD + a] - mu[a];
+            for (int b = 0; b < PD; b++) sigma[a * PD + b] += xa * (train[i * PD + b] - mu[b]) / n;
+            for (int c = 0; c < PK; c++) mm[a * PK + c] += xa * ((train_labels[i] == c) - p[c]) / n;
+        }
+    double trace = 0;
+    for (int j = 0; j < PD; j++) trace += sigma[j * PD + j];
+    double lambda = ridge > 0 ? ridge : 1e-3 * trace / PD;
+    for (int j = 0; j < PD; j++) sigma[j * PD + j] += lambda;
+    solve(sigma, mm, PD, PK);   /* mm is W now */
+    double sse = 0, sst = 0;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < PK; c++) {
+            double y = train_labels[i] == c, yhat = p[c];
+            for (int j = 0; j < PD; j++) yhat += (train[i * PD + j] - mu[j]) * mm[j * PK + c];
+            sse += (y - yhat) * (y - yhat);
+            sst += (y - p[c]) * (y - p[c]);
+        }
+    *correct = 0;
+    for (int i = 0; i < m; i++) {
+        int best = 0;
+        double top = -INFINITY;
+        for (int c = 0; c < PK; c++) {
+            double score = p[c];
+            for (int j = 0; j < PD; j++) score += (eval[i * PD + j] - mu[j]) * mm[j * PK + c];
+            if (score > top) { top = score; best = c; }
+        }
+        *correct += best == eval_labels[i];
+    }
+    return 1 - sse / sst;
+}
+
+/* One epoch of a tracker with probes on (ridge ≤ 0: the default λ) over the given rows in two train
+ * batches and one eval batch; checks R² against the plain-C ridge and the eval accuracy. */
+static void check_probe_epoch(double ridge, const float *train, const int64_t *train_labels, const float *eval,
+                              const int64_t *eval_labels) {
+    delve_tracker_options options;
+    OK(delve_tracker_options_init(&options));
+    CHECK(options.probes == 0 && options.probe_ridge == 0, "probe defaults %d %g", options.probes, options.probe_ridge);
+    options.probes = 1;
+    options.probe_ridge = ridge;
+    delve_tracker *tracker = NULL;
+    OK(delve_tracker_create(&options, &tracker));
+    int64_t half[2] = {PTRAIN / 2, PD}, eval_shape[2] = {PEVAL, PD};
+
+    /* errors before the good batches; none of them changes the state */
+    CHECK(delve_tracker_record(tracker, "fc", DELVE_PHASE_TRAIN, train, DELVE_FLOAT32, half, 2, DELVE_KIND_DENSE)
+              == DELVE_ERR_BAD_BATCH, "a batch without labels accepted");
+    CHECK(strstr(delve_last_error(), "'fc'") && strstr(delve_last_error(), "no labels"), "message: %s", delve_last_error());
+    OK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, train_labels, 3));
+    CHECK(delve_tracker_record(tracker, "fc", DELVE_PHASE_TRAIN, train, DELVE_FLOAT32, half, 2, DELVE_KIND_DENSE)
+              == DELVE_ERR_BAD_BATCH, "3 labels for 12 samples accepted");
+    CHECK(strstr(delve_last_error(), "'fc'") && strstr(delve_last_error(), "3 label(s) for a batch of 12 sample(s)"),
+          "message: %s", delve_last_error());
+    int64_t negative[3] = {0, -1, 2};
+    CHECK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, negative, 3) == DELVE_ERR_ARGUMENT, "negative label");
+    CHECK(strstr(delve_last_error(), "labels[1] is -1") != NULL, "message: %s", delve_last_error());
+    CHECK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, train_labels, -2) == DELVE_ERR_ARGUMENT, "count -2");
+    CHECK(strstr(delve_last_error(), "count must be ≥ 0, got -2") != NULL, "message: %s", delve_last_error());
+    CHECK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, NULL, 4) == DELVE_ERR_ARGUMENT, "NULL labels, count 4");
+    CHECK(strstr(delve_last_error(), "labels must not be NULL") != NULL, "message: %s", delve_last_error());
+    CHECK(delve_tracker_set_labels(tracker, 7, train_labels, 4) == DELVE_ERR_ARGUMENT, "phase 7");
+    CHECK(delve_tracker_set_labels(NULL, DELVE_PHASE_TRAIN, train_labels, 4) == DELVE_ERR_ARGUMENT, "NULL tracker");
+
+    for (int b = 0; b < 2; b++) {
+        OK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, train_labels + b * (PTRAIN / 2), PTRAIN / 2));
+        OK(delve_tracker_record(tracker, "fc", DELVE_PHASE_TRAIN, train + b * (PTRAIN / 2) * PD, DELVE_FLOAT32, half, 2,
+                                DELVE_KIND_DENSE));
+    }
+    OK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, NULL, 0));   /* cleared: the next batch has none */
+    CHECK(delve_tracker_record(tracker, "fc", DELVE_PHASE_TRAIN, train, DELVE_FLOAT32, half, 2, DELVE_KIND_DENSE)
+              == DELVE_ERR_BAD_BATCH, "a batch after the labels were cleared accepted");
+    OK(delve_tracker_set_labels(tracker, DELVE_PHASE_EVAL, eval_labels, PEVAL));
+    OK(delve_tracker_record(tracker, "fc", DELVE_PHASE_EVAL, eval, DELVE_FLOAT32, eval_shape, 2, DELVE_KIND_DENSE));
+    OK(delve_tracker_end_epoch(tracker));
+
+    int correct = -1;
+    double expected = reference_probe(train, train_labels, PTRAIN, eval, eval_labels, PEVAL, ridge, &correct);
+    double r2 = NAN, accuracy = NAN;
+    OK(delve_tracker_last_value_named(tracker, "train-probe-r2_fc", &r2));
+    CHECK(close_rel(r2, expected, 1e-9), "probe R² (ridge %g) %.17g, plain C %.17g", ridge, r2, expected);
+    CHECK(expected > 0.8 && expected < 1, "reference R² %g", expected);
+    OK(delve_tracker_last_value_named(tracker, "eval-probe-accuracy_fc", &accuracy));
+    CHECK(accuracy == 1.0 && correct == PEVAL, "probe accuracy %g, plain C %d of %d", accuracy, correct, PEVAL);
+    CHECK(delve_tracker_last_value_named(tracker, "eval-probe-r2_fc", &r2) == DELVE_ERR_ARGUMENT, "no R² on eval");
+    CHECK(delve_tracker_last_value_named(tracker, "train-probe-accuracy_fc", &r2) == DELVE_ERR_ARGUMENT,
+          "no accuracy on train");
+    int64_t samples = 0;
+    OK(delve_tracker_last_samples(tracker, "fc", DELVE_PHASE_TRAIN, &samples));
+    CHECK(samples == PTRAIN, "train samples %lld (rejected batches left out)", (long long)samples);
+    delve_tracker_free(tracker);
+}
+
+static void test_probes(void) {
+    float train[PTRAIN * PD], eval[PEVAL * PD];
+    int64_t train_labels[PTRAIN], eval_labels[PEVAL];
+    probe_rows(train, train_labels, PTRAIN);
+    probe_rows(eval, eval_labels, PEVAL);
+    check_probe_epoch(0, train, train_labels, eval, eval_labels);
+    check_probe_epoch(-1, train, train_labels, eval, eval_labels);
+    check_probe_epoch(0.5, train, train_labels, eval, eval_labels);
+
+    /* options: a NaN ridge, probes without the covariance reset, a struct of interface version 1 */
+    delve_tracker_options options;
+    delve_tracker *tracker = NULL;
+    OK(delve_tracker_options_init(&options));
+    options.probes = 1;
+    options.probe_ridge = NAN;
+    CHECK(delve_tracker_create(&options, &tracker) == DELVE_ERR_ARGUMENT, "NaN ridge accepted");
+    CHECK(strstr(delve_last_error(), "probe_ridge must be a finite number") != NULL, "message: %s", delve_last_error());
+    options.probe_ridge = 0;
+    options.reset_covariance = 0;
+    CHECK(delve_tracker_create(&options, &tracker) == DELVE_ERR_ARGUMENT, "probes without reset accepted");
+    CHECK(strstr(delve_last_error(), "probes need reset_covariance") != NULL, "message: %s", delve_last_error());
+    options.reset_covariance = 1;
+    options.struct_size = offsetof(delve_tracker_options, probes);
+    CHECK(delve_tracker_create(&options, &tracker) == DELVE_ERR_ARGUMENT, "version-1 struct accepted");
+    CHECK(strstr(delve_last_error(), "options.struct_size is 112") && strstr(delve_last_error(), "has 128 bytes"),
+          "message: %s", delve_last_error());
+
+    /* probes off: labels are checked, then ignored (no probe values) */
+    OK(delve_tracker_options_init(&options));
+    OK(delve_tracker_create(&options, &tracker));
+    int64_t shape[2] = {PTRAIN, PD};
+    OK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, train_labels, 5));
+    OK(delve_tracker_record(tracker, "fc", DELVE_PHASE_TRAIN, train, DELVE_FLOAT32, shape, 2, DELVE_KIND_DENSE));
+    int64_t negative[1] = {-4};
+    CHECK(delve_tracker_set_labels(tracker, DELVE_PHASE_TRAIN, negative, 1) == DELVE_ERR_ARGUMENT, "negative label, probes off");
+    OK(delve_tracker_end_epoch(tracker));
+    double v = 0;
+    OK(delve_tracker_last_value_named(tracker, "train-saturation_fc", &v));
+    CHECK(delve_tracker_last_value_named(tracker, "train-probe-r2_fc", &v) == DELVE_ERR_ARGUMENT, "probe value with probes off");
+    delve_tracker_free(tracker);
+}
+
 /* The BLAS thread count: set, read back, restored; 0 is an argument error with a message. */
 static void test_blas_threads(void) {
     int32_t before = 0, now = 0;
@@ -469,6 +646,7 @@ int main(int argc, char **argv) {
     test_accumulator_errors();
     test_tracker(argv[1]);
     test_tracker_exchange();
+    test_probes();
     test_blas_threads();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? 0 : 1;

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 LIBRARY_NAME = "libDelveC.dylib" if sys.platform == "darwin" else "libDelveC.so"
 
 # delve_status
@@ -119,6 +119,8 @@ class TrackerOptions(ctypes.Structure):
         ("initial_epoch", ctypes.c_int64),
         ("bad_batch_policy", ctypes.c_int32),
         ("keep_spectra", ctypes.c_int32),
+        ("probes", ctypes.c_int32),
+        ("probe_ridge", ctypes.c_double),
     ]
 
 
@@ -151,6 +153,7 @@ _declare("delve_tracker_options_init", ctypes.POINTER(TrackerOptions))
 _declare("delve_tracker_create", ctypes.POINTER(TrackerOptions), c_void_pp)
 _declare("delve_tracker_free", vp, restype=None)
 _declare("delve_tracker_record", vp, cp, i32, vp, i32, c_int64_p, i32, i32)
+_declare("delve_tracker_set_labels", vp, i32, c_int64_p, i64)
 _declare("delve_tracker_add_scalar", vp, cp, dbl)
 _declare("delve_tracker_end_epoch", vp)
 _declare("delve_tracker_stop", vp)

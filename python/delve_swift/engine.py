@@ -1,5 +1,6 @@
 """The Swift engine's tracker through the C interface: named layers, phases, epochs, writers."""
 import ctypes
+import numbers
 
 import numpy as np
 
@@ -13,7 +14,8 @@ class EngineTracker:
     def __init__(self, run_directory=None, writers=(), statistics=("lsat",), threshold=0.99,
                  conv_method="channelwise", timeseries_method="last", downsample=None, convention="paper",
                  precision="float64", log_interval=1, max_samples=None, reset_covariance=True,
-                 average_saturation=True, initial_epoch=0, bad_batch_policy="fail", keep_spectra=True):
+                 average_saturation=True, initial_epoch=0, bad_batch_policy="fail", keep_spectra=True,
+                 probes=False, probe_ridge=None):
         options = _native.TrackerOptions()
         check(lib.delve_tracker_options_init(ctypes.byref(options)))
         self._strings = [s.encode() for s in (run_directory or "", ",".join(writers), ",".join(statistics),
@@ -34,6 +36,8 @@ class EngineTracker:
         options.initial_epoch = int(initial_epoch)
         options.bad_batch_policy = choice(_native.BAD_BATCH_POLICIES, bad_batch_policy, "bad_batch_policy")
         options.keep_spectra = int(bool(keep_spectra))
+        options.probes = int(bool(probes))
+        options.probe_ridge = _probe_ridge(probe_ridge)
         handle = ctypes.c_void_p()
         check(lib.delve_tracker_create(ctypes.byref(options), ctypes.byref(handle)))
         self._handle = handle.value
@@ -57,6 +61,21 @@ class EngineTracker:
         array = np.ascontiguousarray(array)
         dtype = _native.FLOAT32 if array.dtype == np.float32 else _native.FLOAT64
         self.record_pointer(layer, phase, array.ctypes.data, dtype, array.shape, kind)
+
+    def set_labels(self, phase, labels):
+        """The class labels (a 1-D integer array of indices ≥ 0, one per sample) of the next batches in
+        `phase`, for the linear probes; None clears them."""
+        code = choice(_native.PHASES, phase, "phase")
+        if labels is None:
+            check(lib.delve_tracker_set_labels(self._handle, code, None, 0))
+            return
+        labels = np.asarray(labels)
+        if labels.ndim != 1:
+            raise ValueError(f"set_labels: expected a 1-D array of class indices (one per sample), got shape {labels.shape}")
+        if labels.dtype == np.bool_ or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"set_labels: expected integer class indices, got dtype {labels.dtype}")
+        labels = np.ascontiguousarray(labels, dtype=np.int64)
+        check(lib.delve_tracker_set_labels(self._handle, code, labels.ctypes.data_as(_native.c_int64_p), labels.size))
 
     def add_scalar(self, name, value):
         check(lib.delve_tracker_add_scalar(self._handle, name.encode(), float(value)))
@@ -161,3 +180,12 @@ class EngineTracker:
         data = bytes(data)
         check(lib.delve_tracker_replace_layer_state(self._handle, layer.encode(),
                                                     choice(_native.PHASES, phase, "phase"), data, len(data)))
+
+
+def _probe_ridge(ridge):
+    """The C option's λ: the given one (a finite number > 0), or 0 for the default 1e-3·tr Σ/D (None)."""
+    if ridge is None:
+        return 0.0
+    if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not (np.isfinite(ridge) and ridge > 0):
+        raise ValueError(f"probe_ridge must be a finite number > 0 (None: the default 1e-3·tr Σ/D), got {ridge!r}")
+    return float(ridge)

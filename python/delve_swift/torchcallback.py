@@ -15,7 +15,7 @@ from torch.nn.functional import interpolate
 
 from . import _native
 from .engine import EngineTracker
-from .writers import STATMAP, DelveCSV, DelveNPY, make_writer
+from .writers import PROBE_KEYS, STATMAP, DelveCSV, DelveNPY, make_writer
 
 SUPPORTED_LAYERS = (Linear, Conv1d, Conv2d, ConvTranspose2d, LSTM, GRU)
 CONV_LAYERS = (Conv1d, Conv2d, ConvTranspose2d)
@@ -42,7 +42,10 @@ class SaturationTracker:
     with torch in float64 on the tensor's device and pass only those; always so for tensors that are not
     on the CPU, and for float64 tensors, which the engine's layouts would read as float32), `blas_threads`
     (the engine's BLAS threads, process-wide; default 1: PyTorch's own threads already use the cores, and
-    a second spinning pool beside them slows both; None leaves the setting alone).
+    a second spinning pool beside them slows both; None leaves the setting alone), `probes` and
+    `probe_ridge` (a streaming linear probe per layer, see `set_labels`: `train-probe-r2_<layer>` and
+    `eval-probe-accuracy_<layer>` in every epoch's values; the ridge λ of (Σ + λI) W = M, None: the default
+    1e-3·tr Σ/D).
 
     Under `torch.distributed` (an initialized process group when the tracker is created), every rank
     records its own batches; at each epoch end the ranks exchange their serialized states over the group,
@@ -78,7 +81,9 @@ class SaturationTracker:
                  precision="float64",
                  bad_batch_policy="fail",
                  moments_on_device=False,
-                 blas_threads=1):
+                 blas_threads=1,
+                 probes=False,
+                 probe_ridge=None):
         self.savefile = savefile
         self.nosave = nosave
         self.verbose = verbose
@@ -111,6 +116,10 @@ class SaturationTracker:
         self._moment_passes = {}
         self._moment_samples = {}
         self._distributed = _distributed_group_size() > 1
+        self.probes = bool(probes)
+        self._check_probe_options(moments_on_device)
+        self._label_sets = {"train": 0, "eval": 0}   # set_labels calls per phase
+        self._labels_used = {}                       # (layer, phase) → the set_labels call it recorded with
         if self._distributed and not reset_covariance:
             raise ValueError("reset_covariance=False is not supported under torch.distributed "
                              "(each epoch's states are exchanged and merged)")
@@ -135,7 +144,7 @@ class SaturationTracker:
             timeseries_method=self._series,
             convention=convention, precision=precision, log_interval=log_interval, max_samples=max_samples,
             reset_covariance=reset_covariance, average_saturation=average_sat, initial_epoch=initial_epoch,
-            bad_batch_policy=bad_batch_policy)
+            bad_batch_policy=bad_batch_policy, probes=self.probes, probe_ridge=probe_ridge)
         self._engine_policy = bad_batch_policy
         self.layers = layer_filter(self.get_layers_recursive(modules))
         self._handles = []
@@ -183,7 +192,8 @@ class SaturationTracker:
         self._engine.end_epoch()
         values = self._engine.last_values()
         if not self.layerwise_sat:
-            values = {k: v for k, v in values.items() if not any(f"-{s}_" in k for s in STATMAP.values())}
+            values = {k: v for k, v in values.items()
+                      if not any(f"-{s}_" in k for s in (*STATMAP.values(), *PROBE_KEYS))}
         self.last_values = values
         for csv in self._csv:
             csv.add(values)
@@ -290,10 +300,20 @@ class SaturationTracker:
             kind = "dense"
         else:
             raise ValueError(f"layer {name!r}: cannot track an output of shape {tuple(tensor.shape)}")
+        if self.probes:
+            # The probes need the per-sample rows with their labels: every batch goes to the engine as it is
+            # (copied from an accelerator), never as moments.
+            self._check_labels(name, phase)
+            self._record_pointer(name, phase, tensor.cpu(), kind)
+            return
         # float64 outputs take the moments path too: the engine's layouts read float32.
         if self.moments_on_device or tensor.device.type != "cpu" or tensor.dtype == torch.float64:
             self._record_moments(name, phase, tensor, kind)
             return
+        self._record_pointer(name, phase, tensor, kind)
+
+    def _record_pointer(self, name, phase, tensor, kind):
+        """A CPU float32/float64 batch to the engine by pointer, without a copy when contiguous."""
         if tensor.dtype not in (torch.float32, torch.float64):
             tensor = tensor.float()
         if not tensor.is_contiguous():
@@ -327,6 +347,57 @@ class SaturationTracker:
         centred = rows - mean
         comoment = centred.T @ centred
         self._engine.record_moments(name, phase, rows.shape[0], mean.cpu().numpy(), comoment.cpu().numpy())
+
+    # -- linear probes (this project's extension of Delve's API) ----------------------------------------
+
+    def set_labels(self, labels, phase=None):
+        """The class labels of the next forward pass, for `probes=True`: a 1-D torch tensor or numpy array of
+        class indices (integers ≥ 0), one per sample of the batch. Every tracked layer of that pass records
+        them with its output; the probe of a layer is fitted on the epoch's train rows and scored on its eval
+        rows. `phase` ("train" or "eval") defaults to the mode of the tracked layers (`model.train()` /
+        `model.eval()`), as the hooks decide it. Call it before every tracked forward pass: a layer that
+        records a second batch with the same labels raises. None clears the phase's labels. With probes off
+        the labels are checked and ignored."""
+        if phase is None:
+            phase = self._current_phase()
+        elif phase not in ("train", "eval"):
+            raise ValueError(f"set_labels: phase must be 'train', 'eval' or None (the tracked layers' mode), got {phase!r}")
+        if isinstance(labels, torch.Tensor):
+            labels = labels.detach().cpu().numpy()
+        self._engine.set_labels(phase, labels)   # checked; ignored by the engine with probes off
+        self._label_sets[phase] += 1
+
+    def _current_phase(self):
+        modes = {layer.training for name, layer in self.layers.items() if name not in self.ignore_layer_names}
+        if len(modes) != 1:
+            raise ValueError("set_labels: " + ("no layer is tracked" if not modes else
+                             "the tracked layers are partly in train and partly in eval mode")
+                             + "; pass phase='train' or phase='eval'")
+        return "train" if modes.pop() else "eval"
+
+    def _check_labels(self, name, phase):
+        """Refuses a batch that would reuse the labels this layer already recorded (a missed set_labels)."""
+        if not self._engine.is_recording:
+            return
+        current = self._label_sets[phase]
+        if current == 0:
+            raise ValueError(f"layer {name!r} ({phase}): probes=True needs the labels of every batch; call "
+                             "tracker.set_labels(y) before the forward pass")
+        if self._labels_used.get((name, phase)) == current:
+            raise ValueError(f"layer {name!r} ({phase}): this batch has no labels of its own (the last set_labels "
+                             "call's labels were already recorded by this layer); call tracker.set_labels(y) "
+                             "before every forward pass")
+        self._labels_used[(name, phase)] = current
+
+    def _check_probe_options(self, moments_on_device):
+        if not self.probes:
+            return
+        if moments_on_device:
+            raise ValueError("probes=True needs every batch's per-sample rows with their labels; "
+                             "moments_on_device=True passes moments only")
+        if self._distributed:
+            raise ValueError("probes=True is not supported under torch.distributed "
+                             "(the probes' statistics are not exchanged between ranks)")
 
     # -- statistics ------------------------------------------------------------------------------------
 

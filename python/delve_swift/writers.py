@@ -21,6 +21,9 @@ STATMAP = {
     "pr": "participation-ratio",
     "srank": "stable-rank",
 }
+# The linear probes' per-layer values (this project's, `SaturationTracker(probes=True)`), spelt like the
+# statistics: `train-probe-r2_<layer>`, `eval-probe-accuracy_<layer>`.
+PROBE_KEYS = ("probe-r2", "probe-accuracy")
 
 
 class AbstractWriter:
@@ -201,7 +204,8 @@ class DelveNPY:
         """One epoch: `values` under Delve's keys (layer statistics get Delve's '_' prefix, the other scalars
         none); `covariances` as (layer, phase, path of the engine's .npy)."""
         import numpy as np
-        layer_stat = tuple(f"{phase}-{stat}_" for phase in ("train", "eval") for stat in STATMAP.values())
+        layer_stat = tuple(f"{phase}-{stat}_" for phase in ("train", "eval")
+                           for stat in (*STATMAP.values(), *PROBE_KEYS))
         for key, value in values.items():
             name = "_" + key if key.startswith(layer_stat) else key
             np.save(self._path(name), np.float64(value))
