@@ -6,8 +6,9 @@ import CDelveKernels
 /// Per sample the block is a C × HW matrix times its transpose — a long inner dimension, where BLAS
 /// `syrk` is weakest. The vector paths widen and centre each float32 value once into a per-thread
 /// float64 scratch (chunks of positions) and keep a tile of M in vector accumulators whose lanes run
-/// over positions (AVX-512 4×6, AVX2 3×4); the portable C path (4×4) reads in place. The path is
-/// chosen at run time from the CPU's features.
+/// over positions (AVX-512 4×6, AVX2 3×4); the portable C path (4×4) reads in place. Float32 mode has
+/// its own kernel (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``): float32
+/// products read in place. The path is chosen at run time from the CPU's features.
 public enum ChannelComoment {
     /// A kernel path; `.best` is the fastest one this CPU runs.
     public enum Path: Int32, CaseIterable, Sendable {
@@ -33,5 +34,19 @@ public enum ChannelComoment {
                            mean: UnsafePointer<Double>, moment: UnsafeMutablePointer<Double>, ldm: Int,
                            sums: UnsafeMutablePointer<Double>? = nil, path: Path = .best) {
         delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm, sums)
+    }
+
+    /// Float32 mode's kernel: as ``add(_:samples:channels:spatial:mean:moment:ldm:sums:path:)``, but with
+    /// the products in float32 (AVX-512 16 lanes, AVX2 8, no widening, no scratch), centred on s = `shift`
+    /// rounded to float32: M[i][j] += Σ (x_i − s_i)(x_j − s_j), t[i] += Σ (x_i − s_i). Each float32
+    /// accumulator lane sums at most 256 products before it is added into `moment` in float64; `sums` are
+    /// summed in float64. Returns false when a float32 partial is not finite (an overflow, or a NaN/∞ in
+    /// `x`): `moment` and `sums` then hold partial sums and the block must be redone (in float64). Pass a
+    /// float32-representable shift to have `sums` relative to exactly it.
+    @discardableResult
+    public static func addInFloat32(_ x: UnsafePointer<Float>, samples: Int, channels: Int, spatial: Int,
+                                    shift: UnsafePointer<Double>, moment: UnsafeMutablePointer<Double>, ldm: Int,
+                                    sums: UnsafeMutablePointer<Double>? = nil, path: Path = .best) -> Bool {
+        delve_channel_comoment_f32_fast(path.rawValue, x, samples, channels, spatial, shift, moment, ldm, sums) != 0
     }
 }

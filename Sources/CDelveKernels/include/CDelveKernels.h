@@ -27,6 +27,19 @@ int delve_kernel_best_path(void);
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
                                 const double *mean, double *moment, long ldm, double *sums);
 
+/// Float32 mode's channel co-moment: as delve_channel_comoment_f32, but centred on s = the shift rounded
+/// to float32 (x − s in float32, exact while x is within a factor of two of s) with float32 products:
+///
+///     M[i][j] += Σ (x[b][i][p] − s_i)·(x[b][j][p] − s_j)   for i ≤ j,   t[i] += Σ (x[b][i][p] − s_i)
+///
+/// Each float32 accumulator lane sums at most 256 products before it is added into M in float64; t is
+/// summed in float64. No scratch. Returns 1, or 0 when a float32 partial (or a shift in float32) is not
+/// finite — an overflow or a NaN/∞ in x; M and t then hold partial sums and the caller redoes the block
+/// (e.g. with delve_channel_comoment_f32 on zeroed M and t). Pass a float32-representable shift to have
+/// t relative to exactly that shift.
+int delve_channel_comoment_f32_fast(int path, const float *x, long samples, long channels, long spatial,
+                                    const double *shift, double *moment, long ldm, double *sums);
+
 #ifdef __cplusplus
 }
 #endif
