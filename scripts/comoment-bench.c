@@ -55,7 +55,7 @@ static void block_mean(const float *x, long samples, long c, long s, double *mea
  * beforehand (the running mean; for the first block the mean of its first sample), the sums t giving the
  * mean and the correction S − t tᵀ/n; the block co-moment is added to M (Chan's δ term, C² work, left out). */
 static void kernel_block(int path, int fast, const float *x, long m, long c, long s, int running, double *mean,
-                         double *shift, double *sums, double *mblock, double *mk) {
+                         double *shift, double *sums, double *mblock, double *mk, const float *ahead, long ahead_count) {
     for (long ch = 0; ch < c; ch++) {
         if (!running) {
             const long head = fast ? m : 1;
@@ -71,7 +71,7 @@ static void kernel_block(int path, int fast, const float *x, long m, long c, lon
     if (!fast || !delve_channel_comoment_f32_fast(path, x, m, c, s, shift, mblock, c, sums)) {
         memset(mblock, 0, sizeof(double) * c * c);
         memset(sums, 0, sizeof(double) * c);
-        delve_channel_comoment_f32(path, x, m, c, s, shift, mblock, c, sums);
+        delve_channel_comoment_f32(path, x, m, c, s, shift, mblock, c, sums, ahead, ahead_count);
     }
     const double n = (double)(m * s);
     for (long i = 0; i < c; i++) {
@@ -91,6 +91,7 @@ int main(int argc, char **argv) {
     if (chunk > nb) chunk = nb;
     if (chunk < 1) chunk = 1;
     const long kchunk = getenv("KCHUNK") ? atol(getenv("KCHUNK")) : chunk;
+    const int noahead = getenv("NOAHEAD") != NULL;   /* no prefetch of the next block */
 
     float *x = malloc(sizeof(float) * nb * c * s);
     double *mean = malloc(sizeof(double) * c), *shift = malloc(sizeof(double) * c);
@@ -108,13 +109,17 @@ int main(int argc, char **argv) {
         double t = now();
         for (long b0 = 0; b0 < nb; b0 += kchunk) {
             long m = kchunk < nb - b0 ? kchunk : nb - b0;
-            kernel_block(path, 0, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mk);
+            const long next = kchunk < nb - b0 - m ? kchunk : nb - b0 - m;
+            kernel_block(path, 0, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mk,
+                         noahead ? NULL : x + (b0 + m) * c * s, next * c * s);
         }
         tk[r] = now() - t;
         t = now();
         for (long b0 = 0; b0 < nb; b0 += kchunk) {
             long m = kchunk < nb - b0 ? kchunk : nb - b0;
-            kernel_block(path, 1, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mf);
+            const long next = kchunk < nb - b0 - m ? kchunk : nb - b0 - m;
+            kernel_block(path, 1, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mf,
+                         noahead ? NULL : x + (b0 + m) * c * s, next * c * s);
         }
         tf[r] = now() - t;
         t = now();

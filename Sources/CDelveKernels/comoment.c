@@ -12,6 +12,7 @@
 // values of each channel on the way. With few channels (AVX-512) and on the portable path the kernels
 // read x in place and widen and centre in registers, once per tile; their sums are a separate pass.
 #include "CDelveKernels.h"
+#include "prefetch_range.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -201,8 +202,18 @@ T512 static void pack512(const float *x, long c, long s, const double *mean, lon
         const float *src = x + ((b) * c + ch) * s + (p);                                               \
         double *dst = buf + ch * stride + (off);                                                       \
         const __m512d mu = _mm512_set1_pd(mean[ch]);                                                   \
-        __m512d sum = _mm512_setzero_pd();                                                             \
+        __m512d sum = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();                                 \
         long t = 0;                                                                                    \
+        for (; t + 16 <= (n); t += 16) {                                                               \
+            const __m512 w = _mm512_loadu_ps(src + t);                                                 \
+            const __m512d v0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(w)), mu);          \
+            const __m512d v1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(w, 1)), mu);       \
+            _mm512_storeu_pd(dst + t, v0);                                                             \
+            _mm512_storeu_pd(dst + t + 8, v1);                                                         \
+            sum = _mm512_add_pd(sum, v0);                                                              \
+            sum1 = _mm512_add_pd(sum1, v1);                                                            \
+        }                                                                                              \
+        sum = _mm512_add_pd(sum, sum1);                                                                \
         for (; t + 8 <= (n); t += 8) {                                                                 \
             const __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src + t)), mu);            \
             _mm512_storeu_pd(dst + t, v);                                                              \
@@ -226,7 +237,8 @@ T512 static void pack512(const float *x, long c, long s, const double *mean, lon
 // tile (S == R, only q ≥ r). Adds the lane sums of row r, column q to M[i0 + r][j0 + q].
 T512 static inline __attribute__((always_inline)) void
 tile512(const int R, const int S, const int tri, const double *buf, long stride, long len8, long i0, long j0,
-        double *m, long ldm) {
+        double *m, long ldm, prefetch_range *pf) {
+    const char *next = pf->next, *const end = pf->end;
     const double *a[4], *b[6];
     for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
     for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
@@ -234,6 +246,7 @@ tile512(const int R, const int S, const int tri, const double *buf, long stride,
     for (int r = 0; r < R; r++)
         for (int q = 0; q < S; q++) acc[r][q] = _mm512_setzero_pd();
     for (long p = 0; p < len8; p += 8) {
+        if (next < end) { _mm_prefetch(next, _MM_HINT_T1); next += 64; }
         __m512d u[4];
         for (int r = 0; r < R; r++) u[r] = _mm512_load_pd(a[r] + p);
         for (int q = 0; q < S; q++) {
@@ -244,25 +257,26 @@ tile512(const int R, const int S, const int tri, const double *buf, long stride,
     }
     for (int r = 0; r < R; r++)
         for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += _mm512_reduce_add_pd(acc[r][q]);
+    pf->next = next;
 }
 
 #define TILE512_ROW(R)                                                                                 \
     do {                                                                                               \
-        tile512(R, R, 1, buf, stride, len8, i0, i0, m, ldm);                                           \
+        tile512(R, R, 1, buf, stride, len8, i0, i0, m, ldm, &pf);                                           \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 6 <= c; j0 += 6) tile512(R, 6, 0, buf, stride, len8, i0, j0, m, ldm);              \
+        for (; j0 + 6 <= c; j0 += 6) tile512(R, 6, 0, buf, stride, len8, i0, j0, m, ldm, &pf);              \
         switch (c - j0) {                                                                              \
-        case 5: tile512(R, 5, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 4: tile512(R, 4, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 3: tile512(R, 3, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 2: tile512(R, 2, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 1: tile512(R, 1, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 5: tile512(R, 5, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                            \
+        case 4: tile512(R, 4, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                            \
+        case 3: tile512(R, 3, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                            \
+        case 2: tile512(R, 2, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                            \
+        case 1: tile512(R, 1, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                            \
         default: break;                                                                                \
         }                                                                                              \
     } while (0)
 
 T512 static void comoment_avx512(const float *x, long samples, long c, long s, const double *mean,
-                                 double *m, long ldm, double *sums) {
+                                 double *m, long ldm, double *sums, const float *ahead, long ahead_count) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 8, &L, &stride);
@@ -275,6 +289,8 @@ T512 static void comoment_avx512(const float *x, long samples, long c, long s, c
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len8 = (len + 7) & ~7L;
         pack512(x, c, s, mean, g0, len, len8, buf, stride, sums);
+        prefetch_range pf = g0 + L < total ? prefetch_chunk(x, c, s, g0 + L, minl(L, total - g0 - L))
+                                           : prefetch_span(ahead, ahead_count);
         for (long i0 = 0; i0 < c; i0 += 4) {
             switch (minl(c - i0, 4)) {
             case 4: TILE512_ROW(4); break;
@@ -324,7 +340,8 @@ T256 static void pack256(const float *x, long c, long s, const double *mean, lon
 
 T256 static inline __attribute__((always_inline)) void
 tile256(const int R, const int S, const int tri, const double *buf, long stride, long len4, long i0, long j0,
-        double *m, long ldm) {
+        double *m, long ldm, prefetch_range *pf) {
+    const char *next = pf->next, *const end = pf->end;
     const double *a[3], *b[4];
     for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
     for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
@@ -332,6 +349,7 @@ tile256(const int R, const int S, const int tri, const double *buf, long stride,
     for (int r = 0; r < R; r++)
         for (int q = 0; q < S; q++) acc[r][q] = _mm256_setzero_pd();
     for (long p = 0; p < len4; p += 4) {
+        if (next < end && (p & 4)) { _mm_prefetch(next, _MM_HINT_T1); next += 64; }
         __m256d u[3];
         for (int r = 0; r < R; r++) u[r] = _mm256_load_pd(a[r] + p);
         for (int q = 0; q < S; q++) {
@@ -342,23 +360,24 @@ tile256(const int R, const int S, const int tri, const double *buf, long stride,
     }
     for (int r = 0; r < R; r++)
         for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += hsum256(acc[r][q]);
+    pf->next = next;
 }
 
 #define TILE256_ROW(R)                                                                                 \
     do {                                                                                               \
-        tile256(R, R, 1, buf, stride, len4, i0, i0, m, ldm);                                           \
+        tile256(R, R, 1, buf, stride, len4, i0, i0, m, ldm, &pf);                                           \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 4 <= c; j0 += 4) tile256(R, 4, 0, buf, stride, len4, i0, j0, m, ldm);              \
+        for (; j0 + 4 <= c; j0 += 4) tile256(R, 4, 0, buf, stride, len4, i0, j0, m, ldm, &pf);              \
         switch (c - j0) {                                                                              \
-        case 3: tile256(R, 3, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
-        case 2: tile256(R, 2, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
-        case 1: tile256(R, 1, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
+        case 3: tile256(R, 3, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
+        case 2: tile256(R, 2, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
+        case 1: tile256(R, 1, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
         default: break;                                                                                \
         }                                                                                              \
     } while (0)
 
 T256 static void comoment_avx2(const float *x, long samples, long c, long s, const double *mean,
-                               double *m, long ldm, double *sums) {
+                               double *m, long ldm, double *sums, const float *ahead, long ahead_count) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 4, &L, &stride);
@@ -371,6 +390,8 @@ T256 static void comoment_avx2(const float *x, long samples, long c, long s, con
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len4 = (len + 3) & ~3L;
         pack256(x, c, s, mean, g0, len, len4, buf, stride, sums);
+        prefetch_range pf = g0 + L < total ? prefetch_chunk(x, c, s, g0 + L, minl(L, total - g0 - L))
+                                           : prefetch_span(ahead, ahead_count);
         for (long i0 = 0; i0 < c; i0 += 3) {
             switch (minl(c - i0, 3)) {
             case 3: TILE256_ROW(3); break;
@@ -402,16 +423,17 @@ int delve_kernel_best_path(void) {
 }
 
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm, double *sums) {
+                                const double *mean, double *moment, long ldm, double *sums, const float *ahead,
+                                long ahead_count) {
     if (samples <= 0 || channels <= 0 || spatial <= 0) return;
     int best = delve_kernel_best_path();
     if (path > best) path = best;
 #ifdef DELVE_X86
     if (path == DELVE_KERNEL_AVX512 && channels > DIRECT_MAX_C) {
-        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums);
+        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums, ahead, ahead_count);
         return;
     }
-    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums); return; }
+    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums, ahead, ahead_count); return; }
     if (path == DELVE_KERNEL_AVX512) comoment_avx512_direct(x, samples, channels, spatial, mean, moment, ldm);
     else
 #endif

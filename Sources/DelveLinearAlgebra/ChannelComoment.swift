@@ -28,12 +28,15 @@ public enum ChannelComoment {
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,
     /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`), and,
     /// when `sums` is given, each channel's Σ (x − mean) to `sums` (read in the same pass, so `mean`
-    /// may be a shift: the centred co-moment is then M − t tᵀ/n). `path` is lowered to what the CPU
-    /// supports.
+    /// may be a shift: the centred co-moment is then M − t tᵀ/n). `ahead`: the values the caller passes
+    /// next (the following block), brought into L2 by prefetch instructions while the last tiles run —
+    /// never read otherwise. `path` is lowered to what the CPU supports.
     public static func add(_ x: UnsafePointer<Float>, samples: Int, channels: Int, spatial: Int,
                            mean: UnsafePointer<Double>, moment: UnsafeMutablePointer<Double>, ldm: Int,
-                           sums: UnsafeMutablePointer<Double>? = nil, path: Path = .best) {
-        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm, sums)
+                           sums: UnsafeMutablePointer<Double>? = nil, ahead: UnsafeBufferPointer<Float>? = nil,
+                           path: Path = .best) {
+        delve_channel_comoment_f32(path.rawValue, x, samples, channels, spatial, mean, moment, ldm, sums,
+                                   ahead?.baseAddress, ahead?.count ?? 0)
     }
 
     /// Float32 mode's kernel: as ``add(_:samples:channels:spatial:mean:moment:ldm:sums:path:)``, but with

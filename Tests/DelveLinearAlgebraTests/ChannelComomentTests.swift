@@ -76,6 +76,28 @@ struct ChannelComomentTests {
         }
     }
 
+    @Test("a prefetch range (`ahead`: the next block, or a chunk inside the call) leaves the results bit for bit the same")
+    func aheadChangesNothing() {
+        for (samples, c, s) in [(2, 32, 1024), (3, 128, 300), (2, 20, 16)] {
+            let x = Self.data(samples: samples + 2, channels: c, spatial: s, seed: UInt64(c + s))
+            let mean = Self.reference(x, samples: samples, channels: c, spatial: s).mean
+            for path in Self.paths {
+                var plain = [Double](repeating: 0, count: c * c), hinted = plain
+                var plainSums = [Double](repeating: 0, count: c), hintedSums = plainSums
+                x.withUnsafeBufferPointer { xp in
+                    let base = xp.baseAddress!
+                    ChannelComoment.add(base, samples: samples, channels: c, spatial: s, mean: mean, moment: &plain, ldm: c,
+                                        sums: &plainSums, path: path)
+                    ChannelComoment.add(base, samples: samples, channels: c, spatial: s, mean: mean, moment: &hinted, ldm: c,
+                                        sums: &hintedSums, ahead: UnsafeBufferPointer(rebasing: xp[(samples * c * s)...]),
+                                        path: path)
+                }
+                #expect(plain == hinted && plainSums == hintedSums, "C=\(c) HW=\(s) \(path)")
+                #expect(plain[0] > 0)
+            }
+        }
+    }
+
     @Test("a leading dimension larger than C leaves the padding alone; empty shapes do nothing")
     func strideAndEmpty() {
         let (samples, c, s) = (2, 5, 19), ldm = 8

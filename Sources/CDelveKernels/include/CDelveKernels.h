@@ -24,8 +24,11 @@ int delve_kernel_best_path(void);
 /// into a per-thread float64 scratch (chunks of positions, grown once and kept for the thread's life),
 /// summing t on the way, and sum the products in float64 register tiles. Only the upper triangle of M
 /// (row-major, leading dimension ldm) is written. `path` is clamped to what the CPU supports.
+/// `ahead` (may be NULL): the ahead_count floats the caller passes next, brought into L2 while the
+/// tiles of the last chunk run (only read by prefetch instructions, never dereferenced).
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm, double *sums);
+                                const double *mean, double *moment, long ldm, double *sums, const float *ahead,
+                                long ahead_count);
 
 /// Float32 mode's channel co-moment: as delve_channel_comoment_f32, but centred on s = the shift rounded
 /// to float32 (x − s in float32, exact while x is within a factor of two of s) with float32 products:
@@ -36,7 +39,8 @@ void delve_channel_comoment_f32(int path, const float *x, long samples, long cha
 /// summed in float64. No scratch. Returns 1, or 0 when a float32 partial (or a shift in float32) is not
 /// finite — an overflow or a NaN/∞ in x; M and t then hold partial sums and the caller redoes the block
 /// (e.g. with delve_channel_comoment_f32 on zeroed M and t). Pass a float32-representable shift to have
-/// t relative to exactly that shift.
+/// t relative to exactly that shift. (No prefetch of the next block: the tiles read x from L2 at twice
+/// the float64 rate, and prefetch traffic beside them slowed them in scripts/comoment-bench.c.)
 int delve_channel_comoment_f32_fast(int path, const float *x, long samples, long channels, long spatial,
                                     const double *shift, double *moment, long ldm, double *sums);
 

@@ -199,9 +199,12 @@ extension CovarianceAccumulator {
             let finite: Bool
             if useKernel {
                 // One pass: the kernel's shifted co-moment and sums give the block's mean and co-moment.
+                let next = min(chunk, range.upperBound - start - m)
                 finite = Self.kernelBlock(src, samples: start..<(start + m), channels: c, spatial: s,
                                           runningMean: localCount > 0 ? UnsafePointer(localMean) : nil,
-                                          float32: precision == .float32, into: space)
+                                          float32: precision == .float32,
+                                          ahead: UnsafeBufferPointer(start: src + (start + m) * c * s, count: next * c * s),
+                                          into: space)
             } else {
                 // Pass 1 (block): per-channel sums shifted by the channel's first value in the block, read
                 // in memory order (sample by sample: one sequential stream the prefetcher follows).
@@ -273,9 +276,10 @@ extension CovarianceAccumulator {
     /// overwrites it with δ). `float32` (float32 mode): the first block's shift is the mean of all its
     /// samples (κ ≈ 1), the shift is rounded to float32 and the products are float32
     /// (``ChannelComoment/addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``); a
-    /// block whose float32 partials are not finite is redone in float64.
+    /// block whose float32 partials are not finite is redone in float64. `ahead`: the worker's next block
+    /// (prefetched by the float64 kernel while its last tiles run).
     private static func kernelBlock(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int, spatial s: Int,
-                                    runningMean: UnsafePointer<Double>?, float32: Bool,
+                                    runningMean: UnsafePointer<Double>?, float32: Bool, ahead: UnsafeBufferPointer<Float>,
                                     into space: ChannelwiseWorkspace) -> Bool {
         guard let shift = space.shift, let bm = space.blockMoment64 else { return false }
         let first = src + samples.lowerBound * c * s, t = space.delta, mean = space.blockMean
@@ -308,7 +312,7 @@ extension CovarianceAccumulator {
         }
         if !done {
             ChannelComoment.add(first, samples: samples.count, channels: c, spatial: s, mean: shift, moment: bm, ldm: c,
-                                sums: t)
+                                sums: t, ahead: ahead)
         }
         let n = Double(samples.count * s)
         for ch in 0..<c {
