@@ -25,6 +25,15 @@ public enum ChannelComoment {
         channels >= 1 && channels <= 128 && spatial >= 16
     }
 
+    /// Whether float32 mode sends a block the engine gives the kernel to the float32-product kernel
+    /// (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``) rather than the float64
+    /// one: HW ≥ 128, where it is faster on every measured shape (scripts/comoment-bench.c, AVX-512: 1.2–1.5×
+    /// at C = 32…128, HW = 128…1024); below, its short per-sample rows (read in place) make it slower
+    /// than the packed float64 kernel (0.6–0.9× at HW = 16…64), so float32 mode keeps that one.
+    public static func prefersFloat32(channels: Int, spatial: Int) -> Bool {
+        accepts(channels: channels, spatial: spatial) && spatial >= 128
+    }
+
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,
     /// centred on `mean`) to the upper triangle of `moment` (row-major, leading dimension `ldm`), and,
     /// when `sums` is given, each channel's Σ (x − mean) to `sums` (read in the same pass, so `mean`

@@ -197,6 +197,11 @@ struct ChannelComomentTests {
         #expect(ChannelComoment.accepts(channels: 128, spatial: 16))
         #expect(!ChannelComoment.accepts(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 32, spatial: 15))
+        // Float32 mode's float32-product kernel: from HW = 128 on, within the kernel's shapes.
+        #expect(ChannelComoment.prefersFloat32(channels: 32, spatial: 1024))
+        #expect(ChannelComoment.prefersFloat32(channels: 128, spatial: 128))
+        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 127))
+        #expect(!ChannelComoment.prefersFloat32(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 0, spatial: 64))
     }
 }

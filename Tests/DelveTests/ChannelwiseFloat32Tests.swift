@@ -1,8 +1,9 @@
+import DelveLinearAlgebra
 import Testing
 @testable import Delve
 
-/// Float32 mode on the channel kernel's shapes (C ≤ 128, HW ≥ 16): float32 products against float64
-/// mode and the two-pass reference, and the float64 redo of blocks whose float32 products overflow.
+/// Float32 mode on the float32-product kernel's shapes (C ≤ 128, HW ≥ 128): against float64 mode and the
+/// two-pass reference, and the float64 redo of blocks whose float32 products overflow.
 @Suite("Channelwise float32 mode (float32 kernel)")
 struct ChannelwiseFloat32Tests {
     /// NCHW batch of channel offsets 2·ch − 5 and scale `scale`.
@@ -25,9 +26,9 @@ struct ChannelwiseFloat32Tests {
     }
 
     @Test("float32 mode is within 1e-5 of the reference, really float32, with a float64-exact mean",
-          arguments: [(4, 32, 1024), (6, 7, 33), (3, 128, 16)])
+          arguments: [(4, 32, 1024), (6, 7, 133), (3, 128, 128)])
     func accuracy(samples: Int, channels c: Int, spatial s: Int) throws {
-        #expect(CovarianceAccumulator.usesChannelKernel(channels: c, spatial: s))
+        #expect(ChannelComoment.prefersFloat32(channels: c, spatial: s))
         var rng = CovarianceTestRandom(seed: 77)
         let batches = (0..<3).map { _ in Self.batch(&rng, samples: samples, channels: c, spatial: s, scale: 1.5) }
         let reference = Self.reference(batches, samples: samples, channels: c, spatial: s)
@@ -47,7 +48,8 @@ struct ChannelwiseFloat32Tests {
     @Test("a batch near 1e20 (float32 squares overflow) is redone in float64: finite and within 1e-5")
     func hugeValuesRedone() throws {
         var rng = CovarianceTestRandom(seed: 78)
-        let (samples, c, s) = (2, 32, 64)
+        let (samples, c, s) = (2, 32, 128)
+        #expect(ChannelComoment.prefersFloat32(channels: c, spatial: s))
         let batches = [1.0, 1e20, 1.0].map { Self.batch(&rng, samples: samples, channels: c, spatial: s, scale: $0) }
         let reference = Self.reference(batches, samples: samples, channels: c, spatial: s)
         let fast = CovarianceAccumulator(features: c, precision: .float32)

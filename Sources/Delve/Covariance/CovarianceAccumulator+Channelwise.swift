@@ -77,8 +77,8 @@ extension CovarianceAccumulator {
     /// block's observations) and one syrk adds its co-moment — or, for the shapes
     /// ``ChannelComoment/accepts(channels:spatial:)`` takes (up to 128 channels, in either precision),
     /// the channel kernel reads the block, centring and widening each value to float64 once and summing
-    /// in float64 (float32 mode: centring in float32 and float32 products, partial sums of at most 256
-    /// products added in float64); blocks are combined with Chan's formula into the worker's local state (the extra
+    /// in float64 (float32 mode with HW ≥ 128: centring in float32 and float32 products, partial sums of
+    /// at most 256 products added in float64); blocks are combined with Chan's formula into the worker's local state (the extra
     /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
@@ -202,7 +202,8 @@ extension CovarianceAccumulator {
                 let next = min(chunk, range.upperBound - start - m)
                 finite = Self.kernelBlock(src, samples: start..<(start + m), channels: c, spatial: s,
                                           runningMean: localCount > 0 ? UnsafePointer(localMean) : nil,
-                                          float32: precision == .float32,
+                                          float32: precision == .float32
+                                            && ChannelComoment.prefersFloat32(channels: c, spatial: s),
                                           ahead: UnsafeBufferPointer(start: src + (start + m) * c * s, count: next * c * s),
                                           into: space)
             } else {
@@ -273,7 +274,8 @@ extension CovarianceAccumulator {
     /// co-moment through Chan's merge term n_a·n/(n_a + n)·(x̄ − s)² ≥ n(x̄ − s)²/2 (n_a ≥ n), so the error
     /// stays within a small multiple of the two-pass one relative to the accumulated diagonal. False
     /// when a sum is not finite (a NaN, ±∞ or overflow). `delta` holds t on return (the caller
-    /// overwrites it with δ). `float32` (float32 mode): the first block's shift is the mean of all its
+    /// overwrites it with δ). `float32` (float32 mode where ``ChannelComoment/prefersFloat32(channels:spatial:)``
+    /// holds; elsewhere float32 mode runs the float64 kernel): the first block's shift is the mean of all its
     /// samples (κ ≈ 1), the shift is rounded to float32 and the products are float32
     /// (``ChannelComoment/addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``); a
     /// block whose float32 partials are not finite is redone in float64. `ahead`: the worker's next block
