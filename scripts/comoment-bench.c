@@ -57,11 +57,17 @@ static void block_mean(const float *x, long samples, long c, long s, double *mea
 static void kernel_block(int path, int fast, const float *x, long m, long c, long s, int running, double *mean,
                          double *shift, double *sums, double *mblock, double *mk, const float *ahead, long ahead_count) {
     for (long ch = 0; ch < c; ch++) {
-        if (!running) {
+        if (!running) {   /* eight lanes, as the engine's SIMD8 shiftedSum */
             const long head = fast ? m : 1;
-            double sum = 0;
-            for (long b = 0; b < head; b++)
-                for (long p = 0; p < s; p++) sum += x[(b * c + ch) * s + p];
+            double lane[8] = {0}, sum = 0;
+            for (long b = 0; b < head; b++) {
+                const float *row = x + (b * c + ch) * s;
+                long p = 0;
+                for (; p + 8 <= s; p += 8)
+                    for (int k = 0; k < 8; k++) lane[k] += row[p + k];
+                for (; p < s; p++) sum += row[p];
+            }
+            sum += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
             mean[ch] = sum / (double)(head * s);
         }
         shift[ch] = fast ? (double)(float)mean[ch] : mean[ch];

@@ -27,9 +27,10 @@ public enum ChannelComoment {
 
     /// Whether float32 mode sends a block the engine gives the kernel to the float32-product kernel
     /// (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``) rather than the float64
-    /// one: HW ≥ 128, where it is faster on every measured shape (scripts/comoment-bench.c, AVX-512: 1.2–1.5×
-    /// at C = 32…128, HW = 128…1024); below, its short per-sample rows (read in place) make it slower
-    /// than the packed float64 kernel (0.6–0.9× at HW = 16…64), so float32 mode keeps that one.
+    /// one: HW ≥ 128, where it is faster on every measured shape (scripts/comoment-bench.c, AVX-512:
+    /// 1.1–2.8× at C = 1…128, HW = 128…1024); with shorter rows, read in place sample by sample, it is
+    /// as fast or slower than the packed float64 kernel (0.4–1.2× at HW = 16…100), which float32 mode
+    /// then keeps.
     public static func prefersFloat32(channels: Int, spatial: Int) -> Bool {
         accepts(channels: channels, spatial: spatial) && spatial >= 128
     }

@@ -274,11 +274,11 @@ extension CovarianceAccumulator {
     /// co-moment through Chan's merge term n_a·n/(n_a + n)·(x̄ − s)² ≥ n(x̄ − s)²/2 (n_a ≥ n), so the error
     /// stays within a small multiple of the two-pass one relative to the accumulated diagonal. False
     /// when a sum is not finite (a NaN, ±∞ or overflow). `delta` holds t on return (the caller
-    /// overwrites it with δ). `float32` (float32 mode where ``ChannelComoment/prefersFloat32(channels:spatial:)``
-    /// holds; elsewhere float32 mode runs the float64 kernel): the first block's shift is the mean of all its
-    /// samples (κ ≈ 1), the shift is rounded to float32 and the products are float32
-    /// (``ChannelComoment/addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``); a
-    /// block whose float32 partials are not finite is redone in float64. `ahead`: the worker's next block
+    /// overwrites it with δ). `float32` (float32 mode where `ChannelComoment.prefersFloat32` holds;
+    /// elsewhere float32 mode runs the float64 kernel): the first block's shift is the mean of all its
+    /// samples (κ ≈ 1; float32's rounding would make the first sample's κ ≤ m visible), the shift is
+    /// rounded to float32 and the products are float32 (`ChannelComoment.addInFloat32`); a block whose
+    /// float32 partials are not finite is redone in float64. `ahead`: the worker's next block
     /// (prefetched by the float64 kernel while its last tiles run).
     private static func kernelBlock(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int, spatial s: Int,
                                     runningMean: UnsafePointer<Double>?, float32: Bool, ahead: UnsafeBufferPointer<Float>,
@@ -288,8 +288,7 @@ extension CovarianceAccumulator {
         if let runningMean {
             shift.update(from: runningMean, count: c)
         } else {
-            // Float32 mode's first block: the mean of all its samples (one more read of the block), since
-            // float32's rounding would make the first sample's κ ≤ m visible.
+            // Float32 mode's first block: the mean of all its samples (one more read of the block).
             let head = float32 ? samples.count : 1
             for ch in 0..<c {
                 let x0 = Double(first[ch * s])
