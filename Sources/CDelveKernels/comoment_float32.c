@@ -6,8 +6,9 @@
 // scalar 4 × 4). Each accumulator sums at most F32_TERMS products per lane before its lanes are added
 // into float64 (the float32 rounding error stays that of a sum of F32_TERMS terms, like float32 mode's
 // `ssyrk` over one pending block). The channel sums are a separate float64 pass over x (each value
-// widened, then centred). Returns 0 when a flushed float32 partial is not finite (an overflow, or a NaN/∞ in x):
-// the caller redoes the block in float64.
+// widened, then centred), run first: one sequential read that brings the block into cache for the
+// tiles. Returns 0 when a float32 partial is not finite (an overflow, or a NaN/∞ in x): the caller
+// redoes the block in float64.
 #include "CDelveKernels.h"
 
 #include <math.h>

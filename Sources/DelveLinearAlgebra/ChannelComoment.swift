@@ -54,7 +54,8 @@ public enum ChannelComoment {
     /// rounded to float32: M[i][j] += Σ (x_i − s_i)(x_j − s_j), t[i] += Σ (x_i − s_i). Each float32
     /// accumulator lane sums at most 256 products before it is added into `moment` in float64; `sums` are
     /// summed in float64. Returns false when a float32 partial is not finite (an overflow, or a NaN/∞ in
-    /// `x`): `moment` and `sums` then hold partial sums and the block must be redone (in float64). Pass a
+    /// `x`) or the kernel could not run in float32 (a shift beyond float32, no memory for C > 256):
+    /// `moment` and `sums` then hold partial sums and the block must be redone (in float64). Pass a
     /// float32-representable shift to have `sums` relative to exactly it.
     @discardableResult
     public static func addInFloat32(_ x: UnsafePointer<Float>, samples: Int, channels: Int, spatial: Int,

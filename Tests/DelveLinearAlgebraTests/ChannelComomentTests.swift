@@ -216,7 +216,9 @@ struct ChannelComomentFloat32Tests {
           arguments: [(1, 1, 1), (3, 1, 17), (2, 5, 7), (2, 7, 33), (4, 9, 16), (3, 17, 15), (2, 32, 64),
                       (2, 33, 49), (1, 64, 23), (2, 65, 9), (1, 128, 19), (1, 131, 16), (2, 32, 1024),
                       // More than 256 products per lane on every path (flushes inside a sample and at its end).
-                      (3, 9, 2000), (2, 12, 4096 + 37), (40, 24, 3)])
+                      (3, 9, 2000), (2, 12, 4096 + 37), (40, 24, 3),
+                      // More channels than the kernel keeps float32 shifts for on the stack.
+                      (1, 300, 20)])
     func matchesReference(shape: (Int, Int, Int)) {
         let (samples, c, s) = shape
         let x = Base.data(samples: samples, channels: c, spatial: s, seed: UInt64(samples * 7919 + c * 31 + s))
