@@ -2,7 +2,7 @@
 // float64, where s is the caller's shift rounded to float32 (so x − s is exact while x is within a
 // factor of two of s, Sterbenz). No scratch and no widening: every path reads x in place and centres
 // each loaded vector with one float32 subtraction; an R × S tile of M is kept as R·S float32 vector
-// accumulators whose lanes run over positions (AVX-512 16 lanes, 4 × 6; AVX2 8 lanes, 3 × 3; portable
+// accumulators whose lanes run over positions (AVX-512 16 lanes, 4 × 4; AVX2 8 lanes, 3 × 3; portable
 // scalar 4 × 4). Each accumulator sums at most F32_TERMS products per lane before its lanes are added
 // into float64 (the float32 rounding error stays that of a sum of F32_TERMS terms, like float32 mode's
 // `ssyrk` over one pending block). The channel sums are a separate float64 pass over x (each value
@@ -87,7 +87,9 @@ static int comoment_f32_portable(const float *x, long samples, long c, long s, c
 
 #ifdef DELVE_X86
 // ---------------------------------------------------------------------------------------------------
-// AVX-512: 16-lane float32 vectors, 4 × 6 tiles (24 accumulators, 4 row vectors, one column vector).
+// AVX-512: 16-lane float32 vectors, 4 × 4 tiles (16 accumulators, 4 row vectors, one column vector).
+// Not wider: x's rows are read in place, and with HW a multiple of 1024 they lie a multiple of 4 KiB
+// apart, all in one L1 set of 8 ways — a 4 × 6 tile's 10 rows miss where 4 × 4's 8 do not.
 #define T512 __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
 
 // The lanes of a float32 accumulator, widened and summed in float64.
@@ -138,7 +140,7 @@ flush512f(const int R, const int S, const int tri, __m512 acc[6][6], double tot[
         }
 }
 
-// One R × S tile of M over all samples (R, S ≤ 6, compile-time after inlining; edge tiles repeat the
+// One R × S tile of M over all samples (R, S ≤ 4, compile-time after inlining; edge tiles repeat the
 // last channel and do not store it). Returns 0 if a partial was not finite.
 T512 static inline __attribute__((always_inline)) int
 tile512f(const int R, const int S, const int tri, const float *x, long samples, long c, long s, const float *mu,
@@ -181,10 +183,8 @@ tile512f(const int R, const int S, const int tri, const float *x, long samples, 
     do {                                                                                               \
         ok &= tile512f(R, R, 1, x, samples, c, s, mu, m, ldm, i0, i0);                                 \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 6 <= c; j0 += 6) ok &= tile512f(R, 6, 0, x, samples, c, s, mu, m, ldm, i0, j0);    \
+        for (; j0 + 4 <= c; j0 += 4) ok &= tile512f(R, 4, 0, x, samples, c, s, mu, m, ldm, i0, j0);    \
         switch (c - j0) {                                                                              \
-        case 5: ok &= tile512f(R, 5, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
-        case 4: ok &= tile512f(R, 4, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
         case 3: ok &= tile512f(R, 3, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
         case 2: ok &= tile512f(R, 2, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
         case 1: ok &= tile512f(R, 1, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
