@@ -28,9 +28,9 @@ public enum ChannelComoment {
     /// Whether float32 mode sends a block the engine gives the kernel to the float32-product kernel
     /// (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``) rather than the float64
     /// one: HW ≥ 128, where it is faster on every measured shape (scripts/comoment-bench.c, AVX-512:
-    /// 1.1–2.8× at C = 1…128, HW = 128…1024); with shorter rows, read in place sample by sample, it is
-    /// as fast or slower than the packed float64 kernel (0.4–1.2× at HW = 16…100), which float32 mode
-    /// then keeps.
+    /// 1.3–2.3× at C = 8…128, HW = 128…1024); with shorter rows, read in place sample by sample, it is
+    /// not reliably faster than the packed float64 kernel (0.4–1.6× at HW = 16…100), which float32
+    /// mode then keeps.
     public static func prefersFloat32(channels: Int, spatial: Int) -> Bool {
         accepts(channels: channels, spatial: spatial) && spatial >= 128
     }
@@ -49,9 +49,9 @@ public enum ChannelComoment {
                                    ahead?.baseAddress, ahead?.count ?? 0)
     }
 
-    /// Float32 mode's kernel: as ``add(_:samples:channels:spatial:mean:moment:ldm:sums:path:)``, but with
-    /// the products in float32 (AVX-512 16 lanes, AVX2 8, no widening, no scratch), centred on s = `shift`
-    /// rounded to float32: M[i][j] += Σ (x_i − s_i)(x_j − s_j), t[i] += Σ (x_i − s_i). Each float32
+    /// Float32 mode's kernel: as ``add(_:samples:channels:spatial:mean:moment:ldm:sums:ahead:path:)``,
+    /// but with the products in float32 (AVX-512 16 lanes, AVX2 8, no widening, no scratch), centred on
+    /// s = `shift` rounded to float32: M[i][j] += Σ (x_i − s_i)(x_j − s_j), t[i] += Σ (x_i − s_i). Each float32
     /// accumulator lane sums at most 256 products before it is added into `moment` in float64; `sums` are
     /// summed in float64. Returns false when a float32 partial is not finite (an overflow, or a NaN/∞ in
     /// `x`) or the kernel could not run in float32 (a shift beyond float32, no memory for C > 256):
