@@ -17,6 +17,7 @@
 // path the kernels read x in place and widen and centre in registers, once per tile; their sums are a
 // separate pass.
 #include "CDelveKernels.h"
+#include "kernel_scratch.h"
 #include "prefetch_range.h"
 
 #include <pthread.h>
@@ -48,7 +49,7 @@ static _Thread_local long scratch_len;
 static void scratch_free(void *p) { free(p); }
 static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_free); }
 
-static double *scratch(long doubles) {
+double *delve_kernel_scratch(long doubles) {
     if (doubles <= scratch_len) return scratch_ptr;
     pthread_once(&scratch_once, scratch_make_key);
     free(scratch_ptr);
@@ -305,7 +306,7 @@ T512 static void comoment_avx512(const float *x, long samples, long c, long s, c
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 8, &L, &stride);
-    double *buf = scratch(c * stride);
+    double *buf = delve_kernel_scratch(c * stride);
     if (!buf) {
         comoment_portable(x, samples, c, s, mean, m, ldm);
         if (sums) shifted_sums(x, samples, c, s, mean, sums);
@@ -407,7 +408,7 @@ T256 static void comoment_avx2(const float *x, long samples, long c, long s, con
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 4, &L, &stride);
-    double *buf = scratch(c * stride);
+    double *buf = delve_kernel_scratch(c * stride);
     if (!buf) {
         comoment_portable(x, samples, c, s, mean, m, ldm);
         if (sums) shifted_sums(x, samples, c, s, mean, sums);

@@ -10,6 +10,7 @@
 // tiles. Returns 0 when a float32 partial is not finite (an overflow, or a NaN/∞ in x): the caller
 // redoes the block in float64.
 #include "CDelveKernels.h"
+#include "kernel_scratch.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -103,14 +104,14 @@ T512 static inline double widen_sum512(__m512 a) {
 // column vector in turn, multiply-adding it into the R accumulators of its column. `tri`: a diagonal
 // tile (rows == columns, only q ≥ r).
 T512 static inline __attribute__((always_inline)) void
-step512f(const int R, const int S, const int tri, const float *base, long s, long p, __mmask16 k,
+step512f(const int R, const int S, const int tri, const float *base, long ld, long p, __mmask16 k,
          const long *ri, const long *qi, const float *mu, __m512 acc[6][6]) {
     __m512 u[6];
     for (int r = 0; r < R; r++)
-        u[r] = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, base + ri[r] * s + p), _mm512_set1_ps(mu[ri[r]]));
+        u[r] = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, base + ri[r] * ld + p), _mm512_set1_ps(mu[ri[r]]));
     for (int q = 0; q < S; q++) {
         const __m512 v = tri ? u[q]
-                             : _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, base + qi[q] * s + p),
+                             : _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, base + qi[q] * ld + p),
                                                    _mm512_set1_ps(mu[qi[q]]));
         for (int r = 0; r < R; r++)
             if (!tri || q >= r) acc[r][q] = _mm512_fmadd_ps(u[r], v, acc[r][q]);
@@ -119,12 +120,12 @@ step512f(const int R, const int S, const int tri, const float *base, long s, lon
 
 // The full-vector step (no mask, so plain loads and subtractions).
 T512 static inline __attribute__((always_inline)) void
-step512f_full(const int R, const int S, const int tri, const float *base, long s, long p, const long *ri,
+step512f_full(const int R, const int S, const int tri, const float *base, long ld, long p, const long *ri,
               const long *qi, const float *mu, __m512 acc[6][6]) {
     __m512 u[6];
-    for (int r = 0; r < R; r++) u[r] = _mm512_sub_ps(_mm512_loadu_ps(base + ri[r] * s + p), _mm512_set1_ps(mu[ri[r]]));
+    for (int r = 0; r < R; r++) u[r] = _mm512_sub_ps(_mm512_loadu_ps(base + ri[r] * ld + p), _mm512_set1_ps(mu[ri[r]]));
     for (int q = 0; q < S; q++) {
-        const __m512 v = tri ? u[q] : _mm512_sub_ps(_mm512_loadu_ps(base + qi[q] * s + p), _mm512_set1_ps(mu[qi[q]]));
+        const __m512 v = tri ? u[q] : _mm512_sub_ps(_mm512_loadu_ps(base + qi[q] * ld + p), _mm512_set1_ps(mu[qi[q]]));
         for (int r = 0; r < R; r++)
             if (!tri || q >= r) acc[r][q] = _mm512_fmadd_ps(u[r], v, acc[r][q]);
     }
@@ -143,8 +144,8 @@ flush512f(const int R, const int S, const int tri, __m512 acc[6][6], double tot[
 // One R × S tile of M over all samples (R, S ≤ 4, compile-time after inlining; edge tiles repeat the
 // last channel and do not store it). Returns 0 if a partial was not finite.
 T512 static inline __attribute__((always_inline)) int
-tile512f(const int R, const int S, const int tri, const float *x, long samples, long c, long s, const float *mu,
-         double *m, long ldm, long i0, long j0) {
+tile512f(const int R, const int S, const int tri, const float *x, long samples, long c, long s, long ld,
+         const float *mu, double *m, long ldm, long i0, long j0) {
     const long body = s & ~15L;
     const __mmask16 tail = (__mmask16)((1u << (s & 15)) - 1u);
     long ri[6], qi[6];
@@ -156,16 +157,16 @@ tile512f(const int R, const int S, const int tri, const float *x, long samples, 
         for (int q = 0; q < S; q++) { acc[r][q] = _mm512_setzero_ps(); tot[r][q] = 0; }
     long terms = 0;   // products per lane since the last flush
     for (long b = 0; b < samples; b++) {
-        const float *base = x + b * c * s;
+        const float *base = x + b * c * ld;
         long p = 0;
         while (p < body) {
             const long end = minl(body, p + (F32_TERMS - terms) * 16);
             terms += (end - p) / 16;
-            for (; p < end; p += 16) step512f_full(R, S, tri, base, s, p, ri, qi, mu, acc);
+            for (; p < end; p += 16) step512f_full(R, S, tri, base, ld, p, ri, qi, mu, acc);
             if (terms == F32_TERMS) { flush512f(R, S, tri, acc, tot); terms = 0; }
         }
         if (tail) {
-            step512f(R, S, tri, base, s, p, tail, ri, qi, mu, acc);
+            step512f(R, S, tri, base, ld, p, tail, ri, qi, mu, acc);
             if (++terms == F32_TERMS) { flush512f(R, S, tri, acc, tot); terms = 0; }
         }
     }
@@ -181,19 +182,20 @@ tile512f(const int R, const int S, const int tri, const float *x, long samples, 
 
 #define TILE512F_ROW(R)                                                                                \
     do {                                                                                               \
-        ok &= tile512f(R, R, 1, x, samples, c, s, mu, m, ldm, i0, i0);                                 \
+        ok &= tile512f(R, R, 1, x, samples, c, s, ld, mu, m, ldm, i0, i0);                                 \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 4 <= c; j0 += 4) ok &= tile512f(R, 4, 0, x, samples, c, s, mu, m, ldm, i0, j0);    \
+        for (; j0 + 4 <= c; j0 += 4) ok &= tile512f(R, 4, 0, x, samples, c, s, ld, mu, m, ldm, i0, j0);    \
         switch (c - j0) {                                                                              \
-        case 3: ok &= tile512f(R, 3, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
-        case 2: ok &= tile512f(R, 2, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
-        case 1: ok &= tile512f(R, 1, 0, x, samples, c, s, mu, m, ldm, i0, j0); break;                  \
+        case 3: ok &= tile512f(R, 3, 0, x, samples, c, s, ld, mu, m, ldm, i0, j0); break;                  \
+        case 2: ok &= tile512f(R, 2, 0, x, samples, c, s, ld, mu, m, ldm, i0, j0); break;                  \
+        case 1: ok &= tile512f(R, 1, 0, x, samples, c, s, ld, mu, m, ldm, i0, j0); break;                  \
         default: break;                                                                                \
         }                                                                                              \
     } while (0)
 
-T512 static int comoment_f32_avx512(const float *x, long samples, long c, long s, const float *mu, double *m,
-                                    long ldm) {
+// Samples of C rows of s positions, row stride ld (x's own: ld = s; the packed scratch: one "sample").
+T512 static int comoment_f32_avx512(const float *x, long samples, long c, long s, long ld, const float *mu,
+                                    double *m, long ldm) {
     int ok = 1;
     for (long i0 = 0; i0 < c; i0 += 4) {
         switch (minl(c - i0, 4)) {
@@ -202,6 +204,47 @@ T512 static int comoment_f32_avx512(const float *x, long samples, long c, long s
         case 2: TILE512F_ROW(2); break;
         default: TILE512F_ROW(1); break;
         }
+    }
+    return ok;
+}
+
+// Short rows (HW < F32_PACK_BELOW): a chunk of whole samples (about F32_CHUNK_FLOATS values) is centred
+// in float32 into the per-thread scratch — row ch = channel ch of the chunk's observations, sample after
+// sample, zeros up to a multiple of 16; a row stride that is a multiple of 1024 floats gets 16 more —
+// and the tiles run over its contiguous rows as one sample with zero shifts (u − 0 = u). Direct reads
+// instead when the scratch cannot be allocated.
+enum { F32_PACK_BELOW = 128, F32_CHUNK_FLOATS = 65536 };
+
+T512 static int comoment_f32_avx512_packed(const float *x, long samples, long c, long s, const float *mu,
+                                           double *m, long ldm) {
+    long per = F32_CHUNK_FLOATS / (c * s);
+    if (per < 1) per = 1;
+    if (per > samples) per = samples;
+    long ld = (per * s + 15) & ~15L;
+    if (ld % 1024 == 0) ld += 16;
+    float *buf = (float *)delve_kernel_scratch((c * ld + c + 1) / 2);
+    if (!buf) return comoment_f32_avx512(x, samples, c, s, s, mu, m, ldm);
+    float *zero = buf + c * ld;
+    for (long ch = 0; ch < c; ch++) zero[ch] = 0;
+    const __mmask16 tail = (__mmask16)((1u << (s & 15)) - 1u);
+    const long body = s & ~15L;
+    int ok = 1;
+    for (long b0 = 0; b0 < samples; b0 += per) {
+        const long nb = minl(per, samples - b0), len = nb * s, len16 = (len + 15) & ~15L;
+        for (long ch = 0; ch < c; ch++) {
+            const __m512 shift = _mm512_set1_ps(mu[ch]);
+            float *row = buf + ch * ld;
+            for (long b = 0; b < nb; b++) {
+                const float *src = x + ((b0 + b) * c + ch) * s;
+                float *dst = row + b * s;
+                for (long t = 0; t < body; t += 16) _mm512_storeu_ps(dst + t, _mm512_sub_ps(_mm512_loadu_ps(src + t), shift));
+                if (tail)
+                    _mm512_mask_storeu_ps(dst + body, tail,
+                                          _mm512_maskz_sub_ps(tail, _mm512_maskz_loadu_ps(tail, src + body), shift));
+            }
+            for (long t = len; t < len16; t++) row[t] = 0;
+        }
+        ok &= comoment_f32_avx512(buf, 1, c, len16, ld, zero, m, ldm);
     }
     return ok;
 }
@@ -333,7 +376,8 @@ static int comoment_f32_dispatch(int path, const float *x, long samples, long c,
 #ifdef DELVE_X86
     if (path == DELVE_KERNEL_AVX512) {
         if (sums) sums_avx512(x, samples, c, s, mu, sums);
-        return comoment_f32_avx512(x, samples, c, s, mu, m, ldm);
+        return s < F32_PACK_BELOW ? comoment_f32_avx512_packed(x, samples, c, s, mu, m, ldm)
+                                  : comoment_f32_avx512(x, samples, c, s, s, mu, m, ldm);
     }
 #endif
     if (sums) sums_portable(x, samples, c, s, mu, sums);

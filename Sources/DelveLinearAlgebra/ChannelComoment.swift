@@ -27,12 +27,14 @@ public enum ChannelComoment {
 
     /// Whether float32 mode sends a block the engine gives the kernel to the float32-product kernel
     /// (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``) rather than the float64
-    /// one: HW ≥ 128, where it is faster on every measured shape (scripts/comoment-bench.c, AVX-512:
-    /// 1.3–2.3× at C = 8…128, HW = 128…1024); with shorter rows, read in place sample by sample, it is
-    /// not reliably faster than the packed float64 kernel (0.4–1.6× at HW = 16…100), which float32
-    /// mode then keeps.
-    public static func prefersFloat32(channels: Int, spatial: Int) -> Bool {
-        accepts(channels: channels, spatial: spatial) && spatial >= 128
+    /// one, on `path`: HW ≥ 128 (rows read in place), and on AVX-512 also shorter rows with C·HW ≥ 1024
+    /// (packed in float32 first). There it is faster on every measured shape (scripts/comoment-bench.c,
+    /// batches of 128: 1.0–2.3×); below, the batch is one block or two, whose extra mean pass (float32
+    /// mode's first block is centred on its mean) makes it as fast or slower (0.83–0.97× at C = 8 and 32,
+    /// HW = 16…49), so float32 mode keeps the float64 kernel there.
+    public static func prefersFloat32(channels: Int, spatial: Int, path: Path = .best) -> Bool {
+        guard accepts(channels: channels, spatial: spatial) else { return false }
+        return spatial >= 128 || (path == .avx512 && channels * spatial >= 1024)
     }
 
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,

@@ -200,7 +200,10 @@ struct ChannelComomentTests {
         // Float32 mode's float32-product kernel: from HW = 128 on, within the kernel's shapes.
         #expect(ChannelComoment.prefersFloat32(channels: 32, spatial: 1024))
         #expect(ChannelComoment.prefersFloat32(channels: 128, spatial: 128))
-        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 127))
+        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 127, path: .avx2))
+        #expect(ChannelComoment.prefersFloat32(channels: 32, spatial: 32, path: .avx512))
+        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 31, path: .avx512))
+        #expect(!ChannelComoment.prefersFloat32(channels: 8, spatial: 127, path: .portable))
         #expect(!ChannelComoment.prefersFloat32(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 0, spatial: 64))
     }
@@ -218,7 +221,9 @@ struct ChannelComomentFloat32Tests {
                       // More than 256 products per lane on every path (flushes inside a sample and at its end).
                       (3, 9, 2000), (2, 12, 4096 + 37), (40, 24, 3),
                       // More channels than the kernel keeps float32 shifts for on the stack.
-                      (1, 300, 20)])
+                      (1, 300, 20),
+                      // AVX-512 packs rows shorter than 128: a flush inside a chunk, several chunks.
+                      (60, 1, 100), (9, 128, 100)])
     func matchesReference(shape: (Int, Int, Int)) {
         let (samples, c, s) = shape
         let x = Base.data(samples: samples, channels: c, spatial: s, seed: UInt64(samples * 7919 + c * 31 + s))

@@ -26,9 +26,13 @@ struct ChannelwiseFloat32Tests {
     }
 
     @Test("float32 mode is within 1e-5 of the reference, really float32, with a float64-exact mean",
-          arguments: [(4, 32, 1024), (6, 7, 133), (3, 128, 128)])
+          arguments: [(4, 32, 1024), (6, 7, 133), (3, 128, 128), (5, 64, 49)])
     func accuracy(samples: Int, channels c: Int, spatial s: Int) throws {
-        #expect(ChannelComoment.prefersFloat32(channels: c, spatial: s))
+        guard ChannelComoment.prefersFloat32(channels: c, spatial: s) else {
+            // (5, 64, 49) takes the float32 kernel on AVX-512 only.
+            #expect(s < 128 && ChannelComoment.Path.best != .avx512)
+            return
+        }
         var rng = CovarianceTestRandom(seed: 77)
         let batches = (0..<3).map { _ in Self.batch(&rng, samples: samples, channels: c, spatial: s, scale: 1.5) }
         let reference = Self.reference(batches, samples: samples, channels: c, spatial: s)
