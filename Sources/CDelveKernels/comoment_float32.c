@@ -1,7 +1,8 @@
 // Float32 mode's channel co-moment: M += Σ (x − s)(x − s)ᵀ with float32 products, and t += Σ (x − s) in
 // float64, where s is the caller's shift rounded to float32 (so x − s is exact while x is within a
-// factor of two of s, Sterbenz). No scratch and no widening: every path reads x in place and centres
-// each loaded vector with one float32 subtraction; an R × S tile of M is kept as R·S float32 vector
+// factor of two of s, Sterbenz). No widening: the paths read x in place and centre each loaded vector
+// with one float32 subtraction (AVX-512 with rows shorter than 128 centres chunks of samples into the
+// per-thread scratch first, see comoment_f32_avx512_packed); an R × S tile of M is kept as R·S float32 vector
 // accumulators whose lanes run over positions (AVX-512 16 lanes, 4 × 4; AVX2 8 lanes, 3 × 3; portable
 // scalar 4 × 4). Each accumulator sums at most F32_TERMS products per lane before its lanes are added
 // into float64 (the float32 rounding error stays that of a sum of F32_TERMS terms, like float32 mode's

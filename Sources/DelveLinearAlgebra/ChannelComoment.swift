@@ -27,14 +27,14 @@ public enum ChannelComoment {
 
     /// Whether float32 mode sends a block the engine gives the kernel to the float32-product kernel
     /// (``addInFloat32(_:samples:channels:spatial:shift:moment:ldm:sums:path:)``) rather than the float64
-    /// one, on `path`: HW ≥ 128 (rows read in place), and on AVX-512 also shorter rows with C·HW ≥ 1024
+    /// one, on `path`: HW ≥ 128 (rows read in place), and on AVX-512 also shorter rows with C·HW ≥ 2048
     /// (packed in float32 first). There it is faster on every measured shape (scripts/comoment-bench.c,
-    /// batches of 128: 1.0–2.3×); below, the batch is one block or two, whose extra mean pass (float32
-    /// mode's first block is centred on its mean) makes it as fast or slower (0.83–0.97× at C = 8 and 32,
-    /// HW = 16…49), so float32 mode keeps the float64 kernel there.
+    /// 1.2–2.3×); with less, a batch is one or two blocks of the engine, whose first block's extra mean
+    /// pass (float32 mode centres it on its mean) makes it about as fast or slower (0.83–1.03× at C = 8,
+    /// 32 and 64, HW = 16…49), so float32 mode keeps the float64 kernel there.
     public static func prefersFloat32(channels: Int, spatial: Int, path: Path = .best) -> Bool {
         guard accepts(channels: channels, spatial: spatial) else { return false }
-        return spatial >= 128 || (path == .avx512 && channels * spatial >= 1024)
+        return spatial >= 128 || (path == .avx512 && channels * spatial >= 2048)
     }
 
     /// Adds the centred co-moment of `samples` NCHW samples at `x` (each `channels` × `spatial`,
@@ -52,7 +52,8 @@ public enum ChannelComoment {
     }
 
     /// Float32 mode's kernel: as ``add(_:samples:channels:spatial:mean:moment:ldm:sums:ahead:path:)``,
-    /// but with the products in float32 (AVX-512 16 lanes, AVX2 8, no widening, no scratch), centred on
+    /// but with the products in float32 (AVX-512 16 lanes, AVX2 8, no widening; read in place, on AVX-512
+    /// with HW < 128 packed in float32 first), centred on
     /// s = `shift` rounded to float32: M[i][j] += Σ (x_i − s_i)(x_j − s_j), t[i] += Σ (x_i − s_i). Each float32
     /// accumulator lane sums at most 256 products before it is added into `moment` in float64; `sums` are
     /// summed in float64. Returns false when a float32 partial is not finite (an overflow, or a NaN/∞ in

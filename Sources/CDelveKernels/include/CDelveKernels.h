@@ -37,7 +37,8 @@ void delve_channel_comoment_f32(int path, const float *x, long samples, long cha
 ///     M[i][j] += Σ (x[b][i][p] − s_i)·(x[b][j][p] − s_j)   for i ≤ j,   t[i] += Σ (x[b][i][p] − s_i)
 ///
 /// Each float32 accumulator lane sums at most 256 products before it is added into M in float64; t is
-/// summed in float64. No scratch. Returns 1, or 0 when a float32 partial (or a shift in float32) is not
+/// summed in float64. x is read in place (AVX-512 with HW < 128: chunks of samples centred into the
+/// per-thread scratch first). Returns 1, or 0 when a float32 partial (or a shift in float32) is not
 /// finite — an overflow or a NaN/∞ in x — or, for C > 256, the float32 shifts could not be allocated;
 /// M and t then hold partial sums and the caller redoes the block
 /// (e.g. with delve_channel_comoment_f32 on zeroed M and t). Pass a float32-representable shift to have
