@@ -260,6 +260,33 @@ struct ChannelComomentFloat32Tests {
         if samples * s >= 64 { #expect(worstAll > 1e-10, "\(shape): error \(worstAll) looks like float64") }
     }
 
+    @Test("threads at once (AVX-512 packs short rows into the per-thread scratch) get the single-thread results")
+    func concurrentCalls() {
+        let shapes = [(9, 128, 100), (20, 24, 49), (3, 64, 300), (40, 32, 16)]
+        let inputs = shapes.enumerated().map { k, shape in
+            Base.data(samples: shape.0, channels: shape.1, spatial: shape.2, seed: UInt64(191 + k))
+        }
+        let shifts = zip(shapes, inputs).map { shape, x in
+            Base.reference(x, samples: shape.0, channels: shape.1, spatial: shape.2).mean.map { Double(Float($0)) }
+        }
+        @Sendable func run(_ k: Int) -> [Double] {
+            let (samples, c, s) = shapes[k]
+            var moment = [Double](repeating: 0, count: c * c), sums = [Double](repeating: 0, count: c)
+            let ok = inputs[k].withUnsafeBufferPointer { xp in
+                ChannelComoment.addInFloat32(xp.baseAddress!, samples: samples, channels: c, spatial: s, shift: shifts[k],
+                                             moment: &moment, ldm: c, sums: &sums)
+            }
+            return ok ? moment + sums : []
+        }
+        let alone = shapes.indices.map(run)
+        #expect(alone.allSatisfy { !$0.isEmpty && $0[0] > 0 })
+        let results = Base.ResultBox(count: 3 * shapes.count)
+        DispatchQueue.concurrentPerform(iterations: 3 * shapes.count) { i in results.set(i, run(i % shapes.count)) }
+        for i in 0..<(3 * shapes.count) {
+            #expect(results.get(i) == alone[i % shapes.count], "call \(i), shape \(shapes[i % shapes.count])")
+        }
+    }
+
     @Test("values near 1e20 (squares beyond float32) and NaN are reported, not returned as numbers")
     func overflowReported() {
         let (samples, c, s) = (2, 20, 37)
