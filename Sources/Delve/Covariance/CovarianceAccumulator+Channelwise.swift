@@ -78,8 +78,9 @@ extension CovarianceAccumulator {
     /// ``ChannelComoment/accepts(channels:spatial:)`` takes (up to 128 channels, in either precision),
     /// the channel kernel reads the block, centring and widening each value to float64 once and summing
     /// in float64 (float32 mode where `ChannelComoment.prefersFloat32` holds: centring in float32 and
-    /// float32 products, partial sums of at most 256 products added in float64); blocks are combined with Chan's formula into the worker's local state (the extra
-    /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
+    /// float32 products, partial sums of at most 256 products added in float64); blocks are combined
+    /// with Chan's formula into the worker's local state (the extra scratch column, or for the kernel an
+    /// explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
     /// The split depends only on the batch size and the thread count, so results are reproducible.
