@@ -3,13 +3,15 @@
  * channelwiseChunk samples (KCHUNK=N in the environment overrides the kernel's), each block read once by
  * the kernel centred on a shift with its sums (kernelBlock), or for dsyrk first summed for its mean (pass
  * 1, which brings it into cache), then centred into a C × (block·HW) float64 scratch and one dsyrk. The
- * competitors alternate within every repetition; prints medians in GFLOP/s (n·C² flops, n = samples·HW)
- * and the median time ratio dsyrk / kernel, the figure ChannelComoment.accepts is set from. The max rel
- * diff compares the two co-moments (the kernel side leaves out Chan's δ term, so it is only small when
- * the blocks' means agree, as they do for this data).
+ * float32-mode kernel (delve_channel_comoment_f32_fast: shift rounded to float32, the first block's
+ * shift its mean, redone in float64 if a partial is not finite) runs the same way. The competitors
+ * alternate within every repetition; prints medians in GFLOP/s (n·C² flops, n = samples·HW), the median
+ * time ratio dsyrk / kernel (the figure ChannelComoment.accepts is set from) and kernel / float32 kernel.
+ * The max rel diffs compare the co-moments with dsyrk's (the kernel side leaves out Chan's δ term, so
+ * they are only small when the blocks' means agree, as they do for this data).
  *
  *   clang -O2 -march=native -ISources/CDelveKernels/include scripts/comoment-bench.c \
- *       Sources/CDelveKernels/comoment.c $(pkg-config --cflags --libs openblas) -o /tmp/comoment-bench
+ *       Sources/CDelveKernels/comoment.c Sources/CDelveKernels/comoment_float32.c $(pkg-config --cflags --libs openblas) -o /tmp/comoment-bench
  *   /tmp/comoment-bench SAMPLES CHANNELS SPATIAL [REPS [PATH]]     (PATH: 0 portable, 1 AVX2, 2 AVX-512)
  */
 #include <stdio.h>
@@ -52,19 +54,31 @@ static void block_mean(const float *x, long samples, long c, long s, double *mea
 /* The kernel path as the engine runs it (kernelBlock): one read of the block, centred on a shift known
  * beforehand (the running mean; for the first block the mean of its first sample), the sums t giving the
  * mean and the correction S − t tᵀ/n; the block co-moment is added to M (Chan's δ term, C² work, left out). */
-static void kernel_block(int path, const float *x, long m, long c, long s, int running, double *mean,
-                         double *shift, double *sums, double *mblock, double *mk) {
+static void kernel_block(int path, int fast, const float *x, long m, long c, long s, int running, double *mean,
+                         double *shift, double *sums, double *mblock, double *mk, const float *ahead, long ahead_count) {
     for (long ch = 0; ch < c; ch++) {
-        if (!running) {
-            double sum = 0;
-            for (long p = 0; p < s; p++) sum += x[ch * s + p];
-            mean[ch] = sum / (double)s;
+        if (!running) {   /* eight lanes, as the engine's SIMD8 shiftedSum */
+            const long head = fast ? m : 1;
+            double lane[8] = {0}, sum = 0;
+            for (long b = 0; b < head; b++) {
+                const float *row = x + (b * c + ch) * s;
+                long p = 0;
+                for (; p + 8 <= s; p += 8)
+                    for (int k = 0; k < 8; k++) lane[k] += row[p + k];
+                for (; p < s; p++) sum += row[p];
+            }
+            sum += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+            mean[ch] = sum / (double)(head * s);
         }
-        shift[ch] = mean[ch];
+        shift[ch] = fast ? (double)(float)mean[ch] : mean[ch];
         sums[ch] = 0;
     }
     memset(mblock, 0, sizeof(double) * c * c);
-    delve_channel_comoment_f32(path, x, m, c, s, shift, mblock, c, sums);
+    if (!fast || !delve_channel_comoment_f32_fast(path, x, m, c, s, shift, mblock, c, sums)) {
+        memset(mblock, 0, sizeof(double) * c * c);
+        memset(sums, 0, sizeof(double) * c);
+        delve_channel_comoment_f32(path, x, m, c, s, shift, mblock, c, sums, ahead, ahead_count);
+    }
     const double n = (double)(m * s);
     for (long i = 0; i < c; i++) {
         mean[i] = shift[i] + sums[i] / n;
@@ -83,26 +97,37 @@ int main(int argc, char **argv) {
     if (chunk > nb) chunk = nb;
     if (chunk < 1) chunk = 1;
     const long kchunk = getenv("KCHUNK") ? atol(getenv("KCHUNK")) : chunk;
+    const int noahead = getenv("NOAHEAD") != NULL;   /* no prefetch of the next block */
 
     float *x = malloc(sizeof(float) * nb * c * s);
     double *mean = malloc(sizeof(double) * c), *shift = malloc(sizeof(double) * c);
-    double *mk = calloc(c * c, sizeof(double)), *mb = calloc(c * c, sizeof(double));
+    double *mk = calloc(c * c, sizeof(double)), *mb = calloc(c * c, sizeof(double)), *mf = calloc(c * c, sizeof(double));
     double *a = malloc(sizeof(double) * c * chunk * s);
     double *sums = malloc(sizeof(double) * c), *mblock = malloc(sizeof(double) * c * c);
-    if (!x || !mean || !shift || !mk || !mb || !a) { fprintf(stderr, "out of memory\n"); return 1; }
+    if (!x || !mean || !shift || !mk || !mb || !mf || !a) { fprintf(stderr, "out of memory\n"); return 1; }
     unsigned long long state = 42;
     for (long i = 0; i < nb * c * s; i++) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         x[i] = (float)(((i / s) % c) * 3.5 - 20 + 4 * ((double)(state >> 11) / 9007199254740992.0 - 0.5));
     }
-    double tk[99], tb[99];
+    double tk[99], tb[99], tf[99];
     for (int r = 0; r < reps; r++) {
         double t = now();
         for (long b0 = 0; b0 < nb; b0 += kchunk) {
             long m = kchunk < nb - b0 ? kchunk : nb - b0;
-            kernel_block(path, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mk);
+            const long next = kchunk < nb - b0 - m ? kchunk : nb - b0 - m;
+            kernel_block(path, 0, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mk,
+                         noahead ? NULL : x + (b0 + m) * c * s, next * c * s);
         }
         tk[r] = now() - t;
+        t = now();
+        for (long b0 = 0; b0 < nb; b0 += kchunk) {
+            long m = kchunk < nb - b0 ? kchunk : nb - b0;
+            const long next = kchunk < nb - b0 - m ? kchunk : nb - b0 - m;
+            kernel_block(path, 1, x + b0 * c * s, m, c, s, b0 > 0, mean, shift, sums, mblock, mf,
+                         noahead ? NULL : x + (b0 + m) * c * s, next * c * s);
+        }
+        tf[r] = now() - t;
         t = now();
         for (long b0 = 0; b0 < nb; b0 += chunk) {
             long m = chunk < nb - b0 ? chunk : nb - b0, cols = m * s;
@@ -117,20 +142,27 @@ int main(int argc, char **argv) {
         }
         tb[r] = now() - t;
     }
-    double ratio[99];
-    for (int r = 0; r < reps; r++) ratio[r] = tb[r] / tk[r];
+    double ratio[99], speedup[99];
+    for (int r = 0; r < reps; r++) { ratio[r] = tb[r] / tk[r]; speedup[r] = tk[r] / tf[r]; }
     qsort(tk, reps, sizeof(double), by_value);
+    qsort(tf, reps, sizeof(double), by_value);
+    qsort(speedup, reps, sizeof(double), by_value);
     qsort(tb, reps, sizeof(double), by_value);
     qsort(ratio, reps, sizeof(double), by_value);
     const double flops = (double)nb * s * c * c;
-    double worst = 0;
+    double worst = 0, worstf = 0;
     for (long i = 0; i < c; i++)
         for (long j = i; j < c; j++) {
             double d = (mk[i * c + j] - mb[i * c + j]) / (mb[i * c + i] > 0 ? mb[i * c + i] : 1);
+            double e = (mf[i * c + j] - mb[i * c + j]) / (mb[i * c + i] > 0 ? mb[i * c + i] : 1);
             if (d < 0) d = -d;
+            if (e < 0) e = -e;
             if (d > worst) worst = d;
+            if (e > worstf) worstf = e;
         }
-    printf("C=%ld HW=%ld samples=%ld block=%ld path=%d  kernel %.1f  centre+dsyrk %.1f GFLOP/s  dsyrk/kernel %.2f  (max rel diff %.1e)\n",
-           c, s, nb, chunk, path, flops / tk[reps / 2] / 1e9, flops / tb[reps / 2] / 1e9, ratio[reps / 2], worst);
+    printf("C=%ld HW=%ld samples=%ld block=%ld path=%d  kernel %.1f  f32 kernel %.1f  centre+dsyrk %.1f GFLOP/s  dsyrk/kernel %.2f  "
+           "kernel/f32 %.2f  (max rel diff %.1e, f32 %.1e)\n",
+           c, s, nb, chunk, path, flops / tk[reps / 2] / 1e9, flops / tf[reps / 2] / 1e9, flops / tb[reps / 2] / 1e9,
+           ratio[reps / 2], speedup[reps / 2], worst, worstf);
     return 0;
 }

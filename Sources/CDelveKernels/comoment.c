@@ -7,11 +7,18 @@
 // vector width; a row stride that is a multiple of 4 KiB gets one more cache line so a tile's rows do
 // not share L1 sets), then a float64 Gram micro-kernel keeps an R × S tile of M as R·S vector
 // accumulators whose lanes run over positions and reduces the lanes once per tile and chunk. Tiles
-// cover the upper triangle: a triangular tile on the diagonal, full-width tiles to its right and one
-// narrower tile at the end of the row. Packing reads each chunk in memory order and sums the centred
-// values of each channel on the way. With few channels (AVX-512) and on the portable path the kernels
-// read x in place and widen and centre in registers, once per tile; their sums are a separate pass.
+// cover the upper triangle in bands of R rows: a triangular tile on the diagonal, full-width tiles to
+// its right and one narrower tile at the end of the row. AVX-512 packs inside the diagonal tiles: the
+// bands go from the last to the first, each diagonal tile reads its rows from x, widens, centres,
+// stores and sums them while it multiplies them, and the tiles to its right use rows stored by the
+// bands before (so the conversions overlap the products). AVX2 packs each chunk in a pass of its own
+// (memory order, summing on the way). While the tiles of a chunk run they prefetch the next chunk's
+// input (or the caller's next block, `ahead`) into L2. With few channels (AVX-512) and on the portable
+// path the kernels read x in place and widen and centre in registers, once per tile; their sums are a
+// separate pass.
 #include "CDelveKernels.h"
+#include "kernel_scratch.h"
+#include "prefetch_range.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,7 +49,7 @@ static _Thread_local long scratch_len;
 static void scratch_free(void *p) { free(p); }
 static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_free); }
 
-static double *scratch(long doubles) {
+double *delve_kernel_scratch(long doubles) {
     if (doubles <= scratch_len) return scratch_ptr;
     pthread_once(&scratch_once, scratch_make_key);
     free(scratch_ptr);
@@ -192,41 +199,12 @@ T512 static void comoment_avx512_direct(const float *x, long samples, long c, lo
     }
 }
 
-// Packed: widens and centres observations [g0, g0 + len) into the scratch rows (read in memory order:
-// run by run, channel by channel), zeros up to len8; adds each channel's centred sum to sums (if any).
-T512 static void pack512(const float *x, long c, long s, const double *mean, long g0, long len, long len8,
-                         double *buf, long stride, double *sums) {
-#define RUN_512(b, p, n, off)                                                                          \
-    for (long ch = 0; ch < c; ch++) {                                                                  \
-        const float *src = x + ((b) * c + ch) * s + (p);                                               \
-        double *dst = buf + ch * stride + (off);                                                       \
-        const __m512d mu = _mm512_set1_pd(mean[ch]);                                                   \
-        __m512d sum = _mm512_setzero_pd();                                                             \
-        long t = 0;                                                                                    \
-        for (; t + 8 <= (n); t += 8) {                                                                 \
-            const __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src + t)), mu);            \
-            _mm512_storeu_pd(dst + t, v);                                                              \
-            sum = _mm512_add_pd(sum, v);                                                               \
-        }                                                                                              \
-        if (t < (n)) {                                                                                 \
-            const __mmask8 k = (__mmask8)((1u << ((n) - t)) - 1u);                                     \
-            const __m512d v = _mm512_maskz_sub_pd(k, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, src + t)), mu); \
-            _mm512_mask_storeu_pd(dst + t, k, v);                                                      \
-            sum = _mm512_add_pd(sum, v);                                                               \
-        }                                                                                              \
-        if (sums) sums[ch] += _mm512_reduce_add_pd(sum);                                               \
-    }
-    FOR_RUNS(g0, len, s, RUN_512);
-#undef RUN_512
-    for (long ch = 0; ch < c; ch++)
-        for (long t = len; t < len8; t++) buf[ch * stride + t] = 0;
-}
-
 // One R × S tile (R ≤ 4, S ≤ 6, compile-time after inlining) over len8 positions; `tri`: a diagonal
 // tile (S == R, only q ≥ r). Adds the lane sums of row r, column q to M[i0 + r][j0 + q].
 T512 static inline __attribute__((always_inline)) void
 tile512(const int R, const int S, const int tri, const double *buf, long stride, long len8, long i0, long j0,
-        double *m, long ldm) {
+        double *m, long ldm, prefetch_range *pf) {
+    const char *next = pf->next, *const end = pf->end;
     const double *a[4], *b[6];
     for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
     for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
@@ -234,6 +212,7 @@ tile512(const int R, const int S, const int tri, const double *buf, long stride,
     for (int r = 0; r < R; r++)
         for (int q = 0; q < S; q++) acc[r][q] = _mm512_setzero_pd();
     for (long p = 0; p < len8; p += 8) {
+        if (next < end) { _mm_prefetch(next, _MM_HINT_T1); next += 64; }
         __m512d u[4];
         for (int r = 0; r < R; r++) u[r] = _mm512_load_pd(a[r] + p);
         for (int q = 0; q < S; q++) {
@@ -244,29 +223,90 @@ tile512(const int R, const int S, const int tri, const double *buf, long stride,
     }
     for (int r = 0; r < R; r++)
         for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += _mm512_reduce_add_pd(acc[r][q]);
+    pf->next = next;
 }
 
-#define TILE512_ROW(R)                                                                                 \
+// The diagonal tile of rows i0 … i0 + R − 1 fused with their pack: the chunk's observations [g0, g0 +
+// len) read from x run by run, widened and centred in registers, stored into the scratch rows (zeros up
+// to len8) for the tiles that use them as columns, summed into t, and multiplied (q ≥ r) — so the
+// conversion work overlaps the products instead of being a pass of its own.
+T512 static inline __attribute__((always_inline)) void
+diag512_pack(const int R, const float *x, long c, long s, const double *mean, long g0, long len, long len8,
+             double *buf, long stride, long i0, double *m, long ldm, double *sums) {
+    __m512d acc[4][4], sum[4], mu[4];
+    for (int r = 0; r < R; r++) {
+        mu[r] = _mm512_set1_pd(mean[i0 + r]);
+        sum[r] = _mm512_setzero_pd();
+        for (int q = r; q < R; q++) acc[r][q] = _mm512_setzero_pd();
+    }
+#define RUN_DIAG(b, p, n, off)                                                                         \
     do {                                                                                               \
-        tile512(R, R, 1, buf, stride, len8, i0, i0, m, ldm);                                           \
+        const float *src[4];                                                                           \
+        double *dst[4];                                                                                \
+        for (int r = 0; r < R; r++) {                                                                  \
+            src[r] = x + ((b) * c + i0 + r) * s + (p);                                                 \
+            dst[r] = buf + (i0 + r) * stride + (off);                                                  \
+        }                                                                                              \
+        long t = 0;                                                                                    \
+        for (; t + 8 <= (n); t += 8) {                                                                 \
+            __m512d u[4];                                                                              \
+            for (int r = 0; r < R; r++) {                                                              \
+                u[r] = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(src[r] + t)), mu[r]);             \
+                _mm512_storeu_pd(dst[r] + t, u[r]);                                                    \
+                sum[r] = _mm512_add_pd(sum[r], u[r]);                                                  \
+            }                                                                                          \
+            for (int q = 0; q < R; q++)                                                                \
+                for (int r = 0; r <= q; r++) acc[r][q] = _mm512_fmadd_pd(u[r], u[q], acc[r][q]);       \
+        }                                                                                              \
+        if (t < (n)) {                                                                                 \
+            const __mmask8 k = (__mmask8)((1u << ((n) - t)) - 1u);                                     \
+            __m512d u[4];                                                                              \
+            for (int r = 0; r < R; r++) {                                                              \
+                u[r] = _mm512_maskz_sub_pd(k, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, src[r] + t)), mu[r]); \
+                _mm512_mask_storeu_pd(dst[r] + t, k, u[r]);                                            \
+                sum[r] = _mm512_add_pd(sum[r], u[r]);                                                  \
+            }                                                                                          \
+            for (int q = 0; q < R; q++)                                                                \
+                for (int r = 0; r <= q; r++) acc[r][q] = _mm512_fmadd_pd(u[r], u[q], acc[r][q]);       \
+        }                                                                                              \
+    } while (0)
+    FOR_RUNS(g0, len, s, RUN_DIAG);
+#undef RUN_DIAG
+    for (int r = 0; r < R; r++) {
+        for (long t = len; t < len8; t++) buf[(i0 + r) * stride + t] = 0;
+        for (int q = r; q < R; q++) m[(i0 + r) * ldm + i0 + q] += _mm512_reduce_add_pd(acc[r][q]);
+        if (sums) sums[i0 + r] += _mm512_reduce_add_pd(sum[r]);
+    }
+}
+
+// The tiles of rows i0 … i0 + R − 1 right of the diagonal tile (columns already in the scratch).
+#define TILE512_REST(R)                                                                                \
+    do {                                                                                               \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 6 <= c; j0 += 6) tile512(R, 6, 0, buf, stride, len8, i0, j0, m, ldm);              \
+        for (; j0 + 6 <= c; j0 += 6) tile512(R, 6, 0, buf, stride, len8, i0, j0, m, ldm, &pf);         \
         switch (c - j0) {                                                                              \
-        case 5: tile512(R, 5, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 4: tile512(R, 4, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 3: tile512(R, 3, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 2: tile512(R, 2, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
-        case 1: tile512(R, 1, 0, buf, stride, len8, i0, j0, m, ldm); break;                            \
+        case 5: tile512(R, 5, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                       \
+        case 4: tile512(R, 4, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                       \
+        case 3: tile512(R, 3, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                       \
+        case 2: tile512(R, 2, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                       \
+        case 1: tile512(R, 1, 0, buf, stride, len8, i0, j0, m, ldm, &pf); break;                       \
         default: break;                                                                                \
         }                                                                                              \
     } while (0)
 
+#define BAND512_FUSED(R)                                                                               \
+    do {                                                                                               \
+        diag512_pack(R, x, c, s, mean, g0, len, len8, buf, stride, i0, m, ldm, sums);                  \
+        TILE512_REST(R);                                                                               \
+    } while (0)
+
+
 T512 static void comoment_avx512(const float *x, long samples, long c, long s, const double *mean,
-                                 double *m, long ldm, double *sums) {
+                                 double *m, long ldm, double *sums, const float *ahead, long ahead_count) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 8, &L, &stride);
-    double *buf = scratch(c * stride);
+    double *buf = delve_kernel_scratch(c * stride);
     if (!buf) {
         comoment_portable(x, samples, c, s, mean, m, ldm);
         if (sums) shifted_sums(x, samples, c, s, mean, sums);
@@ -274,13 +314,16 @@ T512 static void comoment_avx512(const float *x, long samples, long c, long s, c
     }
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len8 = (len + 7) & ~7L;
-        pack512(x, c, s, mean, g0, len, len8, buf, stride, sums);
-        for (long i0 = 0; i0 < c; i0 += 4) {
+        prefetch_range pf = g0 + L < total ? prefetch_chunk(x, c, s, g0 + L, minl(L, total - g0 - L))
+                                           : prefetch_span(ahead, ahead_count);
+        // Bands of 4 rows from the last to the first: each packs its own rows (fused with its diagonal
+        // tile); the tiles to its right use rows packed by the bands before.
+        for (long i0 = (c - 1) / 4 * 4; i0 >= 0; i0 -= 4) {
             switch (minl(c - i0, 4)) {
-            case 4: TILE512_ROW(4); break;
-            case 3: TILE512_ROW(3); break;
-            case 2: TILE512_ROW(2); break;
-            default: TILE512_ROW(1); break;
+            case 4: BAND512_FUSED(4); break;
+            case 3: BAND512_FUSED(3); break;
+            case 2: BAND512_FUSED(2); break;
+            default: BAND512_FUSED(1); break;
             }
         }
     }
@@ -324,7 +367,8 @@ T256 static void pack256(const float *x, long c, long s, const double *mean, lon
 
 T256 static inline __attribute__((always_inline)) void
 tile256(const int R, const int S, const int tri, const double *buf, long stride, long len4, long i0, long j0,
-        double *m, long ldm) {
+        double *m, long ldm, prefetch_range *pf) {
+    const char *next = pf->next, *const end = pf->end;
     const double *a[3], *b[4];
     for (int r = 0; r < R; r++) a[r] = buf + (i0 + r) * stride;
     for (int q = 0; q < S; q++) b[q] = buf + (j0 + q) * stride;
@@ -332,6 +376,7 @@ tile256(const int R, const int S, const int tri, const double *buf, long stride,
     for (int r = 0; r < R; r++)
         for (int q = 0; q < S; q++) acc[r][q] = _mm256_setzero_pd();
     for (long p = 0; p < len4; p += 4) {
+        if (next < end && (p & 4)) { _mm_prefetch(next, _MM_HINT_T1); next += 64; }
         __m256d u[3];
         for (int r = 0; r < R; r++) u[r] = _mm256_load_pd(a[r] + p);
         for (int q = 0; q < S; q++) {
@@ -342,27 +387,28 @@ tile256(const int R, const int S, const int tri, const double *buf, long stride,
     }
     for (int r = 0; r < R; r++)
         for (int q = tri ? r : 0; q < S; q++) m[(i0 + r) * ldm + j0 + q] += hsum256(acc[r][q]);
+    pf->next = next;
 }
 
 #define TILE256_ROW(R)                                                                                 \
     do {                                                                                               \
-        tile256(R, R, 1, buf, stride, len4, i0, i0, m, ldm);                                           \
+        tile256(R, R, 1, buf, stride, len4, i0, i0, m, ldm, &pf);                                           \
         long j0 = i0 + R;                                                                              \
-        for (; j0 + 4 <= c; j0 += 4) tile256(R, 4, 0, buf, stride, len4, i0, j0, m, ldm);              \
+        for (; j0 + 4 <= c; j0 += 4) tile256(R, 4, 0, buf, stride, len4, i0, j0, m, ldm, &pf);              \
         switch (c - j0) {                                                                              \
-        case 3: tile256(R, 3, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
-        case 2: tile256(R, 2, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
-        case 1: tile256(R, 1, 0, buf, stride, len4, i0, j0, m, ldm); break;                            \
+        case 3: tile256(R, 3, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
+        case 2: tile256(R, 2, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
+        case 1: tile256(R, 1, 0, buf, stride, len4, i0, j0, m, ldm, &pf); break;                            \
         default: break;                                                                                \
         }                                                                                              \
     } while (0)
 
 T256 static void comoment_avx2(const float *x, long samples, long c, long s, const double *mean,
-                               double *m, long ldm, double *sums) {
+                               double *m, long ldm, double *sums, const float *ahead, long ahead_count) {
     const long total = samples * s;
     long L, stride;
     chunk_shape(c, total, 4, &L, &stride);
-    double *buf = scratch(c * stride);
+    double *buf = delve_kernel_scratch(c * stride);
     if (!buf) {
         comoment_portable(x, samples, c, s, mean, m, ldm);
         if (sums) shifted_sums(x, samples, c, s, mean, sums);
@@ -371,6 +417,8 @@ T256 static void comoment_avx2(const float *x, long samples, long c, long s, con
     for (long g0 = 0; g0 < total; g0 += L) {
         const long len = minl(L, total - g0), len4 = (len + 3) & ~3L;
         pack256(x, c, s, mean, g0, len, len4, buf, stride, sums);
+        prefetch_range pf = g0 + L < total ? prefetch_chunk(x, c, s, g0 + L, minl(L, total - g0 - L))
+                                           : prefetch_span(ahead, ahead_count);
         for (long i0 = 0; i0 < c; i0 += 3) {
             switch (minl(c - i0, 3)) {
             case 3: TILE256_ROW(3); break;
@@ -402,16 +450,17 @@ int delve_kernel_best_path(void) {
 }
 
 void delve_channel_comoment_f32(int path, const float *x, long samples, long channels, long spatial,
-                                const double *mean, double *moment, long ldm, double *sums) {
+                                const double *mean, double *moment, long ldm, double *sums, const float *ahead,
+                                long ahead_count) {
     if (samples <= 0 || channels <= 0 || spatial <= 0) return;
     int best = delve_kernel_best_path();
     if (path > best) path = best;
 #ifdef DELVE_X86
     if (path == DELVE_KERNEL_AVX512 && channels > DIRECT_MAX_C) {
-        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums);
+        comoment_avx512(x, samples, channels, spatial, mean, moment, ldm, sums, ahead, ahead_count);
         return;
     }
-    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums); return; }
+    if (path == DELVE_KERNEL_AVX2) { comoment_avx2(x, samples, channels, spatial, mean, moment, ldm, sums, ahead, ahead_count); return; }
     if (path == DELVE_KERNEL_AVX512) comoment_avx512_direct(x, samples, channels, spatial, mean, moment, ldm);
     else
 #endif

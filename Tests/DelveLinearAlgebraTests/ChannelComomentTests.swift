@@ -76,6 +76,28 @@ struct ChannelComomentTests {
         }
     }
 
+    @Test("a prefetch range (`ahead`: the next block, or a chunk inside the call) leaves the results bit for bit the same")
+    func aheadChangesNothing() {
+        for (samples, c, s) in [(2, 32, 1024), (3, 128, 300), (2, 20, 16)] {
+            let x = Self.data(samples: samples + 2, channels: c, spatial: s, seed: UInt64(c + s))
+            let mean = Self.reference(x, samples: samples, channels: c, spatial: s).mean
+            for path in Self.paths {
+                var plain = [Double](repeating: 0, count: c * c), hinted = plain
+                var plainSums = [Double](repeating: 0, count: c), hintedSums = plainSums
+                x.withUnsafeBufferPointer { xp in
+                    let base = xp.baseAddress!
+                    ChannelComoment.add(base, samples: samples, channels: c, spatial: s, mean: mean, moment: &plain, ldm: c,
+                                        sums: &plainSums, path: path)
+                    ChannelComoment.add(base, samples: samples, channels: c, spatial: s, mean: mean, moment: &hinted, ldm: c,
+                                        sums: &hintedSums, ahead: UnsafeBufferPointer(rebasing: xp[(samples * c * s)...]),
+                                        path: path)
+                }
+                #expect(plain == hinted && plainSums == hintedSums, "C=\(c) HW=\(s) \(path)")
+                #expect(plain[0] > 0)
+            }
+        }
+    }
+
     @Test("a leading dimension larger than C leaves the padding alone; empty shapes do nothing")
     func strideAndEmpty() {
         let (samples, c, s) = (2, 5, 19), ldm = 8
@@ -175,6 +197,131 @@ struct ChannelComomentTests {
         #expect(ChannelComoment.accepts(channels: 128, spatial: 16))
         #expect(!ChannelComoment.accepts(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 32, spatial: 15))
+        // Float32 mode's float32-product kernel: from HW = 128 on, within the kernel's shapes.
+        #expect(ChannelComoment.prefersFloat32(channels: 32, spatial: 1024))
+        #expect(ChannelComoment.prefersFloat32(channels: 128, spatial: 128))
+        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 127, path: .avx2))
+        #expect(ChannelComoment.prefersFloat32(channels: 32, spatial: 64, path: .avx512))
+        #expect(!ChannelComoment.prefersFloat32(channels: 32, spatial: 63, path: .avx512))
+        #expect(!ChannelComoment.prefersFloat32(channels: 8, spatial: 127, path: .portable))
+        #expect(!ChannelComoment.prefersFloat32(channels: 129, spatial: 1024))
         #expect(!ChannelComoment.accepts(channels: 0, spatial: 64))
+    }
+}
+
+/// Float32 mode's kernel (`ChannelComoment.addInFloat32`): float32 products, float64 sums, against the
+/// float64 two-pass reference at float32 mode's tolerance (1e-5 relative to √(M_ii·M_jj)), on every path.
+@Suite("Channel co-moment kernel, float32 products")
+struct ChannelComomentFloat32Tests {
+    typealias Base = ChannelComomentTests
+
+    @Test("S − t tᵀ/n equals the two-pass co-moment within 1e-5; t equals Σ (x − s) in float64",
+          arguments: [(1, 1, 1), (3, 1, 17), (2, 5, 7), (2, 7, 33), (4, 9, 16), (3, 17, 15), (2, 32, 64),
+                      (2, 33, 49), (1, 64, 23), (2, 65, 9), (1, 128, 19), (1, 131, 16), (2, 32, 1024),
+                      // More than 256 products per lane on every path (flushes inside a sample and at its end).
+                      (3, 9, 2000), (2, 12, 4096 + 37), (40, 24, 3),
+                      // More channels than the kernel keeps float32 shifts for on the stack.
+                      (1, 300, 20),
+                      // AVX-512 packs rows shorter than 128: a flush inside a chunk, several chunks.
+                      (60, 1, 100), (9, 128, 100)])
+    func matchesReference(shape: (Int, Int, Int)) {
+        let (samples, c, s) = shape
+        let x = Base.data(samples: samples, channels: c, spatial: s, seed: UInt64(samples * 7919 + c * 31 + s))
+        let expected = Base.reference(x, samples: samples, channels: c, spatial: s)
+        // A float32-representable shift near each channel's mean.
+        let shift = expected.mean.enumerated().map { Double(Float($0.element + 0.1 * Double($0.offset % 3))) }
+        var sumsRef = [Double](repeating: 0, count: c)
+        for b in 0..<samples { for ch in 0..<c { for p in 0..<s { sumsRef[ch] += Double(x[(b * c + ch) * s + p]) - shift[ch] } } }
+        let n = Double(samples * s)
+        var worstAll = 0.0
+        for path in Base.paths {
+            var moment = [Double](repeating: 0, count: c * c), sums = [Double](repeating: 0.5, count: c)
+            for i in 0..<c { for j in 0..<c { moment[i * c + j] = j >= i ? 1 : -7 } }
+            let ok = x.withUnsafeBufferPointer { xp in
+                ChannelComoment.addInFloat32(xp.baseAddress!, samples: samples, channels: c, spatial: s, shift: shift,
+                                             moment: &moment, ldm: c, sums: &sums, path: path)
+            }
+            #expect(ok, "\(path) \(shape) reported a non-finite partial")
+            var worst = 0.0
+            for i in 0..<c {
+                #expect(abs(sums[i] - 0.5 - sumsRef[i]) <= 1e-12 * n * 4, "t[\(i)] \(sums[i] - 0.5) vs \(sumsRef[i]), \(path)")
+                for j in 0..<c {
+                    if j < i { #expect(moment[i * c + j] == -7, "lower triangle written at (\(i), \(j)), \(path)"); continue }
+                    let ti = sums[i] - 0.5, tj = sums[j] - 0.5
+                    let centred = moment[i * c + j] - 1 - ti * tj / n
+                    let scale = (expected.moment[i * c + i] * expected.moment[j * c + j]).squareRoot() + 1e-300
+                    worst = max(worst, abs(centred - expected.moment[i * c + j]) / scale)
+                }
+            }
+            #expect(worst < 1e-5, "\(path) \(shape): relative error \(worst) against the two-pass reference")
+            worstAll = max(worstAll, worst)
+        }
+        // The products really are float32 (float64 would be within 1e-13 here).
+        if samples * s >= 64 { #expect(worstAll > 1e-10, "\(shape): error \(worstAll) looks like float64") }
+    }
+
+    @Test("threads at once (AVX-512 packs short rows into the per-thread scratch) get the single-thread results")
+    func concurrentCalls() {
+        let shapes = [(9, 128, 100), (20, 24, 49), (3, 64, 300), (40, 32, 16)]
+        let inputs = shapes.enumerated().map { k, shape in
+            Base.data(samples: shape.0, channels: shape.1, spatial: shape.2, seed: UInt64(191 + k))
+        }
+        let shifts = zip(shapes, inputs).map { shape, x in
+            Base.reference(x, samples: shape.0, channels: shape.1, spatial: shape.2).mean.map { Double(Float($0)) }
+        }
+        @Sendable func run(_ k: Int) -> [Double] {
+            let (samples, c, s) = shapes[k]
+            var moment = [Double](repeating: 0, count: c * c), sums = [Double](repeating: 0, count: c)
+            let ok = inputs[k].withUnsafeBufferPointer { xp in
+                ChannelComoment.addInFloat32(xp.baseAddress!, samples: samples, channels: c, spatial: s, shift: shifts[k],
+                                             moment: &moment, ldm: c, sums: &sums)
+            }
+            return ok ? moment + sums : []
+        }
+        let alone = shapes.indices.map(run)
+        #expect(alone.allSatisfy { !$0.isEmpty && $0[0] > 0 })
+        let results = Base.ResultBox(count: 3 * shapes.count)
+        DispatchQueue.concurrentPerform(iterations: 3 * shapes.count) { i in results.set(i, run(i % shapes.count)) }
+        for i in 0..<(3 * shapes.count) {
+            #expect(results.get(i) == alone[i % shapes.count], "call \(i), shape \(shapes[i % shapes.count])")
+        }
+    }
+
+    @Test("values near 1e20 (squares beyond float32) and NaN are reported, not returned as numbers")
+    func overflowReported() {
+        let (samples, c, s) = (2, 20, 37)
+        var x = Base.data(samples: samples, channels: c, spatial: s, seed: 5)
+        let shift = [Double](repeating: 0, count: c)
+        for path in Base.paths {
+            // In range: accepted.
+            var moment = [Double](repeating: 0, count: c * c)
+            let fine = x.withUnsafeBufferPointer {
+                ChannelComoment.addInFloat32($0.baseAddress!, samples: samples, channels: c, spatial: s, shift: shift,
+                                             moment: &moment, ldm: c, path: path)
+            }
+            #expect(fine, "\(path)")
+        }
+        for (index, value) in [((1 * c + 17) * s + 36, Float(1e20)), ((0 * c + 3) * s + 5, Float(-2e19)),
+                               ((1 * c + 0) * s + 0, Float.nan)] {
+            let saved = x[index]
+            x[index] = value
+            for path in Base.paths {
+                var moment = [Double](repeating: 0, count: c * c)
+                let ok = x.withUnsafeBufferPointer {
+                    ChannelComoment.addInFloat32($0.baseAddress!, samples: samples, channels: c, spatial: s, shift: shift,
+                                                 moment: &moment, ldm: c, path: path)
+                }
+                #expect(!ok, "\(path): \(value) at \(index) accepted")
+            }
+            x[index] = saved
+        }
+        // A shift that is not finite in float32 is declined too.
+        var moment = [Double](repeating: 0, count: c * c)
+        let big = [Double](repeating: 1e39, count: c)
+        let ok = x.withUnsafeBufferPointer {
+            ChannelComoment.addInFloat32($0.baseAddress!, samples: samples, channels: c, spatial: s, shift: big,
+                                         moment: &moment, ldm: c)
+        }
+        #expect(!ok)
     }
 }

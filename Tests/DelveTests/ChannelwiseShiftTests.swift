@@ -3,7 +3,8 @@ import Testing
 
 /// The channel kernel's one-pass block (`CovarianceAccumulator.kernelBlock`): centred on a shift known
 /// before the block is read, corrected with the sums. Against the float64 two-pass reference entry by
-/// entry, relative to √(C_ii·C_jj), on data where the shift is far from the block's mean.
+/// entry, relative to √(C_ii·C_jj), on data where the shift is far from the block's mean (float64 mode
+/// within 1e-12; float32 mode, whose products are float32, within 1e-5).
 @Suite("Channelwise kernel: shifted one-pass blocks")
 struct ChannelwiseShiftTests {
     /// NCHW batch: sample b, channel ch is offset(b, ch) + scale(b) · N(0, 1) (the channel adds a small
@@ -44,8 +45,10 @@ struct ChannelwiseShiftTests {
                 for x in batches {
                     try x.withUnsafeBufferPointer { try acc.updateChannelwise($0, batch: samples, channels: c, spatial: s) }
                 }
+                // Float32 mode: float32 products (partial sums of ≤ 256), the float32-mode tolerance.
                 let error = worstError(acc.covariance(), reference.cov, features: c)
-                #expect(error < 1e-12, "\(precision), \(threads) worker(s): worst relative error \(error)")
+                let tolerance = precision == .float64 ? 1e-12 : 1e-5
+                #expect(error < tolerance, "\(precision), \(threads) worker(s): worst relative error \(error)")
                 #expect(relativeError(acc.mean, reference.mean) < 1e-13)
             }
         }

@@ -77,8 +77,10 @@ extension CovarianceAccumulator {
     /// block's observations) and one syrk adds its co-moment — or, for the shapes
     /// ``ChannelComoment/accepts(channels:spatial:)`` takes (up to 128 channels, in either precision),
     /// the channel kernel reads the block, centring and widening each value to float64 once and summing
-    /// in float64; blocks are combined with Chan's formula into the worker's local state (the extra
-    /// scratch column, or for the kernel an explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
+    /// in float64 (float32 mode where `ChannelComoment.prefersFloat32` holds: centring in float32 and
+    /// float32 products, partial sums of at most 256 products added in float64); blocks are combined
+    /// with Chan's formula into the worker's local state (the extra scratch column, or for the kernel an
+    /// explicit w²·δδᵀ, carries w = √(n_t·n_k/(n_t+n_k))). The
     /// workers' states are combined in range order (Chan again), and merged into the accumulator only
     /// after every block of every worker passed its checks, so a rejected batch leaves it unchanged.
     /// The split depends only on the batch size and the thread count, so results are reproducible.
@@ -198,8 +200,13 @@ extension CovarianceAccumulator {
             let finite: Bool
             if useKernel {
                 // One pass: the kernel's shifted co-moment and sums give the block's mean and co-moment.
+                let next = min(chunk, range.upperBound - start - m)
                 finite = Self.kernelBlock(src, samples: start..<(start + m), channels: c, spatial: s,
-                                          runningMean: localCount > 0 ? UnsafePointer(localMean) : nil, into: space)
+                                          runningMean: localCount > 0 ? UnsafePointer(localMean) : nil,
+                                          float32: precision == .float32
+                                            && ChannelComoment.prefersFloat32(channels: c, spatial: s),
+                                          ahead: UnsafeBufferPointer(start: src + (start + m) * c * s, count: next * c * s),
+                                          into: space)
             } else {
                 // Pass 1 (block): per-channel sums shifted by the channel's first value in the block, read
                 // in memory order (sample by sample: one sequential stream the prefetcher follows).
@@ -268,24 +275,47 @@ extension CovarianceAccumulator {
     /// co-moment through Chan's merge term n_a·n/(n_a + n)·(x̄ − s)² ≥ n(x̄ − s)²/2 (n_a ≥ n), so the error
     /// stays within a small multiple of the two-pass one relative to the accumulated diagonal. False
     /// when a sum is not finite (a NaN, ±∞ or overflow). `delta` holds t on return (the caller
-    /// overwrites it with δ).
+    /// overwrites it with δ). `float32` (float32 mode where `ChannelComoment.prefersFloat32` holds;
+    /// elsewhere float32 mode runs the float64 kernel): the first block's shift is the mean of all its
+    /// samples (κ ≈ 1; float32's rounding would make the first sample's κ ≤ m visible), the shift is
+    /// rounded to float32 and the products are float32 (`ChannelComoment.addInFloat32`); a block whose
+    /// float32 partials are not finite is redone in float64. `ahead`: the worker's next block
+    /// (prefetched by the float64 kernel while its last tiles run).
     private static func kernelBlock(_ src: UnsafePointer<Float>, samples: Range<Int>, channels c: Int, spatial s: Int,
-                                    runningMean: UnsafePointer<Double>?, into space: ChannelwiseWorkspace) -> Bool {
+                                    runningMean: UnsafePointer<Double>?, float32: Bool, ahead: UnsafeBufferPointer<Float>,
+                                    into space: ChannelwiseWorkspace) -> Bool {
         guard let shift = space.shift, let bm = space.blockMoment64 else { return false }
         let first = src + samples.lowerBound * c * s, t = space.delta, mean = space.blockMean
         if let runningMean {
             shift.update(from: runningMean, count: c)
         } else {
+            // Float32 mode's first block: the mean of all its samples (one more read of the block).
+            let head = float32 ? samples.count : 1
             for ch in 0..<c {
                 let x0 = Double(first[ch * s])
-                shift[ch] = x0 + shiftedSum(first + ch * s, count: s, shift: x0) / Double(s)
+                var sum = 0.0
+                for i in 0..<head { sum += shiftedSum(first + (i * c + ch) * s, count: s, shift: x0) }
+                shift[ch] = x0 + sum / Double(head * s)
                 guard shift[ch].isFinite else { return false }
             }
         }
         bm.update(repeating: 0, count: c * c)
         t.update(repeating: 0, count: c)
-        ChannelComoment.add(first, samples: samples.count, channels: c, spatial: s, mean: shift, moment: bm, ldm: c,
-                            sums: t)
+        var done = false
+        if float32 {
+            // A shift that rounds to ±∞ in float32 stays as it is (the kernel then declines: float64).
+            for ch in 0..<c where Float(shift[ch]).isFinite { shift[ch] = Double(Float(shift[ch])) }
+            done = ChannelComoment.addInFloat32(first, samples: samples.count, channels: c, spatial: s, shift: shift,
+                                                moment: bm, ldm: c, sums: t)
+            if !done {
+                bm.update(repeating: 0, count: c * c)
+                t.update(repeating: 0, count: c)
+            }
+        }
+        if !done {
+            ChannelComoment.add(first, samples: samples.count, channels: c, spatial: s, mean: shift, moment: bm, ldm: c,
+                                sums: t, ahead: ahead)
+        }
         let n = Double(samples.count * s)
         for ch in 0..<c {
             mean[ch] = shift[ch] + t[ch] / n
