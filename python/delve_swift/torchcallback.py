@@ -119,7 +119,8 @@ class SaturationTracker:
         self.probes = bool(probes)
         self._check_probe_options(moments_on_device)
         self._label_sets = {"train": 0, "eval": 0}   # set_labels calls per phase
-        self._labels_used = {}                       # (layer, phase) → the set_labels call it recorded with
+        self._labels_used = {}                       # (layer, phase) → (set_labels call, forward pass) it recorded with
+        self._forwards = 0                           # forward passes of the tracked model(s) begun so far
         if self._distributed and not reset_covariance:
             raise ValueError("reset_covariance=False is not supported under torch.distributed "
                              "(each epoch's states are exchanged and merged)")
@@ -152,6 +153,11 @@ class SaturationTracker:
             if name in self.ignore_layer_names:
                 continue
             self._handles.append(layer.register_forward_hook(self._hook(name)))
+        if self.probes:
+            # A forward pass of the model itself starts a new batch: a layer called twice inside one pass
+            # (a shared module) records twice with the same labels, a layer of the next pass needs new ones.
+            for root in ([modules] if isinstance(modules, Module) else list(modules)):
+                self._handles.append(root.register_forward_pre_hook(self._count_forward))
 
     # -- Delve's public methods ------------------------------------------------------------------------
 
@@ -383,11 +389,17 @@ class SaturationTracker:
         if current == 0:
             raise ValueError(f"layer {name!r} ({phase}): probes=True needs the labels of every batch; call "
                              "tracker.set_labels(y) before the forward pass")
-        if self._labels_used.get((name, phase)) == current:
+        used = self._labels_used.get((name, phase))
+        same_pass = used is not None and self._forwards > 0 and used[1] == self._forwards
+        if used is not None and used[0] == current and not same_pass:
             raise ValueError(f"layer {name!r} ({phase}): this batch has no labels of its own (the last set_labels "
                              "call's labels were already recorded by this layer); call tracker.set_labels(y) "
                              "before every forward pass")
-        self._labels_used[(name, phase)] = current
+        self._labels_used[(name, phase)] = (current, self._forwards)
+
+    def _count_forward(self, module, inputs):
+        """Forward pre-hook of the tracked model(s): counts the forward passes (see `_check_labels`)."""
+        self._forwards += 1
 
     def _check_probe_options(self, moments_on_device):
         if not self.probes:

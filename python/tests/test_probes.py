@@ -232,6 +232,34 @@ def test_set_labels_errors(tmp_path):
         SaturationTracker(str(tmp_path / "r4"), "csv", model, device="cpu", probes=True, reset_covariance=False)
 
 
+class Shared(nn.Module):
+    """One Linear applied twice in a forward pass (a shared module), then a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.block = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.block(torch.relu(self.block(x)))))
+
+
+def test_a_shared_module_records_twice_per_forward_pass_with_its_labels(tmp_path):
+    model = Shared()
+    tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, device="cpu", probes=True)
+    x, y = blobs(16, 9)
+    model.train()
+    for _ in range(3):                       # both calls of `block` take the pass's labels
+        tracker.set_labels(y)
+        model(x)
+    with pytest.raises(ValueError, match="'block' \\(train\\): this batch has no labels of its own"):
+        model(x)                             # a new pass without set_labels is still refused
+    values = tracker.add_saturations()
+    tracker.close()
+    assert 0 <= values["train-probe-r2_block"] <= 1
+    assert 0 <= values["train-probe-r2_head"] <= 1
+
+
 def test_labels_are_ignored_with_probes_off(tmp_path):
     model = nn.Sequential(nn.Linear(8, 6))
     tracker = SaturationTracker(str(tmp_path / "run"), "csv", model, device="cpu")
