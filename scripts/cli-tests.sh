@@ -179,6 +179,29 @@ check_status "merge: a state of another width fails" 1 "$d" merge "$work/merged.
 check_status "merge: a file that is not a state fails" 1 "$d" merge "$work/merged.state" "$work/garbage.npy"
 check_grep "merge: the error names the file" "$work/err" 'garbage.npy'
 check_status "merge: no files is a usage error" 64 "$d" merge
+# The same for linear CKA: analyze --cka --save-state on each quarter writes the joint state cka.state; merging
+# the four equals --cka on the whole files.
+check_status "analyze --cka on the whole files" 0 "$d" analyze --cka --format json "$work/whole.npy" "$work/other.npy"
+cp "$work/out" "$work/cka-whole.json"
+for k in 0 1 2 3; do "$d" analyze --cka --save-state "$work/cka/s$k" --format json "$work/cka/q$k/whole.npy" "$work/cka/q$k/other.npy" >/dev/null 2>&1; done
+check "analyze --cka --save-state wrote cka.state" test -s "$work/cka/s0/cka.state" -a -s "$work/cka/s3/cka.state"
+check_status "merge four CKA states" 0 "$d" merge --format json -o "$work/cka-merged.state" "$work"/cka/s*/cka.state
+check "merged CKA equals one process (to 1e-12, 400 samples)" python3 -c "
+import json
+A=json.load(open('$work/cka-whole.json')); B=json.load(open('$work/out'))
+assert A['cka_layers']==B['cka_layers']==['whole','other'] and A['cka_samples']==B['cka_samples']==400, (A,B)
+a,b=A['cka'],B['cka']
+for ra,rb in zip(a,b):
+    for x,y in zip(ra,rb): assert abs(x-y)<=1e-12, (x,y)
+assert 0.05 < a[0][1] < 0.999, a
+"
+check_status "merge: the merged CKA state merges again" 0 "$d" merge "$work/cka-merged.state" "$work/cka/s0/cka.state"
+check_grep "merge: CKA table" "$work/out" 'linear CKA between the files (500 samples)'
+check_status "merge: a CKA state after a layer state fails" 1 "$d" merge "$work/states/part0.state" "$work/cka/s0/cka.state"
+check_grep "merge: names the CKA state" "$work/err" 'cka/s0/cka.state: a CKA state'
+check_status "merge: a layer state after a CKA state fails" 1 "$d" merge "$work/cka/s0/cka.state" "$work/states/part0.state"
+check_grep "merge: names the layer state" "$work/err" 'part0.state: not a CKA state'
+check_status "merge: CKA states in csv is a usage error" 64 "$d" merge --format csv "$work/cka/s0/cka.state"
 
 # delve train: one epoch of a small MLP on the embedded digits, then usage errors (exit 64) and file errors (exit 1).
 train_tmp="$(mktemp -d)"

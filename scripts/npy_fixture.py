@@ -4,8 +4,10 @@
 usage: npy_fixture.py DIR — writes rank3.npy (200×8 float32 of exact rank 3), conv.npy
 (4×3×2×2 float32), sample3d.npy (4×3×2 float32), dense64.npy (50×4 float64), garbage.npy (not a .npy file), truncated.npy,
 vector.npy (1-D), nan.npy (a NaN in a dense layer), and whole.npy (400×6 float32) with its four
-consecutive quarters part0.npy … part3.npy (for delve merge).
+consecutive quarters part0.npy … part3.npy (for delve merge), other.npy (400×3, a second layer of the same
+samples) and cka/q<k>/{whole,other}.npy, both layers' quarters (for merging CKA states).
 """
+import os
 import struct
 import sys
 
@@ -46,6 +48,17 @@ def main():
     npy(out + "/whole.npy", (400, 6), whole)
     for k in range(4):
         npy(out + "/part%d.npy" % k, (100, 6), whole[k * 600:(k + 1) * 600])
+    # A second layer of the same 400 samples (for delve analyze --cka and the merge of CKA states): other.npy
+    # (400×3), and both layers' quarters under cka/q<k>/ with the same file names (the layers' names).
+    other = []
+    for r in range(400):
+        row = whole[r * 6:(r + 1) * 6]
+        other += [row[0] - 100 + row[1], row[2] * row[3], ((r * 13) % 11) / 11.0]
+    npy(out + "/other.npy", (400, 3), other)
+    for k in range(4):
+        os.makedirs(out + "/cka/q%d" % k, exist_ok=True)
+        npy(out + "/cka/q%d/whole.npy" % k, (100, 6), whole[k * 600:(k + 1) * 600])
+        npy(out + "/cka/q%d/other.npy" % k, (100, 3), other[k * 300:(k + 1) * 300])
 
 
 main()

@@ -81,7 +81,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
     }
 
-    @Option(name: .customLong("save-state"), help: "Also save each layer's accumulator state as DIR/<name>.state (for delve merge).")
+    @Option(name: .customLong("save-state"), help: "Also save each layer's accumulator state as DIR/<name>.state, and with --cka the joint CKA state as DIR/cka.state (for delve merge).")
     var saveState: String?
 
     func run() throws {
@@ -128,7 +128,9 @@ struct AnalyzeCommand: ParsableCommand {
         report.probes = probes
         if cka {
             do {
-                report.cka = try analyzer.cka(paths: files, memoryLimit: ckaMemoryLimit << 20)
+                let joint = try analyzer.ckaAccumulator(paths: files, memoryLimit: ckaMemoryLimit << 20)
+                report.cka = joint.matrix(phase: .eval)
+                if let saveState { try joint.joint.write(to: URL(fileURLWithPath: saveState).appendingPathComponent("cka.state").path) }
             } catch {
                 failures += 1
                 printError("error: \(error)")

@@ -48,7 +48,11 @@ struct AnalyzeReport {
             return .object(fields)
         }
         var object: [(String, JSONValue)] = [("threshold", .double(threshold)), ("layers", .array(layers))]
-        if let cka { object.append(("cka", ckaJSON(cka))) }
+        if let cka {
+            object.append(("cka", ckaJSON(cka)))
+            object.append(("cka_layers", .array(cka.layers.map { .string($0) })))
+            object.append(("cka_samples", .number(Double(cka.samples))))
+        }
         return JSONValue.object(object).text
     }
 

@@ -31,10 +31,18 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if Self.isCKAState(states[0]) {
+            try mergeCKA()
+            return
+        }
         let merged: CovarianceAccumulator
         do {
             merged = try CovarianceAccumulator.read(from: states[0])
             for path in states.dropFirst() {
+                if Self.isCKAState(path) {
+                    throw MergeFailure("\(path): a CKA state (delve analyze --cka --save-state); merge it with the other "
+                        + "CKA states, not with the layer state \(states[0])")
+                }
                 let part = try CovarianceAccumulator.read(from: path, expectedFeatures: merged.features)
                 try merged.merge(part)
             }
@@ -60,4 +68,50 @@ struct MergeCommand: ParsableCommand {
         case .json: print(report.json())
         }
     }
+
+    /// Merges the joint CKA states of `delve analyze --cka --save-state` (same layers and widths, each a
+    /// part of the samples) exactly and prints their CKA matrix (`--format table` or `json`).
+    private func mergeCKA() throws {
+        guard format != .csv else { throw ValidationError("CKA states are printed with --format table or json, not csv") }
+        let merged: LayerSimilarityAccumulator
+        do {
+            merged = try readCKA(states[0])
+            for path in states.dropFirst() {
+                let part = try readCKA(path)
+                do { try merged.merge(part) } catch { throw MergeFailure("\(path): \(error)") }
+            }
+            if let output { try merged.joint.write(to: output) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        var report = AnalyzeReport(options: statistics.options, results: [])
+        report.cka = merged.matrix(phase: .eval)
+        switch format {
+        case .json: print(report.json())
+        default: print(report.table(), terminator: "")
+        }
+    }
+
+    /// Whether `path` holds a joint CKA state (false when it cannot be read: the merge then names it).
+    static func isCKAState(_ path: String) -> Bool {
+        (try? CovarianceAccumulator.read(from: path))?.name.hasPrefix(LayerSimilarityAccumulator.stateNamePrefix) ?? false
+    }
+
+    /// A CKA state file; errors name it.
+    private func readCKA(_ path: String) throws -> LayerSimilarityAccumulator {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw MergeFailure("\(path): cannot read: \(error.localizedDescription)")
+        }
+        do { return try LayerSimilarityAccumulator(serialized: [UInt8](data), source: path) } catch {
+            throw MergeFailure("\(error)")
+        }
+    }
+}
+
+/// An error that is its message.
+private struct MergeFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -8,6 +8,13 @@ extension ActivationFileAnalyzer {
     /// Throws, naming the file: fewer than two files, different row counts, an unsupported shape, a
     /// joint state above `memoryLimit` bytes, non-finite values.
     public func cka(paths: [String], memoryLimit: Int = CKAOptions.defaultMemoryLimit) throws(ActivationFileError) -> CKAMatrix {
+        try ckaAccumulator(paths: paths, memoryLimit: memoryLimit).matrix(phase: .eval)
+    }
+
+    /// The joint state behind ``cka(paths:memoryLimit:)`` (for `delve analyze --cka --save-state`, whose
+    /// states of parts of a dataset `delve merge` combines exactly).
+    public func ckaAccumulator(paths: [String], memoryLimit: Int = CKAOptions.defaultMemoryLimit) throws(ActivationFileError)
+        -> LayerSimilarityAccumulator {
         guard paths.count >= 2 else {
             throw .other(path: paths.first ?? "", message: "--cka compares layers: give at least two .npy files (got \(paths.count))")
         }
@@ -75,7 +82,7 @@ extension ActivationFileAnalyzer {
         } catch {
             throw .other(path: paths[index], message: "\(error)")
         }
-        return accumulator.matrix(phase: .eval)
+        return accumulator
     }
 }
 

@@ -40,7 +40,7 @@ public final class LayerSimilarityAccumulator: @unchecked Sendable {
     }
 
     /// The joint state's name: this prefix, then the layers and widths as JSON (`[["fc1",64],…]`).
-    static let stateNamePrefix = "cka:"
+    public static let stateNamePrefix = "cka:"
 
     /// The complete state as bytes, to combine processes' states with ``merge(_:)``: the joint
     /// accumulator's format (``CovarianceAccumulator/serialized()``, with CRC), its name holding the
