@@ -31,19 +31,28 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        if Self.isCKAState(states[0]) {
-            try mergeCKA()
-            return
-        }
         let merged: CovarianceAccumulator
         do {
             merged = try CovarianceAccumulator.read(from: states[0])
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        if Self.isCKAState(merged) {
+            try mergeCKA(first: merged)
+            return
+        }
+        do {
             for path in states.dropFirst() {
-                if Self.isCKAState(path) {
+                let part = try CovarianceAccumulator.read(from: path)
+                if Self.isCKAState(part) {
                     throw MergeFailure("\(path): a CKA state (delve analyze --cka --save-state); merge it with the other "
                         + "CKA states, not with the layer state \(states[0])")
                 }
-                let part = try CovarianceAccumulator.read(from: path, expectedFeatures: merged.features)
+                guard part.features == merged.features else {
+                    throw CovarianceError.featureMismatch(layer: part.name, context: "saved state \(path)",
+                                                          expected: merged.features, found: part.features)
+                }
                 try merged.merge(part)
             }
             if let output { try merged.write(to: output) }
@@ -71,13 +80,13 @@ struct MergeCommand: ParsableCommand {
 
     /// Merges the joint CKA states of `delve analyze --cka --save-state` (same layers and widths, each a
     /// part of the samples) exactly and prints their CKA matrix (`--format table` or `json`).
-    private func mergeCKA() throws {
+    private func mergeCKA(first: CovarianceAccumulator) throws {
         guard format != .csv else { throw ValidationError("CKA states are printed with --format table or json, not csv") }
         let merged: LayerSimilarityAccumulator
         do {
-            merged = try readCKA(states[0])
+            merged = try LayerSimilarityAccumulator(joint: first, source: states[0])
             for path in states.dropFirst() {
-                let part = try readCKA(path)
+                let part = try LayerSimilarityAccumulator(joint: try CovarianceAccumulator.read(from: path), source: path)
                 do { try merged.merge(part) } catch { throw MergeFailure("\(path): \(error)") }
             }
             if let output { try merged.joint.write(to: output) }
@@ -93,20 +102,9 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    /// Whether `path` holds a joint CKA state (false when it cannot be read: the merge then names it).
-    static func isCKAState(_ path: String) -> Bool {
-        (try? CovarianceAccumulator.read(from: path))?.name.hasPrefix(LayerSimilarityAccumulator.stateNamePrefix) ?? false
-    }
-
-    /// A CKA state file; errors name it.
-    private func readCKA(_ path: String) throws -> LayerSimilarityAccumulator {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw MergeFailure("\(path): cannot read: \(error.localizedDescription)")
-        }
-        do { return try LayerSimilarityAccumulator(serialized: [UInt8](data), source: path) } catch {
-            throw MergeFailure("\(error)")
-        }
+    /// Whether a state read from a file is a joint CKA state (`delve analyze --cka --save-state`).
+    static func isCKAState(_ state: CovarianceAccumulator) -> Bool {
+        state.name.hasPrefix(LayerSimilarityAccumulator.stateNamePrefix)
     }
 }
 

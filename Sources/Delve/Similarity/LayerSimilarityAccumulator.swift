@@ -51,6 +51,12 @@ public final class LayerSimilarityAccumulator: @unchecked Sendable {
     public convenience init(serialized bytes: [UInt8], source: String = "<memory>") throws(SimilarityError) {
         let joint: CovarianceAccumulator
         do { joint = try CovarianceAccumulator(serialized: bytes, source: source) } catch { throw .shape("\(error)") }
+        try self.init(joint: joint, source: source)
+    }
+
+    /// The accumulator whose joint state `joint` is (its name: ``stateNamePrefix`` and the layers), e.g.
+    /// a state file already read as a ``CovarianceAccumulator``; `source` names it in errors.
+    public convenience init(joint: CovarianceAccumulator, source: String) throws(SimilarityError) {
         let fail = SimilarityError.shape("\(source): not a CKA state (its name must be \(Self.stateNamePrefix) and the layers as JSON)")
         guard joint.name.hasPrefix(Self.stateNamePrefix),
               let list = try? JSONValue.parse(String(joint.name.dropFirst(Self.stateNamePrefix.count))).arrayValue else { throw fail }
