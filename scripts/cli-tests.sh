@@ -459,6 +459,9 @@ check_json "delve-bench overhead: long-epoch ratios, floors and excesses" \
 check_status "delve-bench precision --quick --json" 0 "$bin/delve-bench" precision --quick --json
 check_json "delve-bench precision: a float32 speed-up for every layout, and their minimum" \
   'len([k for k in d if k.endswith("_f32_speedup") and k != "precision_min_f32_speedup"]) == 16 and all(v > 0 for v in d.values()) and d["precision_min_f32_speedup"] == min(v for k, v in d.items() if k != "precision_min_f32_speedup")'
+check_json "delve-bench overhead: OpenBLAS's idle spin is shortened to 2^16 cycles" 'd["overhead_blas_idle_spin_log2"] == 16'
+check_status "delve-bench overhead with OPENBLAS_THREAD_TIMEOUT=20" 0 env OPENBLAS_THREAD_TIMEOUT=20 "$bin/delve-bench" overhead --quick --json --models mlp --lengths short --repeats 1
+check_json "delve-bench overhead: the user's OPENBLAS_THREAD_TIMEOUT wins" 'd["overhead_blas_idle_spin_log2"] == 20'
 check_status "delve-bench overhead --lengths bad" 64 "$bin/delve-bench" overhead --lengths medium
 check_status "delve-bench --help lists all" 0 "$bin/delve-bench" --help
 check_grep "delve-bench --help: all subcommand" "$work/out" 'all .*Run every benchmark'

@@ -91,7 +91,10 @@ enum OverheadBench: Bench {
                 ]
             }
         }
+        // The conditions every epoch ran under: OpenBLAS's idle spin (`BLASIdleSpin`, set by main; 28 = OpenBLAS's default).
+        report.metrics.append(("overhead_blas_idle_spin_log2", Double(BLASIdleSpin.currentLog2Cycles ?? 28)))
         report.footnotes = [
+            "blas idle spin (JSON overhead_blas_idle_spin_log2): OpenBLAS's idle workers spin 2^n cycles before they sleep; delve-bench sets 16 unless OPENBLAS_THREAD_TIMEOUT is set (OpenBLAS's default is 28).",
             "samples: epoch length (batch 128); long: an MNIST-sized epoch for the MLP, 10 000 samples for the CNN (warm-up: 20 batches of each kind).",
             "median: the median over the repetitions of tracked / untracked epoch within one repetition (the three kinds run back to back, taking turns to lead).",
             "f32 speedup (JSON …_f32_speedup): best float64 tracked epoch / best float32 tracked epoch; goal ≥ 1 (float32 mode never slower).",

@@ -45,4 +45,7 @@ struct AllCommand: ParsableCommand {
 
 // OpenBLAS may have fallen back to SSE3 kernels on a CPU it does not know: restart with the right ones.
 BLASKernels.relaunchWithFasterKernelsIfNeeded()
+// OpenBLAS's idle workers would otherwise spin ~0.1 s after every multi-threaded call, on the core the
+// tracker's side-by-side syrks and solves need (skipped when OPENBLAS_THREAD_TIMEOUT is set).
+BLASIdleSpin.limit()
 BenchCommand.main()
