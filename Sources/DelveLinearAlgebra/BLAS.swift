@@ -167,6 +167,21 @@ public enum BLAS {
             }
         }
     }
+
+    /// ``concurrentPerform(iterations:_:)`` for a job object the caller keeps, run by persistent helper
+    /// threads beside the calling thread: allocates nothing (`DispatchQueue.concurrentPerform` when
+    /// the helpers are busy with another call).
+    public static func concurrentPerform(iterations: Int, job: any ParallelJob) {
+        withSingleThread {
+            HelperThreads.shared.perform(iterations: iterations, job: job)
+        }
+    }
+}
+
+/// A value handed to the threads of ``BLAS/concurrentPerform(iterations:_:)``.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 #if canImport(Accelerate)
@@ -175,11 +190,6 @@ public enum BLAS {
 @usableFromInline typealias BLASInt = blasint
 #endif
 
-/// A value handed to the threads of ``BLAS/concurrentPerform(iterations:_:)``.
-private struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
 
 /// The nesting count and saved thread count of ``BLAS/withSingleThread(_:)``.
 enum SingleThreadScope {

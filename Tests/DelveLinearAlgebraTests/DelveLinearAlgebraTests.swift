@@ -171,6 +171,50 @@ struct BLASThreadScopeTests {
     }
 }
 
+/// Counts each index a job runs, and the single-thread scope it ran in.
+private final class CountingJob: ParallelJob, @unchecked Sendable {
+    let lock = NSLock()
+    var runs: [Int]
+    var outsideScope = 0
+    init(count: Int) { runs = Array(repeating: 0, count: count) }
+    func run(_ index: Int) {
+        let scope = SingleThreadScope.snapshot()
+        lock.withLock {
+            runs[index] += 1
+            if scope.depth < 1 || scope.threads != 1 { outsideScope += 1 }
+        }
+    }
+}
+
+@Suite("Helper threads (concurrentPerform with a job)")
+struct HelperThreadsTests {
+    @Test("every index runs exactly once, for 2 to 9 iterations (more than the threads), each in a single-thread scope")
+    func helperThreadsEveryIndexOnce() {
+        for count in 2...9 {
+            let job = CountingJob(count: count)
+            for _ in 0..<20 { BLAS.concurrentPerform(iterations: count, job: job) }
+            #expect(job.runs == Array(repeating: 20, count: count), "\(count) iterations")
+            #expect(job.outsideScope == 0)
+        }
+    }
+
+    @Test("calls from 4 threads at once (the busy ones fall back to Dispatch) and from inside an iteration all complete")
+    func helperThreadsContended() {
+        final class Nested: ParallelJob, @unchecked Sendable {
+            let inner = CountingJob(count: 3)
+            func run(_ index: Int) { BLAS.concurrentPerform(iterations: 3, job: inner) }
+        }
+        let jobs = (0..<4).map { _ in CountingJob(count: 5) }
+        let nested = Nested()
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for _ in 0..<50 { BLAS.concurrentPerform(iterations: 5, job: jobs[worker]) }
+        }
+        BLAS.concurrentPerform(iterations: 2, job: nested)
+        for job in jobs { #expect(job.runs == Array(repeating: 50, count: 5)) }
+        #expect(nested.inner.runs == [2, 2, 2])
+    }
+}
+
 @Suite("Cholesky solve")
 struct CholeskySolveTests {
     @Test("dposv solves A X = B for a symmetric positive-definite A, reading only the upper triangle")
