@@ -100,7 +100,7 @@ fuzz: deps
 
 ## tsan: the concurrency tests under ThreadSanitizer (debug build in .build/tsan); part of `make test`
 ## (about 3.5 min more from a clean tree on 2 cores, seconds when the build is up to date).
-TSAN_FILTER := convolutionChunks|concurrentUpdates|perThreadAccumulatorsMerged|channelwiseWorkers|TrackerConcurrencyTests|threadedGateLoops|singleThreadScope|concurrentSpectraMatchSequential|TrackerBackgroundEpochTests
+TSAN_FILTER := SideBySideFlushTests|HelperThreadsTests|convolutionChunks|concurrentUpdates|perThreadAccumulatorsMerged|channelwiseWorkers|TrackerConcurrencyTests|threadedGateLoops|singleThreadScope|concurrentSpectraMatchSequential|TrackerBackgroundEpochTests
 tsan: deps
 	$(SWIFT) build --scratch-path .build/tsan --build-tests --sanitize=thread
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan-suppressions.txt" \

@@ -38,11 +38,14 @@ enum AllocationBench {
         var shape: [Int]
         var kind: ActivationKind
         var precision: AccumulationPrecision = .float64
+        /// Layers of this shape recorded per batch (two dense layers are flushed side by side).
+        var layers = 1
     }
 
     static let cases: [Case] = [
         Case(key: "dense", layout: LayoutOptions(), shape: [128, 512], kind: .dense),
         Case(key: "dense_f32", layout: LayoutOptions(), shape: [128, 512], kind: .dense, precision: .float32),
+        Case(key: "dense_two_layers", layout: LayoutOptions(), shape: [128, 64], kind: .dense, layers: 2),
         Case(key: "channelwise", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "channelwise_f32", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution, precision: .float32),
         Case(key: "conv_mean", layout: LayoutOptions(convMethod: .mean), shape: [32, 16, 8, 8], kind: .convolution),
@@ -64,7 +67,8 @@ enum AllocationBench {
         return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
     }()
 
-    /// Records 3 warm-up batches per case, then counts the allocations of `batches` more.
+    /// Records 12 warm-up batches per case (past the first side-by-side flushes, which start the helper
+    /// threads and size the reused lists), then counts the allocations of `batches` more.
     static func measure(batches: Int) throws -> BenchReport {
         var report = BenchReport(title: "Heap allocations per recorded batch in steady state (tracker.record)",
                                  columns: ["layout", "shape", "allocations/batch"])
@@ -76,11 +80,16 @@ enum AllocationBench {
             let count = c.shape.reduce(1, *)
             let batch = ArrayActivationBatch(values: (0..<count).map { Float(($0 * 7919) % 113) / 17 - 3 },
                                              shape: c.shape, kind: c.kind)
-            for _ in 0..<3 { try tracker.record(layer: "layer", phase: .train, batch: batch) }
+            let names = (0..<c.layers).map { c.layers == 1 ? "layer" : "layer\($0)" }
+            // Side-by-side flushes need two BLAS threads (restored below).
+            let threads = BLAS.threadCount
+            if c.layers > 1 { BLAS.setThreadCount(max(threads, 2)) }
+            defer { BLAS.setThreadCount(threads) }
+            for _ in 0..<12 { for name in names { try tracker.record(layer: name, phase: .train, batch: batch) } }
             let perBatch: Double
             if let counter {
                 let before = counter()
-                for _ in 0..<batches { try tracker.record(layer: "layer", phase: .train, batch: batch) }
+                for _ in 0..<batches { for name in names { try tracker.record(layer: name, phase: .train, batch: batch) } }
                 perBatch = Double(counter() - before) / Double(batches)
             } else {
                 perBatch = .nan

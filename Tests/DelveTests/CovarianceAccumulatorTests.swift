@@ -465,6 +465,8 @@ struct CovarianceAccumulatorTests {
     func scratchReuse() throws {
         var rng = CovarianceTestRandom(seed: 7)
         let acc = CovarianceAccumulator(features: 8)
+        #expect(acc.maxPendingRows == 1280)
+        acc.maxPendingRows = 640   // so that the batches below overflow it
         try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
         try acc.update(rng.batch(rows: 64, features: 8), rows: 64)
         let capacity = acc.scratch64Capacity, pointer = acc.scratch64

@@ -144,6 +144,20 @@ extension CovarianceAccumulator {
         if weight > 0 { writeDeltaRow(weight: weight, into: out + rows * features) }
     }
 
+    /// The syrk work (rows · D², in multiply-adds of the full square) of the pending rows once at least
+    /// half of ``maxPendingRows`` wait, otherwise 0. A tracker flushes such accumulators of several
+    /// layers side by side (``flushPendingRows()``): one single-thread `syrk` per layer on each core
+    /// beats the layers' multi-threaded `syrk`s one after the other.
+    var readyPendingWork: Double {
+        locked { pendingRows * 2 >= maxPendingRows ? Double(pendingRows) * Double(features) * Double(features) : 0 }
+    }
+
+    /// Runs the pending rows' syrk now (see ``flushPending()``). Where the rows are split between syrks
+    /// changes only the rounding of the float64 sums.
+    func flushPendingRows() {
+        locked { flushPending() }
+    }
+
     /// Adds the pending rows' products to the co-moment with one syrk and empties them. Every reader
     /// of `moment` calls it first (the mean and count are already up to date). In float32 mode a
     /// result with ∞ on its diagonal (the largest entry of each row and column) is redone in float64.

@@ -15,8 +15,9 @@ import DelveLinearAlgebra
 ///
 /// The δδᵀ term is folded into the same `syrk` as one extra row √(n_a·n_b/n)·δ appended to the
 /// centred batch. Row-major batches are not multiplied out one by one: their centred rows wait in a
-/// scratch buffer of up to 640 rows (1280 in float32 mode) and one `syrk` adds them all when the next
-/// batch would not fit or the co-moment is read, since the sum of the products is the same (a batch
+/// scratch buffer of up to 1280 rows (2560 in float32 mode) and one `syrk` adds them all when the next
+/// batch would not fit, when a ``SaturationTracker`` flushes several layers side by side, or when the
+/// co-moment is read, since the sum of the products is the same up to rounding (a batch
 /// of more rows goes through one `syrk` per ≈ 2 MB block). Steady-state updates reuse the scratch
 /// and do not allocate.
 /// Unlike the one-pass formula E[xxᵀ] − μμᵀ (which Delve 0.1.50 uses), this loses no digits when the
@@ -70,10 +71,12 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var pendingFloat32 = false
     /// Bound on what the pending rows add to a diagonal entry of `moment` (for the overflow check).
     var pendingDiagonal = 0.0
-    /// Most rows (with δ rows) that wait for one syrk: 640 in float64 mode, 1280 (the same bytes) in
-    /// float32 mode. OpenBLAS's `syrk` has a lower throughput on the 129 rows of one batch of 128 than
-    /// on the rows of several batches at once, and each call reads and writes the whole D×D triangle
-    /// (in float32 mode it is also added into the float64 state). Tests lower it.
+    /// Most rows (with δ rows) that wait for one syrk: 1280 in float64 mode, 2560 (the same bytes) in
+    /// float32 mode; a tracker flushes them side by side with other layers' once half wait
+    /// (``readyPendingWork``). Each call reads and writes the whole D×D triangle (in float32 mode it is
+    /// also added into the float64 state), so its cost per row falls with the rows; the buffer is at
+    /// most 1280·D float64 values (10 KiB per feature, less than the D×D state from D = 1280 on).
+    /// Tests lower it.
     var maxPendingRows: Int
 
     /// An empty accumulator for `features` features (D ≥ 0; a negative D is a programming error).
@@ -84,7 +87,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
         self.features = features
         self.name = name
         self.precision = precision
-        maxPendingRows = precision == .float32 ? 1280 : 640
+        maxPendingRows = precision == .float32 ? 2560 : 1280
         let d = max(features, 1)
         meanState = .allocate(capacity: d)
         meanState.initialize(repeating: 0, count: d)
@@ -217,6 +220,26 @@ public final class CovarianceAccumulator: @unchecked Sendable {
                     let v = moment[i * d + j] * scale
                     out[i * d + j] = v
                     out[j * d + i] = v
+                }
+            }
+            return out
+        }
+    }
+
+    /// ``covariance(unbiased:)`` in the upper triangle only (row-major; zeros below the diagonal): all
+    /// that the eigensolver reads (``Spectrum/init(overwriting:features:samples:)``), without the
+    /// strided writes of the mirror.
+    func covarianceUpperTriangle(unbiased: Bool = false) -> [Double] {
+        locked {
+            flushPending()
+            let d = features
+            var out = [Double](repeating: 0, count: d * d)
+            let divisor = unbiased ? n - 1 : n
+            guard divisor > 0 else { return out }
+            let scale = 1 / Double(divisor)
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0..<d {
+                    for j in i..<d { out[i * d + j] = moment[i * d + j] * scale }
                 }
             }
             return out

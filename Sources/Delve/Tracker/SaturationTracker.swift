@@ -47,6 +47,8 @@ public final class SaturationTracker: @unchecked Sendable {
     let pipeline = EpochEndPipeline()
     /// The labels of the next batch per phase, for ``TrackerOptions/probes``.
     let probeLabels = ProbeLabels()
+    /// Dense layers whose pending rows wait for a side-by-side `syrk`.
+    let sideBySide = SideBySideFlushes()
 
     struct SlotKey: Hashable, Sendable {
         let layer: String
@@ -164,6 +166,7 @@ public final class SaturationTracker: @unchecked Sendable {
             let accumulator = slot.accumulator!
             let probe = try prepareProbe(labels: labels, samples: kind.sampleCount(shape: shape), take: take)
             try accumulateSamples(take, of: batch, shape: shape, kind: kind, into: accumulator, slot: slot)
+            sideBySide.offer(accumulator, threads: sideBySide.threads)
             if let probe { try recordProbe(probe, layer: layer, phase: phase, slot: slot, trainSlot: probeSource, batch: batch, shape: shape, kind: kind) }
             slot.samplesThisEpoch += take
             slot.batchesThisEpoch += 1
@@ -360,6 +363,7 @@ public final class SaturationTracker: @unchecked Sendable {
                     }
                 }
             }
+            sideBySide.clear()   // the epoch end reads (and so flushes) every accumulator it takes
             let taken = (currentEpoch, work, scalars, rejected, writers)
             currentEpoch += 1
             scalars = []

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import Delve
+
+/// The tracker's side-by-side flushes of several dense layers' pending rows (`SideBySideFlushes`):
+/// when they happen, that they leave the statistics at the float64 two-pass reference, and that
+/// threads recording at once stay correct (`make tsan` runs this suite under ThreadSanitizer).
+@Suite("Side-by-side flushes of pending rows")
+struct SideBySideFlushTests {
+    /// `batches` batches of 128 rows for layers of the given widths, with offsets and scales that
+    /// differ between batches (so that Chan's merge terms matter).
+    private static func batches(widths: [Int], count: Int, seed: UInt64) -> [[Float]] {
+        var rng = TestRandom(seed: seed)
+        return (0..<count).flatMap { batch in
+            widths.map { width in rng.floats(128 * width).map { $0 * Float(1 + batch % 3) + Float(batch % 5) - 2 } }
+        }
+    }
+
+    private static let options = TrackerOptions(statistics: [.lsat, .trc, .cov])
+
+    /// Feeds `data` (batch-major, layer-minor) to `tracker` and returns each layer's rows.
+    private static func feed(_ tracker: SaturationTracker, widths: [Int], data: [[Float]]) throws -> [[Float]] {
+        var rows = Array(repeating: [Float](), count: widths.count)
+        for (index, values) in data.enumerated() {
+            let layer = index % widths.count
+            try tracker.record(layer: "fc\(layer)", phase: .train, values: values, shape: [128, widths[layer]], kind: .dense)
+            rows[layer].append(contentsOf: values)
+        }
+        return rows
+    }
+
+    private static func expectTwoPass(_ record: EpochRecord, widths: [Int], rows: [[Float]]) throws {
+        for (layer, width) in widths.enumerated() {
+            let got = try #require(record.values(layer: "fc\(layer)", phase: .train)?.covariance)
+            let want = twoPassCovariance(rows[layer], rows: rows[layer].count / width, features: width)
+            let scale = want.map(abs).max() ?? 1
+            let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-12 * scale, "fc\(layer): max |Δ| = \(worst)")
+        }
+    }
+
+    @Test("two balanced layers flush side by side (and a narrow one rides along); statistics at the two-pass reference")
+    func balancedLayers() throws {
+        let widths = [24, 24, 3]
+        let data = Self.batches(widths: widths, count: 12, seed: 71)
+        let tracker = try SaturationTracker(options: Self.options)
+        tracker.sideBySide.threads = 2
+        let rows = try Self.feed(tracker, widths: widths, data: data)
+        // 129 rows per batch (with Chan's row): half of 1280 waits after 5 batches, twice in 12.
+        #expect(tracker.sideBySide.groupsFlushed == 2)
+        try Self.expectTwoPass(try tracker.endEpoch(), widths: widths, rows: rows)
+    }
+
+    @Test("with one BLAS thread nothing is flushed side by side, and both runs agree to rounding")
+    func oneThreadAgrees() throws {
+        let widths = [16, 16]
+        let data = Self.batches(widths: widths, count: 11, seed: 72)
+        let single = try SaturationTracker(options: Self.options)
+        single.sideBySide.threads = 1
+        let rows = try Self.feed(single, widths: widths, data: data)
+        #expect(single.sideBySide.groupsFlushed == 0)
+        let paired = try SaturationTracker(options: Self.options)
+        paired.sideBySide.threads = 2
+        _ = try Self.feed(paired, widths: widths, data: data)
+        #expect(paired.sideBySide.groupsFlushed == 2)
+        let a = try single.endEpoch(), b = try paired.endEpoch()
+        try Self.expectTwoPass(a, widths: widths, rows: rows)
+        try Self.expectTwoPass(b, widths: widths, rows: rows)
+        for layer in ["fc0", "fc1"] {
+            let x = try #require(a.values(layer: layer, phase: .train)?.statistics[.trc])
+            let y = try #require(b.values(layer: layer, phase: .train)?.statistics[.trc])
+            #expect(abs(x - y) <= 1e-13 * abs(y))
+        }
+    }
+
+    @Test("a wide layer waits for a partner instead of pairing with a narrow one")
+    func unbalancedWaits() throws {
+        let flushes = SideBySideFlushes()
+        let wide = CovarianceAccumulator(features: 32), narrow = CovarianceAccumulator(features: 4)
+        let other = CovarianceAccumulator(features: 32)
+        for accumulator in [wide, narrow, other] { accumulator.maxPendingRows = 40 }
+        var rng = TestRandom(seed: 73)
+        try wide.update(rng.floats(24 * 32), rows: 24)      // 24 of 40 rows wait: ready
+        try narrow.update(rng.floats(24 * 4), rows: 24)
+        try other.update(rng.floats(10 * 32), rows: 10)     // 10 of 40: not yet
+        #expect(!flushes.offer(wide, threads: 2))     // alone
+        #expect(!flushes.offer(narrow, threads: 2))   // 24·16 beside 24·1024: not balanced
+        #expect(!flushes.offer(other, threads: 2))    // not ready
+        #expect(wide.readyPendingWork > 0 && narrow.readyPendingWork > 0)
+        try other.update(rng.floats(12 * 32), rows: 12)     // 10 + 12 + Chan's row = 23: ready
+        #expect(flushes.offer(other, threads: 2))     // all three, side by side
+        #expect(flushes.groupsFlushed == 1)
+        for accumulator in [wide, narrow, other] { #expect(accumulator.readyPendingWork == 0) }
+        // With one thread nothing is grouped.
+        try wide.update(rng.floats(24 * 32), rows: 24)
+        try other.update(rng.floats(24 * 32), rows: 24)
+        #expect(!flushes.offer(wide, threads: 1) && !flushes.offer(other, threads: 1))
+        #expect(wide.readyPendingWork > 0 && other.readyPendingWork > 0)
+    }
+
+    @Test("four threads recording two layers, flushed side by side, give the serial covariance")
+    func fromThreads() throws {
+        let widths = [20, 20]
+        let data = Self.batches(widths: widths, count: 24, seed: 74)
+        let serial = try SaturationTracker(options: Self.options)
+        serial.sideBySide.threads = 1
+        let rows = try Self.feed(serial, widths: widths, data: data)
+        let shared = try SaturationTracker(options: Self.options)
+        shared.sideBySide.threads = 2
+        let failures = CovarianceTestCounter()
+        let start = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        for worker in 0..<4 {
+            Thread {
+                start.wait()
+                for index in stride(from: worker, to: data.count, by: 4) {
+                    let layer = index % widths.count
+                    do {
+                        try shared.record(layer: "fc\(layer)", phase: .train, values: data[index],
+                                          shape: [128, widths[layer]], kind: .dense)
+                    } catch {
+                        failures.increment()
+                    }
+                }
+                done.signal()
+            }.start()
+        }
+        for _ in 0..<4 { start.signal() }
+        for _ in 0..<4 { done.wait() }
+        #expect(failures.value == 0)
+        #expect(shared.sideBySide.groupsFlushed >= 1)
+        try Self.expectTwoPass(try shared.endEpoch(), widths: widths, rows: rows)
+        try Self.expectTwoPass(try serial.endEpoch(), widths: widths, rows: rows)
+    }
+}
