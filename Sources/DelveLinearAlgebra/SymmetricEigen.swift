@@ -39,6 +39,7 @@ public enum SymmetricEigen {
 
     /// The eigenvalues of the symmetric `n×n` row-major `matrix`, largest first, computed in the
     /// matrix's own storage: no copy is made, and `matrix` holds LAPACK's workspace afterwards.
+    /// Only the upper triangle (row-major) is read.
     public static func eigenvalues(overwriting matrix: inout [Double], dimension n: Int) throws(LinearAlgebraError) -> [Double] {
         try solve(&matrix, dimension: n, vectors: false)
     }

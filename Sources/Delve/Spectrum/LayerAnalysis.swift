@@ -28,11 +28,13 @@ extension CovarianceAccumulator {
     /// and everything that reports a layer: the population covariance M/n, its ``Spectrum`` (LAPACK
     /// `dsyevd`, solved in the matrix's own storage) and ``Spectrum/statistics(_:)``.
     ///
-    /// The D×D matrix is formed once, and copied only when ``Statistic/cov`` is requested.
+    /// The D×D matrix is formed once: only its upper triangle (what the solver reads), unless
+    /// ``Statistic/cov`` is requested, which gets a full copy.
     public func analysis(_ options: StatisticsOptions, keepEigenvalues: Bool = false) throws(SpectrumError) -> LayerAnalysis {
         let samples = count
-        var covariance = self.covariance()
-        let kept = options.statistics.contains(.cov) ? covariance : nil
+        let keepCovariance = options.statistics.contains(.cov)
+        var covariance = keepCovariance ? self.covariance() : covarianceUpperTriangle()
+        let kept = keepCovariance ? covariance : nil
         let spectrum = try Spectrum(overwriting: &covariance, features: features, samples: samples)
         return LayerAnalysis(samples: samples, features: features, statistics: spectrum.statistics(options),
                              eigenvalues: keepEigenvalues ? spectrum.eigenvalues : nil, covariance: kept)

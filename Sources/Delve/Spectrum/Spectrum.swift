@@ -36,7 +36,8 @@ public struct Spectrum: Sendable {
     }
 
     /// The spectrum of the covariance matrix in `covariance`, solved in its own storage (no copy of the
-    /// D×D matrix); `covariance` holds LAPACK's workspace afterwards.
+    /// D×D matrix); `covariance` holds LAPACK's workspace afterwards. Only the upper triangle
+    /// (row-major) and the diagonal are read, so the lower one may be left empty.
     public init(overwriting covariance: inout [Double], features: Int, samples: Int) throws(SpectrumError) {
         guard features >= 0, covariance.count == features * features else {
             throw .shape(features: features, count: covariance.count)
