@@ -104,11 +104,13 @@ struct BenchOptions: ParsableArguments {
     }
 }
 
-/// Measures the best time per call of several competitors side by side: the competitors run in turn,
-/// in `rounds` interleaved rounds of about `blockSeconds` each, so that load changes on a shared
-/// machine hit all of them alike. Returns the minimum seconds per call of each.
+/// Measures the time per call of several competitors side by side: the competitors run in turn, in
+/// `rounds` interleaved rounds of about `blockSeconds` each, so that load changes on a shared machine hit
+/// all of them alike. Returns each one's minimum seconds per call over the blocks or, with `mean`, its
+/// total time over its total calls: for competitors with periodic work, such as the accumulator's
+/// pending-row `syrk` every few batches, a short block's best can miss that work entirely.
 func measureSideBySide(rounds: Int = BenchSettings.quick ? 1 : 7, blockSeconds: Double = BenchSettings.quick ? 0.002 : 0.03,
-                       _ competitors: [() -> Void]) -> [Double] {
+                       mean: Bool = false, _ competitors: [() -> Void]) -> [Double] {
     // Warm-up and calibration: one call each.
     var callsPerBlock = competitors.map { body -> Int in
         let start = now()
@@ -117,16 +119,20 @@ func measureSideBySide(rounds: Int = BenchSettings.quick ? 1 : 7, blockSeconds: 
         return max(1, Int(blockSeconds / elapsed))
     }
     var best = [Double](repeating: .infinity, count: competitors.count)
+    var total = [Double](repeating: 0, count: competitors.count), calls = [Int](repeating: 0, count: competitors.count)
     for _ in 0..<rounds {
         for (i, body) in competitors.enumerated() {
             let start = now()
             for _ in 0..<callsPerBlock[i] { body() }
-            let perCall = (now() - start) / Double(callsPerBlock[i])
+            let elapsed = now() - start
+            let perCall = elapsed / Double(callsPerBlock[i])
             best[i] = min(best[i], perCall)
+            total[i] += elapsed
+            calls[i] += callsPerBlock[i]
             callsPerBlock[i] = max(1, Int(blockSeconds / max(perCall, 1e-7)))
         }
     }
-    return best
+    return mean ? zip(total, calls).map { $0 / Double($1) } : best
 }
 
 /// Deterministic pseudo-random floats in [−1, 1) (a 64-bit LCG), plus `offset`.

@@ -26,7 +26,7 @@ enum CrossCovarianceBench {
             let accumulator = LayerSimilarityAccumulator(layers: ["x", "y"], features: [d, d])
             let times = x.withUnsafeBufferPointer { px in
                 y.withUnsafeBufferPointer { py in
-                    measureSideBySide([
+                    measureSideBySide(mean: true, [   // means: the joint accumulator's pending rows
                         {
                             BLAS.gemm(.transpose, .none, m: d, n: d, k: b, alpha: 1, a: x64, lda: d, b: y64, ldb: d,
                                       beta: 1, c: &cxy, ldc: d)

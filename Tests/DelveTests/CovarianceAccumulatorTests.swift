@@ -474,7 +474,8 @@ struct CovarianceAccumulatorTests {
         #expect(acc.pendingRows == 64 + 65)   // the first batch has no δ row, the second has one
         for rows in [64, 10, 1, 63, 400, 300] { try acc.update(rng.batch(rows: rows, features: 8), rows: rows) }
         #expect(acc.scratch64Capacity == capacity && acc.scratch64 == pointer)
-        // 129 + 65 + 11 + 2 + 64 + 401 > 640: the 400-row batch flushed the others; the 300-row one did too.
+        // The 400-row batch (more than half the buffer) flushed the others and went through blocks at
+        // once; the 300-row one waits alone.
         #expect(acc.pendingRows == 301)
     }
 
@@ -486,7 +487,7 @@ struct CovarianceAccumulatorTests {
         let batches = [9, 4, 1, 7, 3, 12].map { rng.batch(rows: $0, features: d, offset: 5) }
         let reference = covarianceReference(batches, features: d)
         let pending = CovarianceAccumulator(features: d, precision: precision)
-        pending.maxPendingRows = 15   // pending: 9 + 5, then 2 + 8 + 4, then 13 (two flushes before the end)
+        pending.maxPendingRows = 30   // pending: 9 + 5 + 2 + 8 + 4, then 13 (a flush before the end)
         let eager = CovarianceAccumulator(features: d, precision: precision)
         eager.maxPendingRows = 1      // no batch fits: one blocked syrk per batch, as before pending rows
         for b in batches {

@@ -80,11 +80,13 @@ struct SideBySideFlushTests {
         let other = CovarianceAccumulator(features: 32)
         for accumulator in [wide, narrow, other] { accumulator.maxPendingRows = 40 }
         var rng = TestRandom(seed: 73)
-        try wide.update(rng.floats(24 * 32), rows: 24)      // 24 of 40 rows wait: ready
-        try narrow.update(rng.floats(24 * 4), rows: 24)
+        for _ in 0..<2 {   // 12 + 13 (Chan's row) = 25 of 40 rows wait: ready
+            try wide.update(rng.floats(12 * 32), rows: 12)
+            try narrow.update(rng.floats(12 * 4), rows: 12)
+        }
         try other.update(rng.floats(10 * 32), rows: 10)     // 10 of 40: not yet
         #expect(!flushes.offer(wide, threads: 2))     // alone
-        #expect(!flushes.offer(narrow, threads: 2))   // 24·16 beside 24·1024: not balanced
+        #expect(!flushes.offer(narrow, threads: 2))   // 25·16 beside 25·1024: not balanced
         #expect(!flushes.offer(other, threads: 2))    // not ready
         #expect(wide.readyPendingWork > 0 && narrow.readyPendingWork > 0)
         try other.update(rng.floats(12 * 32), rows: 12)     // 10 + 12 + Chan's row = 23: ready
@@ -92,8 +94,10 @@ struct SideBySideFlushTests {
         #expect(flushes.groupsFlushed == 1)
         for accumulator in [wide, narrow, other] { #expect(accumulator.readyPendingWork == 0) }
         // With one thread nothing is grouped.
-        try wide.update(rng.floats(24 * 32), rows: 24)
-        try other.update(rng.floats(24 * 32), rows: 24)
+        for _ in 0..<2 {
+            try wide.update(rng.floats(12 * 32), rows: 12)
+            try other.update(rng.floats(12 * 32), rows: 12)
+        }
         #expect(!flushes.offer(wide, threads: 1) && !flushes.offer(other, threads: 1))
         #expect(wide.readyPendingWork > 0 && other.readyPendingWork > 0)
     }

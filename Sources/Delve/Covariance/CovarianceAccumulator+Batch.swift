@@ -100,16 +100,18 @@ extension CovarianceAccumulator {
 
         // Pass 2: the batch, centred on its mean, plus the extra row √(n_a·n_b/n)·δ of Chan's merge,
         // joins the pending rows; their syrk runs when the next batch would not fit or when the
-        // co-moment is read (`flushPending`). A batch of more rows than that goes through cache-sized
-        // blocks of rows, one syrk each (the sum of the blocks' products is the batch's co-moment).
+        // co-moment is read (`flushPending`). A batch of more than half the buffer goes through
+        // cache-sized blocks of rows at once, one syrk each while the block is in cache (the sum of the
+        // blocks' products is the batch's co-moment).
         // In float32 mode a batch whose centred values do not fit float32's squares is done in float64.
         let useFloat32 = precision == .float32
             && maxCentred <= Double(Float.greatestFiniteMagnitude).squareRoot()
         let k = rows + (weight > 0 ? 1 : 0)
-        if pendingRows > 0 && (pendingRows + k > maxPendingRows || pendingFloat32 != useFloat32) {
+        let joins = 2 * k <= maxPendingRows   // a batch of more than half the buffer is done at once, in cache
+        if pendingRows > 0 && (pendingRows + k > maxPendingRows || pendingFloat32 != useFloat32 || !joins) {
             flushPending()
         }
-        if k <= maxPendingRows {
+        if joins {
             if useFloat32 {
                 _ = moment32Buffer()   // allocated with the rows, not at the first flush (no allocation later)
                 appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchFloat))
