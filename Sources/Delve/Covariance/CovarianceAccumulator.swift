@@ -208,22 +208,14 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     /// The D×D covariance matrix, full and symmetric, row-major: M/n (population, Delve's choice)
     /// by default, M/(n − 1) (sample) when `unbiased`. All zeros while the divisor would be ≤ 0.
     public func covariance(unbiased: Bool = false) -> [Double] {
-        locked {
-            flushPending()
-            let d = features
-            var out = [Double](repeating: 0, count: d * d)
-            let divisor = unbiased ? n - 1 : n
-            guard divisor > 0 else { return out }
-            let scale = 1 / Double(divisor)
+        var out = covarianceUpperTriangle(unbiased: unbiased)
+        let d = features
+        out.withUnsafeMutableBufferPointer { out in
             for i in 0..<d {
-                for j in i..<d {
-                    let v = moment[i * d + j] * scale
-                    out[i * d + j] = v
-                    out[j * d + i] = v
-                }
+                for j in (i + 1)..<d { out[j * d + i] = out[i * d + j] }
             }
-            return out
         }
+        return out
     }
 
     /// ``covariance(unbiased:)`` in the upper triangle only (row-major; zeros below the diagonal): all
