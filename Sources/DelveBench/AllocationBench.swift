@@ -40,6 +40,8 @@ enum AllocationBench {
         var precision: AccumulationPrecision = .float64
         /// Layers of this shape recorded per batch (two dense layers are flushed side by side).
         var layers = 1
+        /// BLAS threads at least (a channelwise batch this large is split across two workers).
+        var threads = 1
     }
 
     static let cases: [Case] = [
@@ -48,6 +50,7 @@ enum AllocationBench {
         Case(key: "dense_two_layers", layout: LayoutOptions(), shape: [128, 64], kind: .dense, layers: 2),
         Case(key: "channelwise", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "channelwise_f32", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution, precision: .float32),
+        Case(key: "channelwise_split", layout: LayoutOptions(), shape: [128, 32, 16, 16], kind: .convolution, threads: 2),
         Case(key: "conv_mean", layout: LayoutOptions(convMethod: .mean), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "conv_max", layout: LayoutOptions(convMethod: .max), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "conv_median", layout: LayoutOptions(convMethod: .median), shape: [32, 16, 8, 8], kind: .convolution),
@@ -81,9 +84,9 @@ enum AllocationBench {
             let batch = ArrayActivationBatch(values: (0..<count).map { Float(($0 * 7919) % 113) / 17 - 3 },
                                              shape: c.shape, kind: c.kind)
             let names = (0..<c.layers).map { c.layers == 1 ? "layer" : "layer\($0)" }
-            // Side-by-side flushes need two BLAS threads (restored below).
+            // Side-by-side flushes and split channelwise batches need two BLAS threads (restored below).
             let threads = BLAS.threadCount
-            if c.layers > 1 { BLAS.setThreadCount(max(threads, 2)) }
+            if c.layers > 1 || c.threads > 1 { BLAS.setThreadCount(max(threads, 2, c.threads)) }
             defer { BLAS.setThreadCount(threads) }
             for _ in 0..<12 { for name in names { try tracker.record(layer: name, phase: .train, batch: batch) } }
             let perBatch: Double

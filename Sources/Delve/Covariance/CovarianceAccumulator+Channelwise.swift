@@ -128,13 +128,12 @@ extension CovarianceAccumulator {
                            into: channelwiseWorkspaces[0])
         } else {
             // The workspaces array is not touched while the workers run; each worker owns one workspace.
-            // One BLAS thread per worker (see above); the source is only read.
-            let spaces = channelwiseWorkspaces
-            BLAS.concurrentPerform(iterations: workers) { w in
-                let range = (batch * w / workers)..<(batch * (w + 1) / workers)
-                runChannelwise(src, samples: range, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex,
-                               into: spaces[w])
-            }
+            // One BLAS thread per worker (see above); the source is only read. The split is the
+            // accumulator's own job object, handed to the helper threads without allocating.
+            let split = channelwiseSplit
+            split.prepare(src, batch: batch, workers: workers, channels: c, spatial: s, chunk: chunk, batchIndex: batchIndex)
+            BLAS.concurrentPerform(iterations: workers, job: split)
+            split.finish()
         }
         // The first failing worker in sample order reports (its error names the earliest bad value it saw).
         for w in 0..<workers {
@@ -185,7 +184,7 @@ extension CovarianceAccumulator {
 
     /// One worker: samples `range` of the batch, block by block, into `space`'s local state. Reads only
     /// the accumulator's immutable settings, so several run at once on disjoint workspaces.
-    private func runChannelwise(_ src: UnsafePointer<Float>, samples range: Range<Int>, channels c: Int, spatial s: Int,
+    fileprivate func runChannelwise(_ src: UnsafePointer<Float>, samples range: Range<Int>, channels c: Int, spatial s: Int,
                                 chunk: Int, batchIndex: Int, into space: ChannelwiseWorkspace) {
         space.failure = nil
         space.count = 0
@@ -382,5 +381,32 @@ extension CovarianceAccumulator {
             }
         }
         return .overflow(layer: name, batch: batchIndex)
+    }
+}
+
+/// One channelwise batch split by sample ranges across workers, as a ``ParallelJob`` that the
+/// accumulator keeps (``CovarianceAccumulator/channelwiseSplit``): `prepare` sets the batch, worker `w`
+/// runs its range into workspace `w`, and `finish` drops the batch's pointer.
+final class ChannelwiseSplit: ParallelJob, @unchecked Sendable {   // set and cleared under the accumulator's lock
+    unowned let owner: CovarianceAccumulator
+    private var source: UnsafePointer<Float>?
+    private var batch = 0, workers = 1, channels = 0, spatial = 0, chunk = 0, batchIndex = 0
+
+    init(owner: CovarianceAccumulator) { self.owner = owner }
+
+    func prepare(_ source: UnsafePointer<Float>, batch: Int, workers: Int, channels: Int, spatial: Int,
+                 chunk: Int, batchIndex: Int) {
+        self.source = source
+        (self.batch, self.workers, self.channels, self.spatial, self.chunk, self.batchIndex) =
+            (batch, workers, channels, spatial, chunk, batchIndex)
+    }
+
+    func finish() { source = nil }
+
+    func run(_ w: Int) {
+        guard let source else { return }
+        let range = (batch * w / workers)..<(batch * (w + 1) / workers)
+        owner.runChannelwise(source, samples: range, channels: channels, spatial: spatial, chunk: chunk,
+                             batchIndex: batchIndex, into: owner.channelwiseWorkspaces[w])
     }
 }

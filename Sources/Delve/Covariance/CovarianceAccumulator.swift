@@ -59,6 +59,8 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var scratch32Capacity = 0
     var moment32: UnsafeMutablePointer<Float>? = nil // D×D, only in float32 mode
     var channelwiseWorkspaces: [ChannelwiseWorkspace] = []  // one per worker, only for updateChannelwise
+    /// The job that splits a channelwise batch across workers (created on first use, then reused).
+    lazy var channelwiseSplit = ChannelwiseSplit(owner: self)
     /// Upper limit on the threads of one channelwise update (nil: ``BLAS/threadCount``); tests set it.
     var maxChannelwiseThreads: Int? = nil
     /// Multiply-adds a channelwise batch needs before it is split across threads; tests lower it.
