@@ -40,14 +40,14 @@ enum AllocationBench {
         var precision: AccumulationPrecision = .float64
         /// Layers of this shape recorded per batch (two dense layers are flushed side by side).
         var layers = 1
-        /// BLAS threads at least (a channelwise batch this large is split across two workers).
+        /// BLAS threads at least (two for side-by-side flushes and split channelwise batches).
         var threads = 1
     }
 
     static let cases: [Case] = [
         Case(key: "dense", layout: LayoutOptions(), shape: [128, 512], kind: .dense),
         Case(key: "dense_f32", layout: LayoutOptions(), shape: [128, 512], kind: .dense, precision: .float32),
-        Case(key: "dense_two_layers", layout: LayoutOptions(), shape: [128, 64], kind: .dense, layers: 2),
+        Case(key: "dense_two_layers", layout: LayoutOptions(), shape: [128, 64], kind: .dense, layers: 2, threads: 2),
         Case(key: "channelwise", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution),
         Case(key: "channelwise_f32", layout: LayoutOptions(), shape: [32, 16, 8, 8], kind: .convolution, precision: .float32),
         Case(key: "channelwise_split", layout: LayoutOptions(), shape: [128, 32, 16, 16], kind: .convolution, threads: 2),
@@ -86,7 +86,7 @@ enum AllocationBench {
             let names = (0..<c.layers).map { c.layers == 1 ? "layer" : "layer\($0)" }
             // Side-by-side flushes and split channelwise batches need two BLAS threads (restored below).
             let threads = BLAS.threadCount
-            if c.layers > 1 || c.threads > 1 { BLAS.setThreadCount(max(threads, 2, c.threads)) }
+            if c.threads > 1 { BLAS.setThreadCount(max(threads, c.threads)) }
             defer { BLAS.setThreadCount(threads) }
             for _ in 0..<12 { for name in names { try tracker.record(layer: name, phase: .train, batch: batch) } }
             let perBatch: Double

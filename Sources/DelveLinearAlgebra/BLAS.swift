@@ -178,8 +178,9 @@ public enum BLAS {
     }
 }
 
-/// A value handed to the threads of ``BLAS/concurrentPerform(iterations:_:)``.
-private struct UncheckedSendable<T>: @unchecked Sendable {
+/// A value handed to other threads for the length of one call (``BLAS/concurrentPerform(iterations:_:)``,
+/// ``HelperThreads``' Dispatch fallback).
+struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }

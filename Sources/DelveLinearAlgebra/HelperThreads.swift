@@ -48,8 +48,8 @@ final class HelperThreads: @unchecked Sendable {   // the variables are guarded 
 
     /// The fallback: `DispatchQueue.concurrentPerform` (which allocates).
     private func concurrentlyOnDispatch(_ count: Int, _ job: any ParallelJob) {
-        let shared = UncheckedJob(job)   // the job is used only until this call returns
-        DispatchQueue.concurrentPerform(iterations: count) { shared.job.run($0) }
+        let shared = UncheckedSendable(job)   // the job is used only until this call returns
+        DispatchQueue.concurrentPerform(iterations: count) { shared.value.run($0) }
     }
 
     /// Takes iterations until none is left; called and returns holding `condition`'s lock.
@@ -89,10 +89,4 @@ final class HelperThreads: @unchecked Sendable {   // the variables are guarded 
 public protocol ParallelJob: AnyObject {
     /// Runs iteration `index` (called once per index, possibly on another thread).
     func run(_ index: Int)
-}
-
-/// A job handed to Dispatch's threads for the length of one call.
-private struct UncheckedJob: @unchecked Sendable {
-    let job: any ParallelJob
-    init(_ job: any ParallelJob) { self.job = job }
 }

@@ -107,7 +107,7 @@ extension CovarianceAccumulator {
         let useFloat32 = precision == .float32
             && maxCentred <= Double(Float.greatestFiniteMagnitude).squareRoot()
         let k = rows + (weight > 0 ? 1 : 0)
-        let joins = 2 * k <= maxPendingRows   // a batch of more than half the buffer is done at once, in cache
+        let joins = 2 * k <= maxPendingRows
         if pendingRows > 0 && (pendingRows + k > maxPendingRows || pendingFloat32 != useFloat32 || !joins) {
             flushPending()
         }
