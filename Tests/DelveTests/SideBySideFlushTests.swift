@@ -42,11 +42,13 @@ struct SideBySideFlushTests {
     @Test("two balanced layers flush side by side (and a narrow one rides along); statistics at the two-pass reference")
     func balancedLayers() throws {
         let widths = [24, 24, 3]
-        let data = Self.batches(widths: widths, count: 12, seed: 71)
+        let data = Self.batches(widths: widths, count: 20, seed: 71)
         let tracker = try SaturationTracker(options: Self.options)
         tracker.sideBySide.threads = 2
         let rows = try Self.feed(tracker, widths: widths, data: data)
-        // 129 rows per batch (with Chan's row): half of 1280 waits after 5 batches, twice in 12.
+        // 129 rows per batch with Chan's row (128 for the first): 1160 of 1280 wait after 9 batches and
+        // another 129 would not fit, so the buffers are full after batches 9 and 18: two groups in 20
+        // (flushing at half, after 5 batches, would make four).
         #expect(tracker.sideBySide.groupsFlushed == 2)
         try Self.expectTwoPass(try tracker.endEpoch(), widths: widths, rows: rows)
     }
@@ -62,7 +64,7 @@ struct SideBySideFlushTests {
         let paired = try SaturationTracker(options: Self.options)
         paired.sideBySide.threads = 2
         _ = try Self.feed(paired, widths: widths, data: data)
-        #expect(paired.sideBySide.groupsFlushed == 2)
+        #expect(paired.sideBySide.groupsFlushed == 1)   // full after 9 batches of 11
         let a = try single.endEpoch(), b = try paired.endEpoch()
         try Self.expectTwoPass(a, widths: widths, rows: rows)
         try Self.expectTwoPass(b, widths: widths, rows: rows)
@@ -78,19 +80,21 @@ struct SideBySideFlushTests {
         let flushes = SideBySideFlushes()
         let wide = CovarianceAccumulator(features: 32), narrow = CovarianceAccumulator(features: 4)
         let other = CovarianceAccumulator(features: 32)
-        for accumulator in [wide, narrow, other] { accumulator.maxPendingRows = 40 }
+        for accumulator in [wide, narrow, other] { accumulator.maxPendingRows = 36 }
         var rng = TestRandom(seed: 73)
-        for _ in 0..<2 {   // 12 + 13 (Chan's row) = 25 of 40 rows wait: ready
+        for _ in 0..<2 {   // 12 + 13 (Chan's row) = 25 of 36 rows wait: ready, and full (another 13 would not fit)
             try wide.update(rng.floats(12 * 32), rows: 12)
             try narrow.update(rng.floats(12 * 4), rows: 12)
         }
-        try other.update(rng.floats(10 * 32), rows: 10)     // 10 of 40: not yet
+        try other.update(rng.floats(10 * 32), rows: 10)     // 10 of 36: not yet
+        #expect(wide.pendingReadiness.full && narrow.pendingReadiness.full)
         #expect(!flushes.offer(wide, threads: 2))     // alone
         #expect(!flushes.offer(narrow, threads: 2))   // 25·16 beside 25·1024: not balanced
         #expect(!flushes.offer(other, threads: 2))    // not ready
         #expect(wide.readyPendingWork > 0 && narrow.readyPendingWork > 0)
-        try other.update(rng.floats(12 * 32), rows: 12)     // 10 + 12 + Chan's row = 23: ready
-        #expect(flushes.offer(other, threads: 2))     // all three, side by side
+        try other.update(rng.floats(12 * 32), rows: 12)     // 10 + 12 + Chan's row = 23: ready, not full
+        #expect(other.readyPendingWork > 0 && !other.pendingReadiness.full)
+        #expect(flushes.offer(other, threads: 2))     // all three, side by side: wide is full
         #expect(flushes.groupsFlushed == 1)
         for accumulator in [wide, narrow, other] { #expect(accumulator.readyPendingWork == 0) }
         // With one thread nothing is grouped.
@@ -100,6 +104,25 @@ struct SideBySideFlushTests {
         }
         #expect(!flushes.offer(wide, threads: 1) && !flushes.offer(other, threads: 1))
         #expect(wide.readyPendingWork > 0 && other.readyPendingWork > 0)
+    }
+
+    @Test("balanced layers with half their buffers waiting are not flushed until one buffer is full")
+    func waitForFull() throws {
+        let flushes = SideBySideFlushes()
+        let a = CovarianceAccumulator(features: 16), b = CovarianceAccumulator(features: 16)
+        for accumulator in [a, b] { accumulator.maxPendingRows = 42 }
+        var rng = TestRandom(seed: 75)
+        for _ in 0..<2 {   // 10 + 11 (Chan's row) = 21 of 42: ready, not full (another 11 fits)
+            try a.update(rng.floats(10 * 16), rows: 10)
+            try b.update(rng.floats(10 * 16), rows: 10)
+        }
+        try b.update(rng.floats(4 * 16), rows: 4)     // 21 + 5 = 26: another 5 fits
+        #expect(!flushes.offer(a, threads: 2) && !flushes.offer(b, threads: 2))
+        #expect(a.readyPendingWork > 0 && b.readyPendingWork > 0 && flushes.groupsFlushed == 0)
+        try a.update(rng.floats(10 * 16), rows: 10)   // 32 of 42: another 11 would not fit
+        #expect(a.pendingReadiness.full && !b.pendingReadiness.full)
+        #expect(flushes.offer(a, threads: 2))         // a is full; b (ready, 26 beside 32) rides along
+        #expect(a.readyPendingWork == 0 && b.readyPendingWork == 0 && flushes.groupsFlushed == 1)
     }
 
     @Test("four threads recording two layers, flushed side by side, give the serial covariance")

@@ -119,6 +119,7 @@ extension CovarianceAccumulator {
                 appendPending(src, rows: rows, weight: weight, to: pendingBuffer(scratchDouble))
             }
             pendingRows += k
+            lastPendingBatchRows = k
             pendingFloat32 = useFloat32
             pendingDiagonal += added
         } else {
@@ -147,12 +148,23 @@ extension CovarianceAccumulator {
     }
 
     /// The syrk work (rows · D², in multiply-adds of the full square) of the pending rows once at least
-    /// half of ``maxPendingRows`` wait, otherwise 0. A tracker flushes such accumulators of several
-    /// layers side by side (``flushPendingRows()``): one single-thread `syrk` per layer on each core
-    /// beats the layers' multi-threaded `syrk`s one after the other.
-    var readyPendingWork: Double {
-        locked { pendingRows * 2 >= maxPendingRows ? Double(pendingRows) * Double(features) * Double(features) : 0 }
+    /// half of ``maxPendingRows`` wait (otherwise 0), and whether the buffer is full: another batch of
+    /// the last one's size would not fit. A tracker flushes such accumulators of several layers side by
+    /// side (``flushPendingRows()``) once one of them is full: one single-thread `syrk` per layer on
+    /// each core beats the layers' multi-threaded `syrk`s one after the other, and flushing only full
+    /// buffers halves the flushes (each reads and writes the D×D triangle, which the training between
+    /// flushes pushes out of the caches).
+    var pendingReadiness: (work: Double, full: Bool) {
+        locked {
+            guard pendingRows * 2 >= maxPendingRows else { return (0, false) }
+            return (Double(pendingRows) * Double(features) * Double(features),
+                    pendingRows + lastPendingBatchRows > maxPendingRows)
+        }
     }
+
+    /// The syrk work of the pending rows once at least half of ``maxPendingRows`` wait, otherwise 0
+    /// (``pendingReadiness``).
+    var readyPendingWork: Double { pendingReadiness.work }
 
     /// Runs the pending rows' syrk now (see ``flushPending()``). Where the rows are split between syrks
     /// changes only the rounding of the float64 sums.
@@ -168,6 +180,7 @@ extension CovarianceAccumulator {
         let d = features, k = pendingRows
         pendingRows = 0
         pendingDiagonal = 0
+        lastPendingBatchRows = 0
         guard pendingFloat32 else {
             BLAS.syrk(.upper, .transpose, n: d, k: k, alpha: 1, a: scratch64!, lda: d, beta: 1, c: moment, ldc: d)
             return

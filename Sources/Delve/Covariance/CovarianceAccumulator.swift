@@ -73,9 +73,12 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     var pendingFloat32 = false
     /// Bound on what the pending rows add to a diagonal entry of `moment` (for the overflow check).
     var pendingDiagonal = 0.0
+    /// Rows (with Chan's δ row) of the last batch that joined the pending rows: the buffer is full when
+    /// another batch of that size would not fit (``pendingReadiness``).
+    var lastPendingBatchRows = 0
     /// Most rows (with δ rows) that wait for one syrk: 1280 in float64 mode, 2560 (the same bytes) in
-    /// float32 mode; a tracker flushes them side by side with other layers' once half wait
-    /// (``readyPendingWork``). Each call reads and writes the whole D×D triangle (in float32 mode it is
+    /// float32 mode; a tracker flushes them side by side with other layers' once one layer's buffer is
+    /// full and the others' at least half full (``pendingReadiness``). Each call reads and writes the whole D×D triangle (in float32 mode it is
     /// also added into the float64 state), so its cost per row falls with the rows; the buffer is at
     /// most 1280·D float64 values (10 KiB per feature, less than the D×D state from D = 1280 on).
     /// Tests lower it.
@@ -259,6 +262,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
             batches = 0
             pendingRows = 0
             pendingDiagonal = 0
+            lastPendingBatchRows = 0
             let d = max(features, 1)
             meanState.update(repeating: 0, count: d)
             moment.update(repeating: 0, count: d * d)

@@ -5,10 +5,12 @@ import DelveLinearAlgebra
 ///
 /// Each dense layer's accumulator lets the centred rows of a few batches wait for one `syrk`
 /// (``CovarianceAccumulator``). On its own it runs that `syrk` on all BLAS threads when its buffer is
-/// full. With two or more BLAS threads the tracker does better: once the layers whose rows are ready
-/// (half their buffer or more) can be balanced over the BLAS threads, it runs their `syrk`s at once,
-/// each on one BLAS thread (``BLAS/concurrentPerform(iterations:_:)``). OpenBLAS's multi-threaded
-/// `syrk` synchronizes its threads inside every call; independent single-thread calls do not.
+/// full. With two or more BLAS threads the tracker does better: once a layer's buffer is full and the
+/// layers whose rows are ready (half their buffer or more) can be balanced over the BLAS threads, it
+/// runs their `syrk`s at once, each on one BLAS thread (``BLAS/concurrentPerform(iterations:_:)``).
+/// OpenBLAS's multi-threaded `syrk` synchronizes its threads inside every call; independent
+/// single-thread calls do not. Layers fed the same batches fill their buffers together, so they flush
+/// together when full, as seldom as the buffers allow.
 ///
 /// A layer without a partner of similar size (the last, narrow layer of a classifier) goes on filling
 /// its buffer and flushes itself when it is full, as without a tracker.
@@ -16,7 +18,7 @@ final class SideBySideFlushes: ParallelJob, @unchecked Sendable {   // the varia
     private let lock = NSLock()
     /// The accumulators whose rows are ready, with their work, in arrival order (the capacity is kept:
     /// no allocation per batch).
-    private var ready: [(accumulator: CovarianceAccumulator, work: Double)] = []
+    private var ready: [(accumulator: CovarianceAccumulator, work: Double, full: Bool)] = []
     private var groups = 0
     private var threadsOverride: Int?
     /// Held while a group is chosen and flushed: one group at a time, in a reused list.
@@ -32,14 +34,14 @@ final class SideBySideFlushes: ParallelJob, @unchecked Sendable {   // the varia
     /// How many groups ``offer(_:threads:)`` has flushed (for tests).
     var groupsFlushed: Int { lock.withLock { groups } }
 
-    /// Notes `accumulator`'s pending rows after a batch and, once the ready accumulators balance over
-    /// `threads` BLAS threads (no single one holds more than its share of the work, with 20 % slack),
-    /// flushes every ready one side by side. Returns whether it did. Call it holding no accumulator's
-    /// lock; with fewer than two threads it does nothing.
+    /// Notes `accumulator`'s pending rows after a batch and, once one ready accumulator is full and the
+    /// ready ones balance over `threads` BLAS threads (no single one holds more than its share of the
+    /// work, with 20 % slack), flushes every ready one side by side. Returns whether it did. Call it
+    /// holding no accumulator's lock; with fewer than two threads it does nothing.
     @discardableResult
     func offer(_ accumulator: CovarianceAccumulator, threads: Int) -> Bool {
         guard threads >= 2 else { return false }
-        let work = accumulator.readyPendingWork
+        let (work, full) = accumulator.pendingReadiness
         flushing.lock()
         defer { flushing.unlock() }
         let chosen = lock.withLock { () -> Bool in
@@ -48,14 +50,15 @@ final class SideBySideFlushes: ParallelJob, @unchecked Sendable {   // the varia
                 if let index { ready.remove(at: index) }
                 return false
             }
-            if let index { ready[index].work = work } else { ready.append((accumulator, work)) }
+            if let index { ready[index] = (accumulator, work, full) } else { ready.append((accumulator, work, full)) }
             guard ready.count >= 2 else { return false }
-            var total = 0.0, largest = 0.0
+            var total = 0.0, largest = 0.0, anyFull = false
             for entry in ready {
                 total += entry.work
                 largest = max(largest, entry.work)
+                anyFull = anyFull || entry.full
             }
-            guard largest <= 1.2 * total / Double(min(threads, ready.count)) else { return false }
+            guard anyFull, largest <= 1.2 * total / Double(min(threads, ready.count)) else { return false }
             for entry in ready { group.append(entry.accumulator) }
             ready.removeAll(keepingCapacity: true)
             groups += 1
