@@ -444,11 +444,14 @@ check_json "delve-bench covariance: flat numeric object with stable keys" \
   'all(isinstance(v, (int, float)) for v in d.values()) and all(k in d for k in ["cov_d256_b128_ratio", "cov_d256_b128_rows_per_s", "cov_f32_d256_b128_ratio", "cov_channelwise_c32_s1024_ratio"]) and d["cov_d256_b128_ratio"] > 0'
 check_json "delve-bench covariance: the CKA cross-covariance keys" \
   'd["cov_cross_ratio"] > 0 and d["cov_cross_gemm_ratio"] > 0 and d["cov_cross_d64_b128_ratio"] == d["cov_cross_ratio"]'
+check_status "delve-bench overhead --models mlp --lengths short --repeats 1 --json" 0 "$bin/delve-bench" overhead --models mlp --lengths short --repeats 1 --json
+check_json "delve-bench overhead: a 20-batch MLP epoch (well under 0.5 s) repeats more than --repeats, at most five times" \
+  '2 <= d["overhead_mlp_repetitions"] <= 5 and d["overhead_mlp_ratio"] > 0 and "overhead_cnn_ratio" not in d'
 check_status "delve-bench covariance --quick (table)" 0 "$bin/delve-bench" covariance --quick
 check_grep "delve-bench covariance: table row" "$work/out" 'D=256 batch=128'
 check_status "delve-bench overhead --quick --json" 0 "$bin/delve-bench" overhead --quick --json
 check_json "delve-bench overhead: ratios and floors for both models" \
-  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and all(f"overhead_{m}{l}_{k}" in d for m in ["mlp", "cnn"] for l in ["", "_long"] for k in ["excess", "f32_excess", "ratio", "f32_ratio", "f32_speedup"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0'
+  'all(isinstance(v, (int, float)) for v in d.values()) and all(d[f"overhead_{m}_{k}"] > 0 for m in ["mlp", "cnn"] for k in ["ratio", "f32_ratio", "median_ratio", "f32_median_ratio"]) and all(d[f"overhead_{m}_{k}"] > 1 for m in ["mlp", "cnn"] for k in ["floor_ratio", "f32_floor_ratio"]) and all(f"overhead_{m}{l}_{k}" in d for m in ["mlp", "cnn"] for l in ["", "_long"] for k in ["excess", "f32_excess", "ratio", "f32_ratio", "f32_speedup"]) and d["overhead_mlp_eigen_floor_s"] > 0 and d["overhead_cnn_syrk_floor_s"] > d["overhead_cnn_f32_syrk_floor_s"] > 0 and all(d[f"overhead_{m}_repetitions"] == 1 for m in ["mlp", "cnn"])'
 check_json "delve-bench overhead: the CKA variant" \
   'all(d[f"overhead_{m}_cka_ratio"] > 0 and d[f"overhead_{m}_cka_epoch_s"] > 0 for m in ["mlp", "cnn"])'
 check_json "delve-bench overhead: the probe variant" \

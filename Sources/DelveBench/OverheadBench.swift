@@ -41,7 +41,7 @@ enum OverheadBench: Bench {
 
     static func run() throws -> BenchReport {
         var report = BenchReport(
-            title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of \(repeats) interleaved epochs)",
+            title: "tracking overhead (epoch time with tracking / without; OpenBLAS \(BLASKernels.coreName) kernels; best of ≥ \(repeats) interleaved epochs)",
             columns: ["model", "samples", "plain s", "float64 s", "ratio", "median", "floor", "excess", "end ms",
                       "float32 s", "ratio f32", "median f32", "floor f32", "excess f32", "cka s", "ratio cka", "ratio probe",
                       "overlap s", "ratio ovl", "drain ms"])
@@ -74,7 +74,7 @@ enum OverheadBench: Bench {
                     ("\(key)_floor_ratio", f64Floor), ("\(key)_f32_floor_ratio", f32Floor),
                     ("\(key)_excess", ratio - f64Floor), ("\(key)_f32_excess", ratio32 - f32Floor),
                     ("\(key)_f32_speedup", m.tracked / m.fast),
-                    ("\(key)_epoch_end_s", m.epochEnd), ("\(key)_syrk_floor_s", m.coMomentFloor),
+                    ("\(key)_repetitions", Double(m.repetitions)), ("\(key)_epoch_end_s", m.epochEnd), ("\(key)_syrk_floor_s", m.coMomentFloor),
                     ("\(key)_f32_syrk_floor_s", m.coMomentFloor32), ("\(key)_eigen_floor_s", m.eigenFloor),
                     ("\(key)_overlap_ratio", m.overlap / m.plain), ("\(key)_overlap_epoch_s", m.overlap),
                     ("\(key)_overlap_drain_s", m.overlapDrain),
@@ -95,6 +95,7 @@ enum OverheadBench: Bench {
         report.metrics.append(("overhead_blas_idle_spin_log2", Double(BLASIdleSpin.currentLog2Cycles ?? 28)))
         report.footnotes = [
             "blas idle spin (JSON overhead_blas_idle_spin_log2): OpenBLAS's idle workers spin 2^n cycles before they sleep; delve-bench sets 16 unless OPENBLAS_THREAD_TIMEOUT is set (OpenBLAS's default is 28).",
+            "repetitions (JSON …_repetitions): each kind runs --repeats times, or up to five times as often when the untracked epoch is shorter than 0.5 s (the best of more short epochs).",
             "samples: epoch length (batch 128); long: an MNIST-sized epoch for the MLP, 10 000 samples for the CNN (warm-up: 20 batches of each kind).",
             "median: the median over the repetitions of tracked / untracked epoch within one repetition (the three kinds run back to back, taking turns to lead).",
             "f32 speedup (JSON …_f32_speedup): best float64 tracked epoch / best float32 tracked epoch; goal ≥ 1 (float32 mode never slower).",
@@ -114,6 +115,8 @@ enum OverheadBench: Bench {
         var plain, tracked, fast: Double
         /// Medians over the repetitions of tracked / untracked epoch of the same repetition (float64, float32).
         var medianRatio, medianRatio32: Double
+        /// Interleaved repetitions of each kind (``repetitions(plainEpoch:)``).
+        var repetitions: Int
         /// Best `endEpoch()` of the float64 tracked epochs.
         var epochEnd: Double
         /// ``OverheadFloor`` parts for the tracked layers: dsyrk, ssyrk, eigenvalue solves.
@@ -127,6 +130,14 @@ enum OverheadBench: Bench {
         var probe = Double.nan, medianRatioProbe = Double.nan
         /// Best `endEpoch()` of the epochs with probes (the eigenvalue and the probe solves).
         var probeEpochEnd = Double.nan
+    }
+
+    /// Repetitions of each kind of epoch: `repeats`, or more for epochs shorter than half a second (up to
+    /// five times as many, so that each kind runs for about `repeats` × 0.5 s): the best of three epochs
+    /// of 50 ms on a shared machine wanders by more than the tracker's own cost.
+    static func repetitions(plainEpoch seconds: Double) -> Int {
+        guard seconds > 0 else { return repeats }
+        return max(repeats, min(5 * repeats, Int((Double(repeats) * 0.5 / seconds).rounded(.up))))
     }
 
     /// Best epoch seconds of each kind on epochs of `samples` samples, and the floor of the tracked
@@ -173,7 +184,7 @@ enum OverheadBench: Bench {
         options.probes = ProbeOptions()
         let probeTracker = try SaturationTracker(options: options)
         // Warm-up: one epoch of each kind (allocates the accumulators' state and scratch).
-        _ = try epoch(nil, batchCount: warmUpBatches)
+        let warmUpPlain = try epoch(nil, batchCount: warmUpBatches)
         _ = try epoch(tracked, batchCount: warmUpBatches)
         _ = try epoch(fast, batchCount: warmUpBatches)
         if let ckaTracker { _ = try epoch(ckaTracker, batchCount: warmUpBatches) }
@@ -187,7 +198,9 @@ enum OverheadBench: Bench {
         // The kinds take turns leading (plain, float64, float32, …; float64, float32, …, plain; …), so
         // that no kind always follows the same one (e.g. starts while the previous epoch end's BLAS
         // threads still spin).
-        for repetition in 0..<(BenchSettings.quick ? 1 : repeats) {
+        let warmUpShare = Double(min(warmUpBatches ?? batches.count, batches.count)) / Double(max(batches.count, 1))
+        let repetitions = BenchSettings.quick ? 1 : Self.repetitions(plainEpoch: warmUpPlain / warmUpShare)
+        for repetition in 0..<repetitions {
             var times = (plain: 0.0, tracked: 0.0, fast: 0.0, cka: 0.0, probe: 0.0)
             for turn in 0..<kinds {
                 switch roster[(repetition + turn) % kinds] {
@@ -212,7 +225,7 @@ enum OverheadBench: Bench {
         let threads = BLAS.threadCount
         var measurement = Measurement(
             plain: best.0, tracked: best.1, fast: best.2, medianRatio: median(ratios), medianRatio32: median(ratios32),
-            epochEnd: epochEnd,
+            repetitions: repetitions, epochEnd: epochEnd,
             coMomentFloor: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: false),
             coMomentFloor32: OverheadFloor.coMomentSeconds(layers, threads: threads, float32: true),
             eigenFloor: try OverheadFloor.eigenSeconds(layers, threads: threads))
@@ -228,7 +241,7 @@ enum OverheadBench: Bench {
         let overlapped = try SaturationTracker(options: options)
         _ = try epoch(overlapped, batchCount: warmUpBatches, background: true)
         var bestOverlap = Double.infinity
-        for _ in 0..<(BenchSettings.quick ? 1 : repeats) {
+        for _ in 0..<repetitions {
             bestOverlap = min(bestOverlap, try epoch(overlapped, background: true))
         }
         let drainStart = DispatchTime.now().uptimeNanoseconds
@@ -259,7 +272,7 @@ struct OverheadCommand: ParsableCommand {
     var models = "mlp,cnn"
     @Option(help: "Comma-separated epoch lengths: short (2560 samples), long (MLP 60 000, CNN 10 000).")
     var lengths = "short,long"
-    @Option(help: "Interleaved repetitions of each kind of epoch (the best is reported).")
+    @Option(help: "Interleaved repetitions of each kind of epoch (the best is reported); epochs under 0.5 s repeat more, up to five times as often.")
     var repeats = 3
     @Option(help: "Threads for BLAS and for DelveNN's own loops.")
     var threads = 2
