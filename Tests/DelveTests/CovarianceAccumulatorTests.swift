@@ -343,6 +343,47 @@ struct CovarianceAccumulatorTests {
         #expect(acc.serialized() == before)
     }
 
+    @Test("the overflow check's running bound falls back to the diagonal: no batch is rejected early")
+    func overflowBoundFallsBack() throws {
+        // Each batch [a, 0; −a, 0] adds 2a² to the diagonal but is bounded by (2·2a)²·2 = 32a²: the sum
+        // of the bounds passes float64's limit / 4 long before the diagonal does.
+        let a = 1e152, limit = Double.greatestFiniteMagnitude / 4
+        let acc = CovarianceAccumulator(features: 2, name: "big")
+        acc.maxPendingRows = 2   // every batch goes straight into the co-moment
+        var accepted = 0
+        while true {
+            let before = acc.serialized()
+            do {
+                try acc.update([a, 0, -a, 0] as [Double], rows: 2)
+                accepted += 1
+            } catch {
+                #expect(error == .overflow(layer: "big", batch: accepted + 1))
+                #expect(acc.serialized() == before)
+                break
+            }
+        }
+        // The diagonal is 2a² per batch; the rejected batch's bound 32a² no longer fits beside it.
+        let diagonal = 2 * a * a * Double(accepted)
+        #expect(diagonal + 32 * a * a >= limit && diagonal - 2 * a * a + 32 * a * a < limit)
+        #expect(accepted > 2000)   // the bounds alone would stop after 140
+        let c = acc.covariance()
+        #expect(abs(c[0] - diagonal / Double(2 * accepted)) <= 1e-12 * c[0])   // M / n
+
+        // A merged or restored state starts with an unknown bound: the diagonal is read, nothing is lost.
+        let merged = CovarianceAccumulator(features: 2, name: "big")
+        try merged.merge(acc)
+        #expect(merged.diagonalBound == .infinity)
+        let restored = try CovarianceAccumulator(serialized: acc.serialized())
+        #expect(restored.diagonalBound == .infinity)
+        for copy in [merged, restored] {
+            #expect(throws: CovarianceError.overflow(layer: "big", batch: accepted + 1)) {
+                try copy.update([a, 0, -a, 0] as [Double], rows: 2)
+            }
+            try copy.update([1, 0, -1, 0] as [Double], rows: 2)   // small: fits
+            #expect(copy.diagonalBound < limit)
+        }
+    }
+
     @Test("shape errors are clear and do not crash")
     func shapeErrors() throws {
         let acc = CovarianceAccumulator(features: 4, name: "fc")

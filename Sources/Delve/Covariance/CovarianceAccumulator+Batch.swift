@@ -302,19 +302,25 @@ extension CovarianceAccumulator {
 
     /// Throws `.overflow` when the updated co-moment could exceed float64's range (checked before any
     /// change); returns the bound on what the batch adds to a diagonal entry. The pending rows count
-    /// with their own bound, since their products are not in `moment` yet.
+    /// with their own bound, since their products are not in `moment` yet. The caller applies the
+    /// change once this returns, and ``diagonalBound`` grows by the returned bound: the diagonal (D
+    /// entries a row apart, a cache line each) is read only when that bound is not conclusive.
     @discardableResult
     func checkMagnitude(maxAbs: Double, rows: Int, weight: Double, batchIndex: Int,
                         extraDiagonal: Double = 0) throws(CovarianceError) -> Double {
-        var maxDelta = 0.0, maxDiagonal = 0.0
-        for j in 0..<features {
-            maxDelta = max(maxDelta, abs(delta[j]))
-            maxDiagonal = max(maxDiagonal, moment[j * features + j])
-        }
+        var maxDelta = 0.0
+        for j in 0..<features { maxDelta = max(maxDelta, abs(delta[j])) }
         let added = maxAbs * maxAbs * Double(rows) + (weight * maxDelta) * (weight * maxDelta) + extraDiagonal
-        guard added + maxDiagonal + pendingDiagonal < Double.greatestFiniteMagnitude / 4 else {
-            throw .overflow(layer: name, batch: batchIndex)
+        let limit = Double.greatestFiniteMagnitude / 4
+        if !(added + diagonalBound < limit) {
+            var maxDiagonal = 0.0
+            for j in 0..<features { maxDiagonal = max(maxDiagonal, moment[j * features + j]) }
+            guard added + maxDiagonal + pendingDiagonal < limit else {
+                throw .overflow(layer: name, batch: batchIndex)
+            }
+            diagonalBound = maxDiagonal + pendingDiagonal
         }
+        diagonalBound += added
         return added
     }
 

@@ -169,6 +169,7 @@ extension CovarianceAccumulator {
                 k += 1
             }
         }
+        diagonalBound = .infinity   // the first check reads the diagonal
     }
 
     /// Saves ``serialized()`` to `path` atomically: it writes a temporary file next to it, then renames it.

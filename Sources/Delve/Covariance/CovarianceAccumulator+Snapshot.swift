@@ -27,6 +27,7 @@ extension CovarianceAccumulator {
             copy.moment.update(from: moment, count: d * d)
             copy.n = n
             copy.batches = batches
+            copy.diagonalBound = diagonalBound
         }
         return copy
     }

@@ -76,6 +76,11 @@ public final class CovarianceAccumulator: @unchecked Sendable {
     /// Rows (with Chan's δ row) of the last batch that joined the pending rows: the buffer is full when
     /// another batch of that size would not fit (``pendingReadiness``).
     var lastPendingBatchRows = 0
+    /// An upper bound on the largest diagonal entry of `moment` plus ``pendingDiagonal`` (∞ when unknown),
+    /// kept by ``checkMagnitude(maxAbs:rows:weight:batchIndex:extraDiagonal:)`` so that the overflow check
+    /// reads the diagonal only when the bound comes near float64's range. Float32 batches' own squares
+    /// are left out, as in the check itself: they cannot come near it.
+    var diagonalBound = 0.0
     /// Most rows (with δ rows) that wait for one syrk: 1280 in float64 mode, 2560 (the same bytes) in
     /// float32 mode; a tracker flushes them side by side with other layers' once one layer's buffer is
     /// full and the others' at least half full (``pendingReadiness``). Each call reads and writes the whole D×D triangle (in float32 mode it is
@@ -190,6 +195,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
             }
             n += nb
             batches += bb
+            diagonalBound = .infinity   // the next check reads the diagonal
         }
     }
 
@@ -263,6 +269,7 @@ public final class CovarianceAccumulator: @unchecked Sendable {
             pendingRows = 0
             pendingDiagonal = 0
             lastPendingBatchRows = 0
+            diagonalBound = 0
             let d = max(features, 1)
             meanState.update(repeating: 0, count: d)
             moment.update(repeating: 0, count: d * d)
