@@ -95,7 +95,7 @@ enum OverheadBench: Bench {
         report.metrics.append(("overhead_blas_idle_spin_log2", Double(BLASIdleSpin.currentLog2Cycles ?? 28)))
         report.footnotes = [
             "blas idle spin (JSON overhead_blas_idle_spin_log2): OpenBLAS's idle workers spin 2^n cycles before they sleep; delve-bench sets 16 unless OPENBLAS_THREAD_TIMEOUT is set (OpenBLAS's default is 28).",
-            "repetitions (JSON …_repetitions): each kind runs --repeats times, or up to five times as often when the untracked epoch is shorter than 0.5 s (the best of more short epochs).",
+            "repetitions (JSON …_repetitions): each kind runs --repeats times, or more when the untracked epoch is shorter than 2.5 s (about --repeats × 2.5 s of each kind, at most five times --repeats).",
             "samples: epoch length (batch 128); long: an MNIST-sized epoch for the MLP, 10 000 samples for the CNN (warm-up: 20 batches of each kind).",
             "median: the median over the repetitions of tracked / untracked epoch within one repetition (the three kinds run back to back, taking turns to lead).",
             "f32 speedup (JSON …_f32_speedup): best float64 tracked epoch / best float32 tracked epoch; goal ≥ 1 (float32 mode never slower).",
@@ -132,12 +132,12 @@ enum OverheadBench: Bench {
         var probeEpochEnd = Double.nan
     }
 
-    /// Repetitions of each kind of epoch: `repeats`, or more for epochs shorter than half a second (up to
-    /// five times as many, so that each kind runs for about `repeats` × 0.5 s): the best of three epochs
-    /// of 50 ms on a shared machine wanders by more than the tracker's own cost.
+    /// Repetitions of each kind of epoch: `repeats`, or more for epochs shorter than 2.5 s (up to five
+    /// times as many, so that each kind runs for about `repeats` × 2.5 s): the best of three epochs of
+    /// 50 ms, or of 1.3 s, on a shared machine wandered by more than the tracker's own cost.
     static func repetitions(plainEpoch seconds: Double) -> Int {
         guard seconds > 0 else { return repeats }
-        return max(repeats, min(5 * repeats, Int((Double(repeats) * 0.5 / seconds).rounded(.up))))
+        return max(repeats, min(5 * repeats, Int((Double(repeats) * 2.5 / seconds).rounded(.up))))
     }
 
     /// Best epoch seconds of each kind on epochs of `samples` samples, and the floor of the tracked
@@ -272,7 +272,7 @@ struct OverheadCommand: ParsableCommand {
     var models = "mlp,cnn"
     @Option(help: "Comma-separated epoch lengths: short (2560 samples), long (MLP 60 000, CNN 10 000).")
     var lengths = "short,long"
-    @Option(help: "Interleaved repetitions of each kind of epoch (the best is reported); epochs under 0.5 s repeat more, up to five times as often.")
+    @Option(help: "Interleaved repetitions of each kind of epoch (the best is reported); epochs under 2.5 s repeat more, up to five times as often.")
     var repeats = 3
     @Option(help: "Threads for BLAS and for DelveNN's own loops.")
     var threads = 2
