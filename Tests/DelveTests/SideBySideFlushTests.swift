@@ -18,6 +18,13 @@ struct SideBySideFlushTests {
 
     private static let options = TrackerOptions(statistics: [.lsat, .trc, .cov])
 
+    /// A tracker whose side-by-side flushes plan with `threads` BLAS threads.
+    private static func tracker(threads: Int) throws -> SaturationTracker {
+        let tracker = try SaturationTracker(options: options)
+        tracker.sideBySide.threads = threads
+        return tracker
+    }
+
     /// Feeds `data` (batch-major, layer-minor) to `tracker` and returns each layer's rows.
     private static func feed(_ tracker: SaturationTracker, widths: [Int], data: [[Float]]) throws -> [[Float]] {
         var rows = Array(repeating: [Float](), count: widths.count)
@@ -43,8 +50,7 @@ struct SideBySideFlushTests {
     func balancedLayers() throws {
         let widths = [24, 24, 3]
         let data = Self.batches(widths: widths, count: 20, seed: 71)
-        let tracker = try SaturationTracker(options: Self.options)
-        tracker.sideBySide.threads = 2
+        let tracker = try Self.tracker(threads: 2)
         let rows = try Self.feed(tracker, widths: widths, data: data)
         // 129 rows per batch with Chan's row (128 for the first): 1160 of 1280 wait after 9 batches and
         // another 129 would not fit, so the buffers are full after batches 9 and 18: two groups in 20
@@ -57,12 +63,10 @@ struct SideBySideFlushTests {
     func oneThreadAgrees() throws {
         let widths = [16, 16]
         let data = Self.batches(widths: widths, count: 11, seed: 72)
-        let single = try SaturationTracker(options: Self.options)
-        single.sideBySide.threads = 1
+        let single = try Self.tracker(threads: 1)
         let rows = try Self.feed(single, widths: widths, data: data)
         #expect(single.sideBySide.groupsFlushed == 0)
-        let paired = try SaturationTracker(options: Self.options)
-        paired.sideBySide.threads = 2
+        let paired = try Self.tracker(threads: 2)
         _ = try Self.feed(paired, widths: widths, data: data)
         #expect(paired.sideBySide.groupsFlushed == 1)   // full after 9 batches of 11
         let a = try single.endEpoch(), b = try paired.endEpoch()
@@ -129,11 +133,9 @@ struct SideBySideFlushTests {
     func fromThreads() throws {
         let widths = [20, 20]
         let data = Self.batches(widths: widths, count: 24, seed: 74)
-        let serial = try SaturationTracker(options: Self.options)
-        serial.sideBySide.threads = 1
+        let serial = try Self.tracker(threads: 1)
         let rows = try Self.feed(serial, widths: widths, data: data)
-        let shared = try SaturationTracker(options: Self.options)
-        shared.sideBySide.threads = 2
+        let shared = try Self.tracker(threads: 2)
         let failures = CovarianceTestCounter()
         let start = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         for worker in 0..<4 {
