@@ -95,19 +95,19 @@ struct SideBySideFlushTests {
         #expect(!flushes.offer(wide, threads: 2))     // alone
         #expect(!flushes.offer(narrow, threads: 2))   // 25·16 beside 25·1024: not balanced
         #expect(!flushes.offer(other, threads: 2))    // not ready
-        #expect(wide.readyPendingWork > 0 && narrow.readyPendingWork > 0)
+        #expect(wide.pendingReadiness.work > 0 && narrow.pendingReadiness.work > 0)
         try other.update(rng.floats(12 * 32), rows: 12)     // 10 + 12 + Chan's row = 23: ready, not full
-        #expect(other.readyPendingWork > 0 && !other.pendingReadiness.full)
+        #expect(other.pendingReadiness.work > 0 && !other.pendingReadiness.full)
         #expect(flushes.offer(other, threads: 2))     // all three, side by side: wide is full
         #expect(flushes.groupsFlushed == 1)
-        for accumulator in [wide, narrow, other] { #expect(accumulator.readyPendingWork == 0) }
+        for accumulator in [wide, narrow, other] { #expect(accumulator.pendingReadiness.work == 0) }
         // With one thread nothing is grouped.
         for _ in 0..<2 {
             try wide.update(rng.floats(12 * 32), rows: 12)
             try other.update(rng.floats(12 * 32), rows: 12)
         }
         #expect(!flushes.offer(wide, threads: 1) && !flushes.offer(other, threads: 1))
-        #expect(wide.readyPendingWork > 0 && other.readyPendingWork > 0)
+        #expect(wide.pendingReadiness.work > 0 && other.pendingReadiness.work > 0)
     }
 
     @Test("balanced layers with half their buffers waiting are not flushed until one buffer is full")
@@ -122,11 +122,11 @@ struct SideBySideFlushTests {
         }
         try b.update(rng.floats(4 * 16), rows: 4)     // 21 + 5 = 26: another 5 fits
         #expect(!flushes.offer(a, threads: 2) && !flushes.offer(b, threads: 2))
-        #expect(a.readyPendingWork > 0 && b.readyPendingWork > 0 && flushes.groupsFlushed == 0)
+        #expect(a.pendingReadiness.work > 0 && b.pendingReadiness.work > 0 && flushes.groupsFlushed == 0)
         try a.update(rng.floats(10 * 16), rows: 10)   // 32 of 42: another 11 would not fit
         #expect(a.pendingReadiness.full && !b.pendingReadiness.full)
         #expect(flushes.offer(a, threads: 2))         // a is full; b (ready, 26 beside 32) rides along
-        #expect(a.readyPendingWork == 0 && b.readyPendingWork == 0 && flushes.groupsFlushed == 1)
+        #expect(a.pendingReadiness.work == 0 && b.pendingReadiness.work == 0 && flushes.groupsFlushed == 1)
     }
 
     @Test("four threads recording two layers, flushed side by side, give the serial covariance")

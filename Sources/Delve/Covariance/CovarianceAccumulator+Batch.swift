@@ -162,10 +162,6 @@ extension CovarianceAccumulator {
         }
     }
 
-    /// The syrk work of the pending rows once at least half of ``maxPendingRows`` wait, otherwise 0
-    /// (``pendingReadiness``).
-    var readyPendingWork: Double { pendingReadiness.work }
-
     /// Runs the pending rows' syrk now (see ``flushPending()``). Where the rows are split between syrks
     /// changes only the rounding of the float64 sums.
     func flushPendingRows() {
