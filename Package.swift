@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "DelveTests", dependencies: ["Delve", "DelveOutputs", "DelveLinearAlgebra"]),
         .testTarget(name: "DelveOutputsTests", dependencies: ["DelveOutputs", "Delve", "CDelveZlib"],
                     exclude: ["Golden"]),   // the verdict section's golden pages, read by path
-        .testTarget(name: "DelveNNTests", dependencies: ["DelveNN"]),
+        .testTarget(name: "DelveNNTests", dependencies: ["DelveNN", "DelveLinearAlgebra"]),
         .testTarget(name: "DelveDataTests", dependencies: ["DelveData", "DelveNN"]),
         .testTarget(name: "DelveNNTrackingTests", dependencies: ["DelveNNTracking", "Delve", "DelveNN", "DelveData", "DelveTraining"]),
         .testTarget(name: "DelveTrainingTests", dependencies: ["DelveTraining", "DelveData", "DelveNN", "Delve", "DelveOutputs"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DelveLinearAlgebra
 @testable import DelveNN
 
 /// Deterministic pseudo-random doubles in [−scale, scale] (a small LCG, test-local).
@@ -235,12 +236,20 @@ struct RecurrentKernelTests {
         return results
     }
 
+    /// Whether OpenBLAS runs kernels under which equal halves of a gemm's rows give the whole's bits
+    /// (the AVX-512 families checked on this project's machines).
+    static var equalHalvesGiveSameBits: Bool {
+        ["skylakex", "cooperlake"].contains(BLASKernels.coreName.lowercased())
+    }
+
     @Test("recurrences split over threads give the single-threaded results, reproducibly")
     func threadedGateLoops() {
         // The recurrence runs split by samples (RecurrenceSplit), the gemms over all timesteps split by
-        // rows. 64 samples split in two equal ranges and give the very same bits; 37 split unequally
-        // (18 + 19) may round differently in BLAS's edge kernels, so they are compared to float
-        // precision — and the split run must be reproducible bit for bit.
+        // rows. With OpenBLAS's AVX-512 kernels 64 samples split in two equal ranges give the very same
+        // bits; its AVX2 "Haswell" kernels (which some machines' environments force) round the 32-row
+        // halves differently from the 64-row whole (6.8e-7 relative here), as any kernels may for 37
+        // samples split unequally (18 + 19), so those are compared to float precision — and the split
+        // run must be reproducible bit for bit everywhere.
         // The worker count goes in through the shape, not through ComputeSettings (which tests running in
         // parallel read).
         for batch in [64, 37] {
@@ -249,7 +258,7 @@ struct RecurrentKernelTests {
             let threaded = Self.largeRun(batch: batch, workers: 2)
             #expect(serial.count == threaded.count)
             let worst = zip(serial, threaded).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? .infinity
-            if batch == 64 { #expect(worst == 0, "batch \(batch): max relative difference \(worst)") }
+            if batch == 64 && Self.equalHalvesGiveSameBits { #expect(worst == 0, "batch \(batch): max relative difference \(worst)") }
             #expect(worst < 1e-5, "batch \(batch): max relative difference \(worst)")
             let again = Self.largeRun(batch: batch, workers: 2)
             #expect(again == threaded ? true : false, "batch \(batch): the split run is not reproducible")
