@@ -40,6 +40,25 @@ struct LayoutReducerTests {
         #expect(odd.values == [2, 4])
     }
 
+    @Test("spatial means over planes longer than the 8-lane sums (7 × 7, 32 × 32, 3 × 3 with tails) match float64 sums to the float")
+    func convolutionMeanOfLongPlanes() throws {
+        var state: UInt64 = 99
+        for (height, width) in [(7, 7), (32, 32), (3, 3), (1, 9)] {
+            let n = 3, c = 5, hw = height * width
+            let values: [Float] = (0..<(n * c * hw)).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Double(state >> 11) / Double(1 << 53) * 2 - 1) + 100   // an offset, as after a ReLU of a biased layer
+            }
+            let r = try reduce(values, [n, c, height, width], .convolution, LayoutOptions(convMethod: .mean))
+            #expect(r.rows == n && r.features == c)
+            for plane in 0..<(n * c) {
+                // The plane's mean summed exactly enough: float64 sums of float32 values, in order.
+                let exact = values[(plane * hw)..<((plane + 1) * hw)].reduce(0.0) { $0 + Double($1) } / Double(hw)
+                #expect(abs(Double(r.values[plane]) - exact) <= Double(Float(exact).ulp), "\(height)×\(width) plane \(plane)")
+            }
+        }
+    }
+
     @Test func convolutionFlatten() throws {
         let r = try reduce(conv, [2, 2, 2, 2], .convolution, LayoutOptions(convMethod: .flatten))
         #expect(r.rows == 2 && r.features == 8 && r.values == conv)

@@ -212,11 +212,13 @@ public struct ActivationReducer: Sendable {
         }
     }
 
-    /// The mean, summed in double precision.
+    /// The mean, summed in double precision with eight independent partial sums
+    /// (``CovarianceAccumulator/shiftedSum(_:count:shift:)``): one running sum would be bound by the
+    /// latency of an addition per value, which made the spatial means of a convolution's output (for
+    /// probes, CKA and the `mean` layout) cost more than its channelwise co-moment.
     static func mean(_ values: UnsafeBufferPointer<Float>) -> Float {
-        var sum = 0.0
-        for v in values { sum += Double(v) }
-        return Float(sum / Double(values.count))
+        guard let base = values.baseAddress, !values.isEmpty else { return .nan }
+        return Float(CovarianceAccumulator.shiftedSum(base, count: values.count, shift: 0) / Double(values.count))
     }
 
     /// The maximum; NaN when any value is NaN (as `torch.max`).
