@@ -41,13 +41,19 @@ public enum CholeskySolve {
     }
     #else
     private static func runPosv(_ a: inout [Double], _ b: inout [Double], n: Int, columns: Int) -> Int {
-        let uplo = CChar(UInt8(ascii: "U"))
+        // Column-major, as on Apple platforms: the row-major upper triangle is the column-major lower
+        // triangle, so A goes in as it is (LAPACKE's row-major entry would transpose it into a copy and
+        // back, which took longer than the factorization at n = 512); only the small B is transposed.
+        let uplo = CChar(UInt8(ascii: "L"))
+        var columnMajor = [Double](repeating: 0, count: n * columns)
+        for i in 0..<n { for j in 0..<columns { columnMajor[j * n + i] = b[i * columns + j] } }
         let info = a.withUnsafeMutableBufferPointer { ap in
-            b.withUnsafeMutableBufferPointer { bp in
-                LAPACKE_dposv(LAPACK_ROW_MAJOR, uplo, Int32(n), Int32(columns), ap.baseAddress, Int32(n),
-                              bp.baseAddress, Int32(columns))
+            columnMajor.withUnsafeMutableBufferPointer { bp in
+                LAPACKE_dposv(LAPACK_COL_MAJOR, uplo, Int32(n), Int32(columns), ap.baseAddress, Int32(n),
+                              bp.baseAddress, Int32(n))
             }
         }
+        for i in 0..<n { for j in 0..<columns { b[i * columns + j] = columnMajor[j * n + i] } }
         return Int(info)
     }
     #endif

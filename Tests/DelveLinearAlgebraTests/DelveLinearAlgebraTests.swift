@@ -227,6 +227,34 @@ struct CholeskySolveTests {
         for i in 0..<6 { #expect(abs(x[i] - expected[i]) <= 1e-14) }
     }
 
+    @Test("a 67 × 67 Gram matrix with 3 right-hand sides: A X reproduces B, the lower triangle unread")
+    func solveLarger() throws {
+        let n = 67, k = 3
+        var state: UInt64 = 7
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        let rows = (0..<(2 * n * n)).map { _ in next() }
+        var full = [Double](repeating: 0, count: n * n)   // the Gram matrix of 2n random rows: positive definite
+        for i in 0..<n {
+            for j in i..<n {
+                full[i * n + j] = (0..<(2 * n)).reduce(0.0) { $0 + rows[$1 * n + i] * rows[$1 * n + j] }
+                full[j * n + i] = full[i * n + j]
+            }
+        }
+        var upperOnly = full
+        for i in 0..<n { for j in 0..<i { upperOnly[i * n + j] = 1e3 } }   // a wrong lower triangle, not read
+        let b = (0..<(n * k)).map { _ in next() }
+        let x = try CholeskySolve.solve(upperOnly, dimension: n, rightHandSide: b, columns: k)
+        for i in 0..<n {
+            for c in 0..<k {
+                let ax = (0..<n).reduce(0.0) { $0 + full[i * n + $1] * x[$1 * k + c] }
+                #expect(abs(ax - b[i * k + c]) <= 1e-10, "row \(i), column \(c)")
+            }
+        }
+    }
+
     @Test("a matrix that is not positive definite, of the wrong size or not finite is an error")
     func errors() {
         #expect(throws: LinearAlgebraError.lapack(routine: "dposv", info: 2)) {
