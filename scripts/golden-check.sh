@@ -64,7 +64,7 @@ actual="$run/out/statistics.csv"
 if $record; then
   golden="$match"
   if [ -z "$golden" ]; then
-    core="$(openblas_core)"
+    core="$(sed -n 's/^openblas-core=//p' <<<"$here")"
     golden="$stem.${core,,}.statistics.csv"
     [ -n "$first" ] || golden="$stem.statistics.csv"
   fi
